@@ -1,0 +1,47 @@
+# pgmapcheck top-level build.  `make help` lists the targets.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+export PGMAPCHECK_CACHE ?= $(HOME)/.cache/pgmapcheck
+
+.PHONY: all deps libinspect crash-ext vmcores run test bench install clean help
+
+all: libinspect crash-ext
+
+deps:
+	tests/install-deps
+
+libinspect:
+	$(MAKE) -C libinspect
+
+crash-ext: libinspect
+	$(MAKE) -C crash-ext
+
+vmcores:
+	$(MAKE) -C vmcores
+
+# README command 1: build, generate the corpus, check the default dump.
+run: deps all vmcores
+	tests/run-default
+
+# README command 2: every test.
+test: deps all vmcores
+	tests/run
+
+bench: all vmcores
+	tests/bench
+
+install: all
+	$(MAKE) -C libinspect install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C crash-ext install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+clean:
+	$(MAKE) -C libinspect clean
+	$(MAKE) -C crash-ext clean
+	-$(MAKE) -C vmcores clean
+
+help:
+	@echo "make run      build, generate the test corpus if needed, check the default dump"
+	@echo "make test     build, generate the corpus if needed, run every test"
+	@echo "make bench    compare the CLI, crash extension and a drgn per-page loop"
+	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make vmcores  (re)generate the dump corpus into \$$PGMAPCHECK_CACHE=$(PGMAPCHECK_CACHE)"

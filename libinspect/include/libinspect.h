@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libinspect - check ZONE_DEVICE struct pages, their dev_pagemaps and the
+ * vmemmap that backs them, in a vmcore or a live kernel.
+ *
+ * One core, many frontends: a frontend (the pgmapcheck CLI, the crash
+ * extension, the drgn helpers) supplies memory, type and symbol access as a
+ * struct li_target; libinspect does every check and produces a report that
+ * all frontends print with the same writers (text and JSON).
+ *
+ * Conventions (libbpf style): functions return 0 or a negative errno.
+ *   -ENODATA  the memory exists but is not captured in the dump
+ *             (filtered by makedumpfile, outside every segment, ...)
+ *   -EFAULT   the address is invalid (no translation, non-canonical, ...)
+ *   -ENOENT   type, member, enumerator or symbol not present
+ *   -EINVAL   bad argument
+ *   -EINTR    cancelled through the progress callback
+ *   -ENOMEM   out of memory
+ *   -EIO      any other read error
+ */
+#ifndef LIBINSPECT_H
+#define LIBINSPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LI_API_VERSION 1
+/* Version of the JSON report schema (libinspect/SCHEMA.md). */
+#define LI_JSON_SCHEMA_VERSION 1
+
+enum li_addr_space {
+	LI_KVADDR = 0,		/* kernel virtual address */
+	LI_PHYSADDR = 1,	/* physical address */
+};
+
+/*
+ * Access to one kernel image, supplied by the frontend.  Every callback
+ * returns 0 or a negative errno (see above); ctx is li_target.ctx.
+ */
+struct li_target_ops {
+	/*
+	 * Read exactly len bytes.  Called with large buffers (many struct
+	 * pages at once); on failure the core retries page by page to tell
+	 * which part is missing, so a backend may fail the whole call.
+	 * Must return -ENODATA for memory absent from the dump and -EFAULT
+	 * for an address that does not translate.
+	 */
+	int (*read)(void *ctx, enum li_addr_space space, uint64_t addr,
+		    void *buf, size_t len);
+	/* sizeof("struct page"), sizeof("struct dev_pagemap"), ... */
+	int (*type_size)(void *ctx, const char *type, uint64_t *size);
+	/*
+	 * Byte offset of a member path inside a type.  The path may cross
+	 * nested and anonymous structs/unions: "flags", "flags.f",
+	 * "ref.data", "ranges".  -ENOENT if any component is absent: this is
+	 * how the core probes the kernel's layout.
+	 */
+	int (*member_offset)(void *ctx, const char *type, const char *member,
+			     uint64_t *offset);
+	/* Value of an enumerator of any enum: "ZONE_DEVICE", "PG_head". */
+	int (*enum_value)(void *ctx, const char *name, int64_t *value);
+	/* Run-time (KASLR-relocated) address of a symbol, local ones too. */
+	int (*symbol_address)(void *ctx, const char *name, uint64_t *addr);
+	/* Optional (may be NULL): size of a data symbol from the symtab. */
+	int (*symbol_size)(void *ctx, const char *name, uint64_t *size);
+	/*
+	 * Optional (may be NULL): one VMCOREINFO value by key, e.g.
+	 * "OSRELEASE", "NUMBER(PG_head_mask)", "LENGTH(node_data)".
+	 * Writes a NUL-terminated string into val.
+	 */
+	int (*vmcoreinfo)(void *ctx, const char *key, char *val, size_t len);
+};
+
+struct li_target {
+	const struct li_target_ops *ops;
+	void *ctx;
+	/* Shown in the report's "target" object; may be NULL. */
+	const char *frontend;	/* "cli", "crash", "drgn" */
+	const char *source;	/* dump path, or "live" */
+	const char *vmlinux;	/* debug info path, if known */
+};
+
+enum li_severity {
+	LI_SEV_INFO = 0,
+	LI_SEV_WARNING = 1,
+	LI_SEV_ERROR = 2,
+};
+
+/* One row of the table of finding codes (libinspect/src/codes.c). */
+struct li_code_info {
+	const char *code;		/* "TAIL_REFCOUNT" */
+	enum li_severity severity;
+	const char *summary;		/* one line */
+};
+
+/* Progress: phase is a short word ("pgmaps", "pages", "vmemmap",
+ * "hugetlb"); return non-zero to cancel (li_check then returns -EINTR). */
+typedef int (*li_progress_fn)(void *arg, const char *phase, uint64_t done,
+			      uint64_t total);
+
+#define LI_OPT_PGMAPS_ONLY	(1u << 0)	/* registry only: no page walk */
+#define LI_OPT_NO_VMEMMAP	(1u << 1)	/* skip page-table accounting */
+#define LI_OPT_NO_HUGETLB	(1u << 2)	/* skip hugetlb/HVO */
+
+struct li_options {
+	uint64_t pgmap;		/* check only this dev_pagemap (0: all) */
+	uint64_t pfn_start;	/* check only pfns in [pfn_start, pfn_end] */
+	uint64_t pfn_end;	/* inclusive; 0 together with pfn_start 0: all */
+	unsigned int max_findings; /* stored per code; 0: default (1000) */
+	unsigned int flags;	/* LI_OPT_* */
+	li_progress_fn progress;
+	void *progress_arg;
+};
+
+struct li_report;
+
+/* Walk, check and account; *out is owned by the caller (li_report_free). */
+int li_check(const struct li_target *target, const struct li_options *opts,
+	     struct li_report **out);
+void li_report_free(struct li_report *report);
+
+#define LI_TEXT_SUMMARY	(1u << 0)	/* summary lines only */
+#define LI_TEXT_VERBOSE	(1u << 1)	/* every finding, kernel model */
+
+int li_report_write_text(const struct li_report *report, FILE *out,
+			 unsigned int flags);
+/* The JSON document of LI_JSON_SCHEMA_VERSION, newline-terminated. */
+int li_report_write_json(const struct li_report *report, FILE *out);
+/* Same document in a malloc'ed string (free with li_free); for ctypes. */
+char *li_report_json(const struct li_report *report);
+void li_free(void *p);
+
+/* Number of findings at a severity; highest severity seen or -1 if none. */
+size_t li_report_count(const struct li_report *report, enum li_severity sev);
+int li_report_max_severity(const struct li_report *report);
+
+const struct li_code_info *li_codes(size_t *count);
+const char *li_severity_name(enum li_severity sev);
+const char *li_strerror(int err);
+const char *li_version(void);
+
+/*
+ * Shipped target: memory from libkdumpfile (ELF vmcore, kdump-compressed,
+ * /proc/kcore when path is NULL), types and symbols from the DWARF of
+ * vmlinux through libdw, symbols relocated by KERNELOFFSET.  vmlinux may be
+ * NULL: it is then looked up from the dump's OSRELEASE in the usual places
+ * and its build-id checked against VMCOREINFO when present.  On error a
+ * message is written to errbuf.
+ */
+int li_kdump_target_open(const char *dump, const char *vmlinux,
+			 struct li_target **out, char *errbuf, size_t errlen);
+void li_kdump_target_close(struct li_target *target);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBINSPECT_H */
