@@ -29,6 +29,10 @@
 extern "C" {
 #endif
 
+/* The library is built with -fvisibility=hidden: exactly what this header
+ * declares is exported (libinspect.map versions it as LIBINSPECT_1). */
+#pragma GCC visibility push(default)
+
 #define LI_API_VERSION 1
 /* Version of the JSON report schema (libinspect/SCHEMA.md). */
 #define LI_JSON_SCHEMA_VERSION 1
@@ -122,6 +126,8 @@ struct li_report;
 /* Walk, check and account; *out is owned by the caller (li_report_free). */
 int li_check(const struct li_target *target, const struct li_options *opts,
 	     struct li_report **out);
+/* Why the last li_check() in this thread failed ("" if it did not). */
+const char *li_last_error(void);
 void li_report_free(struct li_report *report);
 
 #define LI_TEXT_SUMMARY	(1u << 0)	/* summary lines only */
@@ -155,6 +161,8 @@ const char *li_version(void);
 int li_kdump_target_open(const char *dump, const char *vmlinux,
 			 struct li_target **out, char *errbuf, size_t errlen);
 void li_kdump_target_close(struct li_target *target);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libinspect's target callbacks over crash's API: readmem() for memory,
+ * the embedded gdb (datatype_info, enumerator_value, get_symbol_type) for
+ * types, crash's symbol table for symbols, pc->read_vmcoreinfo for
+ * VMCOREINFO.  No check logic lives here: this only adapts access.
+ *
+ * Only libinspect.h meets defs.h in this file; libinspect's internals are
+ * linked from the static archive with hidden visibility.
+ */
+#include "defs.h"
+#include <errno.h>
+#include <inttypes.h>
+#include "crash_target.h"
+
+#define CT_NAME_MAX	256
+
+/*
+ * crash's lookups take "page" as well as "struct page" (datatype_info
+ * retries with "struct " and "union " prepended) but ANON_MEMBER_OFFSET
+ * pastes the name after "struct ", so keep the bare tag name too.
+ */
+static int ct_bare_name(const char *type, char *buf, size_t len)
+{
+	static const char *const tags[] = { "struct ", "union ", "enum " };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		n = strlen(tags[i]);
+		if (!strncmp(type, tags[i], n)) {
+			type += n;
+			break;
+		}
+	}
+	if (!*type || strlen(type) >= len)
+		return -EINVAL;
+	strcpy(buf, type);
+	return 0;
+}
+
+static int ct_copy(const char *s, char *buf, size_t len)
+{
+	if (!s || !*s || strlen(s) >= len)
+		return -EINVAL;
+	strcpy(buf, s);
+	return 0;
+}
+
+/*
+ * readmem() only says yes or no.  Tell the two failures libinspect cares
+ * about apart afterwards: a kernel address whose page tables do not map it
+ * is invalid (-EFAULT); one that translates but cannot be read is memory
+ * the dump did not capture (-ENODATA), as is any physical address below
+ * the architecture's limit.
+ */
+static int ct_read_error(enum li_addr_space space, uint64_t addr, size_t len)
+{
+	uint64_t last = addr + len - 1, va;
+	physaddr_t pa;
+
+	if (space == LI_PHYSADDR) {
+		if (MAX_PHYSMEM_BITS() < 64 && (last >> MAX_PHYSMEM_BITS()))
+			return -EFAULT;
+		return -ENODATA;
+	}
+	for (va = addr & ~(uint64_t)(PAGESIZE() - 1); va <= last;
+	     va += PAGESIZE()) {
+		if (!IS_KVADDR(va) || !kvtop(NULL, va, &pa, 0))
+			return -EFAULT;
+		if (va + PAGESIZE() < va)
+			break;
+	}
+	return -ENODATA;
+}
+
+static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
+		   void *buf, size_t len)
+{
+	int memtype;
+
+	(void)ctx;
+	if (space == LI_KVADDR)
+		memtype = KVADDR;
+	else if (space == LI_PHYSADDR)
+		memtype = PHYSADDR;
+	else
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (len > LONG_MAX || addr + len - 1 < addr)
+		return -EFAULT;
+	if (space == LI_KVADDR && !IS_KVADDR(addr))
+		return -EFAULT;
+	if (readmem(addr, memtype, buf, len, "pgmapcheck",
+		    RETURN_ON_ERROR | QUIET))
+		return 0;
+	return ct_read_error(space, addr, len);
+}
+
+/* sizeof any type gdb knows: struct/union/enum tags, typedefs, base types. */
+static int ct_type_size(void *ctx, const char *type, uint64_t *size)
+{
+	char name[CT_NAME_MAX];
+	long sz;
+
+	(void)ctx;
+	if (ct_copy(type, name, sizeof(name)))
+		return -EINVAL;
+	sz = datatype_info(name, NULL, NULL);
+	if (sz < 0 && !ct_bare_name(type, name, sizeof(name)))
+		sz = datatype_info(name, NULL, NULL);
+	if (sz < 0)
+		return -ENOENT;
+	*size = sz;
+	return 0;
+}
+
+/*
+ * MEMBER_OFFSET only sees the direct members of a type (crash 8.0.2), so a
+ * dotted path or a member of an anonymous struct/union goes through
+ * ANON_MEMBER_OFFSET, which has gdb evaluate &((struct T *)0)->path: that
+ * follows any nesting, and fails (-1) when a component is missing or is a
+ * pointer rather than an embedded struct.
+ */
+static int ct_member_offset(void *ctx, const char *type, const char *member,
+			    uint64_t *offset)
+{
+	char name[CT_NAME_MAX], path[CT_NAME_MAX];
+	long off = -1;
+
+	(void)ctx;
+	if (ct_bare_name(type, name, sizeof(name)) ||
+	    ct_copy(member, path, sizeof(path)))
+		return -EINVAL;
+	if (!strpbrk(path, ".["))
+		off = MEMBER_OFFSET(name, path);
+	if (off < 0)
+		off = ANON_MEMBER_OFFSET(name, path);
+	if (off < 0)
+		return -ENOENT;
+	*offset = off;
+	return 0;
+}
+
+static int ct_enum_value(void *ctx, const char *name, int64_t *value)
+{
+	char buf[CT_NAME_MAX];
+	long v;
+
+	(void)ctx;
+	if (ct_copy(name, buf, sizeof(buf)))
+		return -EINVAL;
+	if (!enumerator_value(buf, &v))
+		return -ENOENT;
+	*value = v;
+	return 0;
+}
+
+/* crash's symbol table holds local symbols too, already KASLR-relocated. */
+static int ct_symbol_address(void *ctx, const char *name, uint64_t *addr)
+{
+	char buf[CT_NAME_MAX];
+	struct syment *sp;
+
+	(void)ctx;
+	if (ct_copy(name, buf, sizeof(buf)))
+		return -EINVAL;
+	sp = symbol_search(buf);
+	if (!sp)
+		return -ENOENT;
+	*addr = sp->value;
+	return 0;
+}
+
+/* The size of the symbol's type as gdb sees it (the symtab has none here). */
+static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
+{
+	char buf[CT_NAME_MAX];
+	struct gnu_request req;
+
+	(void)ctx;
+	if (ct_copy(name, buf, sizeof(buf)))
+		return -EINVAL;
+	if (!symbol_exists(buf))
+		return -ENOENT;
+	if (get_symbol_type(buf, NULL, &req) == TYPE_CODE_UNDEF ||
+	    req.length <= 0)
+		return -ENOENT;
+	*size = req.length;
+	return 0;
+}
+
+static int ct_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
+{
+	char *v;
+	int err = 0;
+
+	(void)ctx;
+	if (!key || !*key || !len)
+		return -EINVAL;
+	if (!pc->read_vmcoreinfo)
+		return -ENOENT;
+	/* the readers return a malloc'ed copy (or NULL) */
+	v = pc->read_vmcoreinfo(key);
+	if (!v)
+		return -ENOENT;
+	if (strlen(v) >= len)
+		err = -ERANGE;
+	else
+		strcpy(val, v);
+	free(v);
+	return err;
+}
+
+static const struct li_target_ops crash_target_ops = {
+	.read = ct_read,
+	.type_size = ct_type_size,
+	.member_offset = ct_member_offset,
+	.enum_value = ct_enum_value,
+	.symbol_address = ct_symbol_address,
+	.symbol_size = ct_symbol_size,
+	.vmcoreinfo = ct_vmcoreinfo,
+};
+
+void crash_target_init(struct li_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->ops = &crash_target_ops;
+	t->frontend = "crash";
+	t->source = ACTIVE() ? "live" : pc->dumpfile;
+	t->vmlinux = pc->namelist_debug ? pc->namelist_debug : pc->namelist;
+}
+
+/* -- the query face, for checking the callbacks against crash itself -- */
+
+static void ct_print_result(FILE *out, const char *what, int err,
+			    const char *val)
+{
+	if (err)
+		fprintf(out, "%s: error %d (%s)\n", what, err, strerror(-err));
+	else
+		fprintf(out, "%s = %s\n", what, val);
+}
+
+static int ct_query_read(const struct li_target *t, char *arg, FILE *out)
+{
+	enum li_addr_space space;
+	unsigned char *buf;
+	char *p, *end;
+	uint64_t addr, len, i;
+	int err;
+
+	p = strchr(arg, ':');
+	if (!p)
+		return -EINVAL;
+	*p++ = '\0';
+	if (!strcmp(arg, "kv"))
+		space = LI_KVADDR;
+	else if (!strcmp(arg, "phys"))
+		space = LI_PHYSADDR;
+	else
+		return -EINVAL;
+	errno = 0;
+	addr = strtoull(p, &end, 16);
+	if (errno || end == p || *end != ':')
+		return -EINVAL;
+	p = end + 1;
+	len = strtoull(p, &end, 0);
+	if (errno || end == p || *end || !len || len > 4096)
+		return -EINVAL;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	err = t->ops->read(t->ctx, space, addr, buf, len);
+	fprintf(out, "read(%s, 0x%" PRIx64 ", %" PRIu64 ")", arg, addr, len);
+	if (err)
+		fprintf(out, ": error %d (%s)\n", err, strerror(-err));
+	else {
+		fputs(" =", out);
+		for (i = 0; i < len; i++)
+			fprintf(out, " %02x", buf[i]);
+		fputc('\n', out);
+	}
+	free(buf);
+	return err;
+}
+
+int crash_target_query(const struct li_target *t, const char *query,
+		       FILE *out)
+{
+	const struct li_target_ops *ops = t->ops;
+	char q[2 * CT_NAME_MAX], what[2 * CT_NAME_MAX + 32], *arg, *member;
+	char val[512];
+	uint64_t u = 0;
+	int64_t s = 0;
+	int err;
+
+	if (ct_copy(query, q, sizeof(q)))
+		return -EINVAL;
+	arg = strchr(q, ':');
+	if (!arg)
+		return -EINVAL;
+	*arg++ = '\0';
+
+	if (!strcmp(q, "sizeof")) {
+		err = ops->type_size(t->ctx, arg, &u);
+		snprintf(what, sizeof(what), "sizeof(%s)", arg);
+		snprintf(val, sizeof(val), "%" PRIu64, u);
+		ct_print_result(out, what, err, val);
+	} else if (!strcmp(q, "offsetof")) {
+		member = strrchr(arg, ':');
+		if (!member)
+			return -EINVAL;
+		*member++ = '\0';
+		err = ops->member_offset(t->ctx, arg, member, &u);
+		snprintf(what, sizeof(what), "offsetof(%s, %s)", arg, member);
+		snprintf(val, sizeof(val), "%" PRIu64, u);
+		ct_print_result(out, what, err, val);
+	} else if (!strcmp(q, "enum")) {
+		err = ops->enum_value(t->ctx, arg, &s);
+		snprintf(val, sizeof(val), "%" PRId64, s);
+		ct_print_result(out, arg, err, val);
+	} else if (!strcmp(q, "symbol")) {
+		err = ops->symbol_address(t->ctx, arg, &u);
+		snprintf(what, sizeof(what), "&%s", arg);
+		snprintf(val, sizeof(val), "0x%" PRIx64, u);
+		ct_print_result(out, what, err, val);
+		if (!err && ops->symbol_size) {
+			err = ops->symbol_size(t->ctx, arg, &u);
+			snprintf(what, sizeof(what), "sizeof(%s)", arg);
+			snprintf(val, sizeof(val), "%" PRIu64, u);
+			ct_print_result(out, what, err, val);
+		}
+	} else if (!strcmp(q, "vmcoreinfo")) {
+		err = ops->vmcoreinfo(t->ctx, arg, val, sizeof(val));
+		ct_print_result(out, arg, err, val);
+	} else if (!strcmp(q, "read")) {
+		err = ct_query_read(t, arg, out);
+		if (err == -EINVAL)
+			return err;
+	} else {
+		return -EINVAL;
+	}
+	return err;
+}

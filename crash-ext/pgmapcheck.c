@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * crash> pgmapcheck -- check ZONE_DEVICE struct pages, their dev_pagemaps
+ * and the vmemmap behind them, with the same verdicts as the pgmapcheck
+ * CLI.  libinspect does every check and writes the report; this extension
+ * only supplies crash's memory/type/symbol access (crash_target.c) and
+ * crash's output stream, so "| grep", redirection and "set scroll" work.
+ *
+ *   crash> extend pgmapcheck.so
+ *   crash> pgmapcheck
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include "defs.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+#include "libinspect.h"
+#include "crash_target.h"
+
+static void cmd_pgmapcheck(void);
+
+/* Filled in by the constructor: the finding codes come from libinspect. */
+static char **help_pgmapcheck;
+
+static struct command_table_entry command_table[] = {
+	{ "pgmapcheck", cmd_pgmapcheck, NULL, 0 },
+	{ NULL },
+};
+
+static const char *const help_head[] = {
+	"pgmapcheck",
+	"check ZONE_DEVICE pages, dev_pagemaps and their vmemmap",
+	"[-j | -s | -v] [-p pgmap] [-P start[-end]] [-m max] [-n] [-Q query]",
+	"  Finds every dev_pagemap (through pgmap_array), checks the struct pages",
+	"  of its ranges against the refcount, compound-page, zone and pgmap",
+	"  invariants of this kernel, and accounts for the vmemmap pages that back",
+	"  them (and the ones the kernel saved by sharing tail struct pages).  The",
+	"  checks are libinspect's: the verdicts and the JSON are those of the",
+	"  pgmapcheck command-line tool on the same dump.  Struct pages that the",
+	"  dump did not capture are reported as MEMMAP_NOT_CAPTURED, not as errors.",
+	"",
+	"    -j  print the report as JSON (the schema of \"pgmapcheck --json\").",
+	"    -s  print the summary lines only.",
+	"    -v  print every finding and the kernel model that was probed.",
+	"    -p pgmap",
+	"        check only the dev_pagemap at this address (hexadecimal).",
+	"    -P start[-end]",
+	"        check only pfns start..end (inclusive; one pfn without -end).",
+	"        Decimal, or hexadecimal with a 0x prefix.",
+	"    -m max",
+	"        keep at most max findings per code (default 1000); the counts",
+	"        stay exact.",
+	"    -n  skip the vmemmap page-table accounting.",
+	"    -Q query",
+	"        debugging: answer one query through the same crash-backed",
+	"        callbacks the checks use, where query is one of",
+	"          sizeof:TYPE  offsetof:TYPE:MEMBER.PATH  enum:NAME  symbol:NAME",
+	"          vmcoreinfo:KEY  read:kv:ADDR:LEN  read:phys:ADDR:LEN",
+	"",
+	"  A long run prints its progress on a terminal's stderr and stops",
+	"  cleanly on Ctrl-C.",
+	"",
+	"  FINDING CODES",
+};
+
+static const char *const help_tail[] = {
+	"\nEXAMPLES",
+	"  Check every dev_pagemap of the dump:\n",
+	"    %s> pgmapcheck",
+	"",
+	"  Save the JSON report, or list only the errors:\n",
+	"    %s> pgmapcheck -j > report.json",
+	"    %s> pgmapcheck -v | grep -w error",
+	"",
+	"  Check one dev_pagemap, then one pfn range of it:\n",
+	"    %s> pgmapcheck -p ffff888104a1c000",
+	"    %s> pgmapcheck -P 0x240000-0x2401ff",
+	"",
+	"  See how the extension resolves a member through crash's gdb",
+	"  (double quotes keep a query with spaces in one argument):\n",
+	"    %s> pgmapcheck -Q offsetof:dev_pagemap:ref.data",
+	"    %s> pgmapcheck -Q \"offsetof:struct page:compound_head\"",
+};
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* crash prints help lines as formats ("%s>" is the program name). */
+static char *help_code_line(const struct li_code_info *ci)
+{
+	char *line, *out;
+	size_t i, j;
+
+	if (asprintf(&line, "    %-20s %-7s %s", ci->code,
+		     li_severity_name(ci->severity), ci->summary) < 0)
+		return NULL;
+	out = malloc(2 * strlen(line) + 1);
+	if (out) {
+		for (i = j = 0; line[i]; i++) {
+			if (line[i] == '%')
+				out[j++] = '%';
+			out[j++] = line[i];
+		}
+		out[j] = '\0';
+	}
+	free(line);
+	return out;
+}
+
+/* One line per finding code, from the library's own table. */
+static char **build_help(void)
+{
+	const struct li_code_info *codes;
+	size_t nr, i, n = 0;
+	char **h;
+
+	codes = li_codes(&nr);
+	h = calloc(ARRAY_LEN(help_head) + nr + ARRAY_LEN(help_tail) + 1,
+		   sizeof(*h));
+	if (!h)
+		return NULL;
+	for (i = 0; i < ARRAY_LEN(help_head); i++)
+		h[n++] = (char *)help_head[i];
+	for (i = 0; i < nr; i++) {
+		h[n] = help_code_line(&codes[i]);
+		if (!h[n])
+			return NULL;
+		n++;
+	}
+	for (i = 0; i < ARRAY_LEN(help_tail); i++)
+		h[n++] = (char *)help_tail[i];
+	h[n] = NULL;
+	return h;
+}
+
+static void __attribute__((constructor)) pgmapcheck_init(void)
+{
+	help_pgmapcheck = build_help();
+	command_table[0].help_data = help_pgmapcheck;
+	register_extension(command_table);
+}
+
+static void __attribute__((destructor)) pgmapcheck_fini(void)
+{
+}
+
+/* -- options -- */
+
+static uint64_t parse_u64(const char *s, int base, const char *what)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || end == s || *end || *s == '-')
+		error(FATAL, "invalid %s: %s\n", what, s);
+	return v;
+}
+
+static void parse_pfn_range(char *arg, struct li_options *opts)
+{
+	char *dash = strchr(arg, '-');
+
+	if (dash)
+		*dash++ = '\0';
+	opts->pfn_start = parse_u64(arg, 0, "pfn");
+	opts->pfn_end = dash ? parse_u64(dash, 0, "pfn") : opts->pfn_start;
+	if (opts->pfn_end < opts->pfn_start)
+		error(FATAL, "invalid pfn range: end below start\n");
+}
+
+/* -- progress and Ctrl-C -- */
+
+/*
+ * crash's SIGINT handler longjmps straight back to the prompt, which would
+ * leave libinspect's walk half-done and its report leaked.  While the check
+ * runs, SIGINT only sets a flag that the progress callback turns into a
+ * clean -EINTR; pc->cmd_cleanup puts crash's handler back even if an
+ * error(FATAL) unwinds the command.
+ */
+struct run_state {
+	struct sigaction old_sigint;
+	bool sigint_saved;
+	struct li_report *report;
+	struct timespec start, last;
+	bool progress_tty;
+	bool progress_shown;
+};
+
+static volatile sig_atomic_t pgmapcheck_sigint;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	pgmapcheck_sigint = 1;
+}
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_clear(struct run_state *st)
+{
+	if (st->progress_shown) {
+		fprintf(stderr, "\r%*s\r", 60, "");
+		st->progress_shown = false;
+	}
+}
+
+/* Shown at most twice a second, after the first second, on a terminal. */
+static int on_progress(void *arg, const char *phase, uint64_t done,
+		       uint64_t total)
+{
+	struct run_state *st = arg;
+	struct timespec now;
+
+	if (pgmapcheck_sigint)
+		return 1;
+	if (!st->progress_tty)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed(&st->start, &now) < 1.0 || elapsed(&st->last, &now) < 0.5)
+		return 0;
+	st->last = now;
+	if (total)
+		fprintf(stderr, "\rpgmapcheck: %-8s %" PRIu64 "/%" PRIu64
+			" (%" PRIu64 "%%)   ", phase, done, total,
+			done * 100 / total);
+	else
+		fprintf(stderr, "\rpgmapcheck: %-8s %" PRIu64 "   ", phase,
+			done);
+	st->progress_shown = true;
+	return 0;
+}
+
+static void run_cleanup(void *arg)
+{
+	struct run_state *st = arg;
+
+	if (st->sigint_saved) {
+		sigaction(SIGINT, &st->old_sigint, NULL);
+		st->sigint_saved = false;
+	}
+	progress_clear(st);
+	li_report_free(st->report);
+	st->report = NULL;
+	if (pc->cmd_cleanup == run_cleanup)
+		pc->cmd_cleanup = NULL;
+}
+
+static int run_check(struct run_state *st, const struct li_target *t,
+		     struct li_options *opts)
+{
+	struct sigaction sa;
+	int err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	pgmapcheck_sigint = 0;
+	if (!sigaction(SIGINT, &sa, &st->old_sigint))
+		st->sigint_saved = true;
+	pc->cmd_cleanup = run_cleanup;
+	pc->cmd_cleanup_arg = st;
+
+	clock_gettime(CLOCK_MONOTONIC, &st->start);
+	st->last = st->start;
+	st->progress_tty = isatty(fileno(stderr));
+	opts->progress = on_progress;
+	opts->progress_arg = st;
+
+	err = li_check(t, opts, &st->report);
+
+	if (st->sigint_saved) {
+		sigaction(SIGINT, &st->old_sigint, NULL);
+		st->sigint_saved = false;
+	}
+	progress_clear(st);
+	return err;
+}
+
+/* -- the command -- */
+
+static void cmd_pgmapcheck(void)
+{
+	static struct run_state st;
+	struct li_options opts;
+	struct li_target t;
+	unsigned int text = 0;
+	bool json = false;
+	char *query = NULL;
+	int c, err;
+
+	memset(&opts, 0, sizeof(opts));
+	while ((c = getopt(argcnt, args, "jsvp:P:m:nQ:")) != EOF) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			text |= LI_TEXT_SUMMARY;
+			break;
+		case 'v':
+			text |= LI_TEXT_VERBOSE;
+			break;
+		case 'p':
+			opts.pgmap = parse_u64(optarg, 16, "pgmap address");
+			break;
+		case 'P':
+			parse_pfn_range(optarg, &opts);
+			break;
+		case 'm':
+			opts.max_findings = parse_u64(optarg, 0, "maximum");
+			if (!opts.max_findings)
+				error(FATAL, "invalid maximum: %s\n", optarg);
+			break;
+		case 'n':
+			opts.flags |= LI_OPT_NO_VMEMMAP;
+			break;
+		case 'Q':
+			query = optarg;
+			break;
+		default:
+			argerrs++;
+			break;
+		}
+	}
+	if (argerrs || args[optind])
+		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (json && text)
+		error(FATAL, "-j cannot be combined with -s or -v\n");
+
+	crash_target_init(&t);
+	if (query) {
+		if (crash_target_query(&t, query, fp) == -EINVAL)
+			error(FATAL, "invalid query: %s\n", query);
+		return;
+	}
+
+	/* a previous run unwound by error(FATAL) may have left these */
+	run_cleanup(&st);
+	err = run_check(&st, &t, &opts);
+	if (err == -EINTR) {
+		run_cleanup(&st);
+		error(INFO, "interrupted\n");
+		return;
+	}
+	if (err) {
+		run_cleanup(&st);
+		error(FATAL, "%s\n", li_strerror(err));
+	}
+	errno = 0;
+	if (json)
+		err = li_report_write_json(st.report, fp);
+	else
+		err = li_report_write_text(st.report, fp, text);
+	if (!err && fflush(fp))
+		err = -errno;
+	/* "| head" closing the pipe early is not an error worth a message */
+	if (err && errno != EPIPE)
+		error(INFO, "cannot write the report: %s\n", strerror(errno ?
+		      errno : -err));
+	run_cleanup(&st);
+}

@@ -1,0 +1,579 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+ctypes binding of libinspect (libinspect/include/libinspect.h) with a
+``struct li_target`` backed by a drgn :class:`~drgn.Program`.
+
+Nothing here checks anything: libinspect walks, checks and accounts; this
+module only answers its memory, type and symbol questions from drgn and hands
+back the report.
+
+Reads come from the core in large batches (megabytes of struct pages at a
+time), so the per-call Python cost is small next to the copy.
+
+When a read fails, libinspect needs to know why (libinspect.h):
+
+* ``-ENODATA``: the address is valid but its memory is not in the dump;
+* ``-EFAULT``: the address does not translate.
+
+drgn reports both as :class:`drgn.FaultError`.  For a physical address the
+answer is always ``-ENODATA`` (a physical address needs no translation).  For
+a kernel virtual address this module walks the x86-64 kernel page tables
+itself (``init_top_pgt``, 4 or 5 levels, physical reads through drgn): a
+non-present entry on the way, or a non-canonical address, is ``-EFAULT``; a
+complete translation means the memory behind it is missing, ``-ENODATA``; a
+page-table page that cannot be read is missing too, ``-ENODATA``.  On other
+architectures drgn's own fault message is used ("address is not mapped" from
+its page-table walker is ``-EFAULT``, anything else ``-ENODATA``).
+"""
+
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+import drgn
+
+__all__ = (
+    "LI_KVADDR",
+    "LI_PHYSADDR",
+    "LI_OPT_PGMAPS_ONLY",
+    "LI_OPT_NO_VMEMMAP",
+    "LI_OPT_NO_HUGETLB",
+    "LI_TEXT_SUMMARY",
+    "LI_TEXT_VERBOSE",
+    "LibInspectError",
+    "Report",
+    "DrgnTarget",
+    "library",
+    "run_check",
+)
+
+LI_KVADDR = 0
+LI_PHYSADDR = 1
+
+LI_OPT_PGMAPS_ONLY = 1 << 0
+LI_OPT_NO_VMEMMAP = 1 << 1
+LI_OPT_NO_HUGETLB = 1 << 2
+
+LI_TEXT_SUMMARY = 1 << 0
+LI_TEXT_VERBOSE = 1 << 1
+
+_READ_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64,
+    ctypes.c_void_p, ctypes.c_size_t)
+_TYPE_SIZE_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+    ctypes.POINTER(ctypes.c_uint64))
+_MEMBER_OFFSET_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+    ctypes.POINTER(ctypes.c_uint64))
+_ENUM_VALUE_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+    ctypes.POINTER(ctypes.c_int64))
+_SYMBOL_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+    ctypes.POINTER(ctypes.c_uint64))
+_VMCOREINFO_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p,
+    ctypes.c_size_t)
+_PROGRESS_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint64,
+    ctypes.c_uint64)
+
+
+class _TargetOps(ctypes.Structure):
+    _fields_ = [
+        ("read", _READ_FN),
+        ("type_size", _TYPE_SIZE_FN),
+        ("member_offset", _MEMBER_OFFSET_FN),
+        ("enum_value", _ENUM_VALUE_FN),
+        ("symbol_address", _SYMBOL_FN),
+        ("symbol_size", _SYMBOL_FN),
+        ("vmcoreinfo", _VMCOREINFO_FN),
+    ]
+
+
+class _Target(ctypes.Structure):
+    _fields_ = [
+        ("ops", ctypes.POINTER(_TargetOps)),
+        ("ctx", ctypes.c_void_p),
+        ("frontend", ctypes.c_char_p),
+        ("source", ctypes.c_char_p),
+        ("vmlinux", ctypes.c_char_p),
+    ]
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [
+        ("pgmap", ctypes.c_uint64),
+        ("pfn_start", ctypes.c_uint64),
+        ("pfn_end", ctypes.c_uint64),
+        ("max_findings", ctypes.c_uint),
+        ("flags", ctypes.c_uint),
+        ("progress", _PROGRESS_FN),
+        ("progress_arg", ctypes.c_void_p),
+    ]
+
+
+class _CodeInfo(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_char_p),
+        ("severity", ctypes.c_int),
+        ("summary", ctypes.c_char_p),
+    ]
+
+
+class LibInspectError(Exception):
+    """A libinspect call failed; ``errno`` is the positive error number."""
+
+    def __init__(self, what: str, err: int, message: str) -> None:
+        super().__init__(f"{what}: {message}")
+        self.errno = err
+
+
+def _candidates() -> list:
+    env = os.environ.get("LIBINSPECT")
+    if env:
+        return [env]
+    here = Path(__file__).resolve().parent
+    # drgn-scripts/pgmapcheck_drgn/ -> repository root
+    paths = [str(here.parent.parent / "libinspect" / "build" / "libinspect.so.1")]
+    found = ctypes.util.find_library("inspect")
+    if found:
+        paths.append(found)
+    paths.append("libinspect.so.1")
+    return paths
+
+
+_lib: Optional[ctypes.CDLL] = None
+
+
+def library() -> ctypes.CDLL:
+    """
+    Load libinspect once: ``$LIBINSPECT`` if set, else the repository's
+    ``libinspect/build/libinspect.so.1``, else an installed
+    ``libinspect.so.1``.
+    """
+    global _lib
+    if _lib is not None:
+        return _lib
+    errors = []
+    for path in _candidates():
+        if "/" in path and not os.path.exists(path):
+            errors.append(f"{path}: not found")
+            continue
+        try:
+            lib = ctypes.CDLL(path)
+            break
+        except OSError as e:
+            errors.append(str(e))
+    else:
+        raise OSError("cannot load libinspect (build it with `make -C "
+                      "libinspect` or set $LIBINSPECT): " + "; ".join(errors))
+    _declare(lib)
+    _lib = lib
+    return lib
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    lib.li_check.argtypes = [ctypes.POINTER(_Target), ctypes.POINTER(_Options),
+                             ctypes.POINTER(ctypes.c_void_p)]
+    lib.li_check.restype = ctypes.c_int
+    lib.li_report_free.argtypes = [ctypes.c_void_p]
+    lib.li_report_free.restype = None
+    lib.li_report_json.argtypes = [ctypes.c_void_p]
+    lib.li_report_json.restype = ctypes.c_void_p	# freed with li_free
+    lib.li_free.argtypes = [ctypes.c_void_p]
+    lib.li_free.restype = None
+    lib.li_report_write_text.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                         ctypes.c_uint]
+    lib.li_report_write_text.restype = ctypes.c_int
+    lib.li_report_write_json.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.li_report_write_json.restype = ctypes.c_int
+    lib.li_report_count.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.li_report_count.restype = ctypes.c_size_t
+    lib.li_report_max_severity.argtypes = [ctypes.c_void_p]
+    lib.li_report_max_severity.restype = ctypes.c_int
+    lib.li_codes.argtypes = [ctypes.POINTER(ctypes.c_size_t)]
+    lib.li_codes.restype = ctypes.POINTER(_CodeInfo)
+    lib.li_severity_name.argtypes = [ctypes.c_int]
+    lib.li_severity_name.restype = ctypes.c_char_p
+    lib.li_strerror.argtypes = [ctypes.c_int]
+    lib.li_strerror.restype = ctypes.c_char_p
+    lib.li_version.argtypes = []
+    lib.li_version.restype = ctypes.c_char_p
+
+
+def strerror(err: int) -> str:
+    """libinspect's message for a (negative or positive) error number."""
+    return library().li_strerror(-abs(err)).decode()
+
+
+def codes() -> list:
+    """The table of finding codes: ``[(code, severity_name, summary)]``."""
+    lib = library()
+    n = ctypes.c_size_t()
+    table = lib.li_codes(ctypes.byref(n))
+    return [(table[i].code.decode(),
+             lib.li_severity_name(table[i].severity).decode(),
+             table[i].summary.decode()) for i in range(n.value)]
+
+
+# x86-64 paging (arch/x86/include/asm/pgtable_types.h)
+_PTE_PRESENT = 1 << 0
+_PTE_PSE = 1 << 7
+_PTE_PFN_MASK = 0x000FFFFFFFFFF000
+
+
+class DrgnTarget:
+    """
+    A ``struct li_target`` whose callbacks are answered by a drgn program.
+
+    The object owns the ctypes callbacks; keep it alive while libinspect may
+    call them.  Every callback catches every exception and returns a negative
+    errno: nothing may unwind through the C core.
+    """
+
+    def __init__(self, prog: drgn.Program, source: Optional[str] = None,
+                 vmlinux: Optional[str] = None) -> None:
+        self.prog = prog
+        self.interrupted = False
+        self._types: Dict[str, Any] = {}
+        self._vmcoreinfo: Optional[Dict[str, str]] = None
+        self._pgd: Optional[int] = None
+        self._x86_64 = (prog.platform is not None and
+                        prog.platform.arch == drgn.Architecture.X86_64)
+        self._ops = _TargetOps(
+            read=_READ_FN(self._guard(self._read, -errno.EIO)),
+            type_size=_TYPE_SIZE_FN(self._guard(self._type_size)),
+            member_offset=_MEMBER_OFFSET_FN(self._guard(self._member_offset)),
+            enum_value=_ENUM_VALUE_FN(self._guard(self._enum_value)),
+            symbol_address=_SYMBOL_FN(self._guard(self._symbol_address)),
+            symbol_size=_SYMBOL_FN(self._guard(self._symbol_size)),
+            vmcoreinfo=_VMCOREINFO_FN(self._guard(self._vmcoreinfo_cb)),
+        )
+        self._strings = [s.encode() if s is not None else None
+                         for s in ("drgn", source, vmlinux)]
+        self.target = _Target(ctypes.pointer(self._ops), None,
+                              *self._strings)
+
+    def _guard(self, fn: Callable[..., int],
+               default: int = -errno.ENOENT) -> Callable[..., int]:
+        def wrapper(*args: Any) -> int:
+            try:
+                return fn(*args)
+            except (KeyError, LookupError, AttributeError, TypeError,
+                    ValueError):
+                return default
+            except drgn.FaultError:
+                return -errno.EFAULT
+            except MemoryError:
+                return -errno.ENOMEM
+            except KeyboardInterrupt:
+                self.interrupted = True	# run_check's progress cancels
+                return -errno.EIO
+            except BaseException:	# never unwind through C
+                return -errno.EIO
+        return wrapper
+
+    # -- memory ---------------------------------------------------------
+
+    def _read(self, ctx: int, space: int, addr: int, buf: int,
+              length: int) -> int:
+        if space not in (LI_KVADDR, LI_PHYSADDR):
+            return -errno.EINVAL
+        physical = space == LI_PHYSADDR
+        try:
+            data = self.prog.read(addr, length, physical)
+        except drgn.FaultError as e:
+            where = getattr(e, "address", None)
+            return self.classify_fault(addr if where is None else where,
+                                       physical, e)
+        ctypes.memmove(buf, data, length)
+        return 0
+
+    def classify_fault(self, addr: int, physical: bool,
+                       err: Optional[drgn.FaultError] = None) -> int:
+        """Tell missing memory (-ENODATA) from a bad address (-EFAULT)."""
+        if physical:
+            return -errno.ENODATA
+        if self._x86_64:
+            try:
+                return self._translate_x86_64(addr)
+            except Exception:
+                pass
+        msg = str(err) if err is not None else ""
+        return -errno.EFAULT if "not mapped" in msg else -errno.ENODATA
+
+    def _page_table_root(self) -> int:
+        """Physical address of init_top_pgt (the kernel's root table)."""
+        if self._pgd is None:
+            prog = self.prog
+            vaddr = prog.symbol("init_top_pgt").address
+            phys_base = int.from_bytes(
+                prog.read(prog.symbol("phys_base").address, 8), "little")
+            self._pgd = vaddr - 0xFFFFFFFF80000000 + phys_base
+        return self._pgd
+
+    def _l5(self) -> bool:
+        try:
+            return bool(self.prog["__pgtable_l5_enabled"].value_())
+        except (KeyError, LookupError, drgn.FaultError):
+            return False
+
+    def _translate_x86_64(self, addr: int) -> int:
+        levels = 5 if self._l5() else 4
+        top = 56 if levels == 5 else 47
+        hi = addr >> top	# canonical: bits 63..top all equal
+        if hi not in (0, (1 << (64 - top)) - 1):
+            return -errno.EFAULT
+        table = self._page_table_root()
+        for level in range(levels, 0, -1):
+            shift = 12 + 9 * (level - 1)
+            index = (addr >> shift) & 0x1FF
+            try:
+                raw = self.prog.read(table + index * 8, 8, True)
+            except drgn.FaultError:
+                return -errno.ENODATA	# the page table itself is missing
+            entry = struct.unpack("<Q", raw)[0]
+            if not entry & _PTE_PRESENT:
+                return -errno.EFAULT
+            if level in (2, 3) and entry & _PTE_PSE:
+                break			# 2 MiB / 1 GiB leaf
+            table = entry & _PTE_PFN_MASK
+        return -errno.ENODATA
+
+    # -- types ----------------------------------------------------------
+
+    def _type(self, name: str) -> drgn.Type:
+        t = self._types.get(name)
+        if t is None:
+            t = self.prog.type(name)
+            self._types[name] = t
+        return t
+
+    def _type_size(self, ctx: int, name: bytes, out: Any) -> int:
+        t = self._type(name.decode())
+        size = t.size
+        if size is None:
+            return -errno.ENOENT
+        out[0] = size
+        return 0
+
+    def _member_offset(self, ctx: int, name: bytes, member: bytes,
+                       out: Any) -> int:
+        t = self._type(name.decode())
+        # drgn resolves dotted paths and anonymous members itself.
+        out[0] = drgn.offsetof(t, member.decode())
+        return 0
+
+    def _enum_value(self, ctx: int, name: bytes, out: Any) -> int:
+        # drgn's constants are the DWARF enumerators (of any enum).
+        obj = self.prog.constant(name.decode())
+        if obj.type_.kind != drgn.TypeKind.ENUM:
+            return -errno.ENOENT
+        out[0] = obj.value_()
+        return 0
+
+    def _symbol_address(self, ctx: int, name: bytes, out: Any) -> int:
+        out[0] = self.prog.symbol(name.decode()).address
+        return 0
+
+    def _symbol_size(self, ctx: int, name: bytes, out: Any) -> int:
+        out[0] = self.prog.symbol(name.decode()).size
+        return 0
+
+    # -- VMCOREINFO -----------------------------------------------------
+
+    def _vmcoreinfo_text(self) -> str:
+        prog = self.prog
+        try:	# newer drgn exposes the dump's note
+            return prog["VMCOREINFO"].string_().decode(errors="replace")
+        except (KeyError, LookupError, drgn.FaultError, ValueError):
+            pass
+        # drgn 0.0.22: the kernel's own ELF note (kernel/crash_core.c),
+        # which is what the dump and /proc/kcore carry; then its source
+        # buffer (makedumpfile may filter that page out).
+        try:
+            return self._vmcoreinfo_note()
+        except (KeyError, LookupError, drgn.FaultError, ValueError):
+            pass
+        data = prog["vmcoreinfo_data"].value_()
+        size = prog["vmcoreinfo_size"].value_()
+        if not data or not 0 < size <= 1 << 16:
+            return ""
+        return prog.read(data, size).decode(errors="replace")
+
+    def _vmcoreinfo_note(self) -> str:
+        note = self.prog["vmcoreinfo_note"].value_()
+        namesz, descsz = struct.unpack("<II", self.prog.read(note, 8))
+        if namesz != len(b"VMCOREINFO\0") or not 0 < descsz <= 1 << 16:
+            raise ValueError("bad VMCOREINFO note")
+        name = self.prog.read(note + 12, namesz)
+        if name != b"VMCOREINFO\0":
+            raise ValueError("bad VMCOREINFO note")
+        desc = note + 12 + ((namesz + 3) & ~3)
+        text = self.prog.read(desc, descsz).decode(errors="replace")
+        return text.split("\0", 1)[0]
+
+    def vmcoreinfo(self) -> Dict[str, str]:
+        """VMCOREINFO as a dict (empty if it cannot be found)."""
+        if self._vmcoreinfo is None:
+            info: Dict[str, str] = {}
+            try:
+                text = self._vmcoreinfo_text().split("\0", 1)[0]
+            except (KeyError, LookupError, drgn.FaultError, ValueError):
+                text = ""
+            for line in text.splitlines():
+                key, sep, val = line.partition("=")
+                if sep:
+                    info[key] = val
+            self._vmcoreinfo = info
+        return self._vmcoreinfo
+
+    def _vmcoreinfo_cb(self, ctx: int, key: bytes, buf: int,
+                       length: int) -> int:
+        val = self.vmcoreinfo().get(key.decode())
+        if val is None:
+            return -errno.ENOENT
+        raw = val.encode()
+        if len(raw) + 1 > length:
+            return -errno.EINVAL
+        ctypes.memmove(buf, raw + b"\0", len(raw) + 1)
+        return 0
+
+
+class Report:
+    """
+    A ``struct li_report``: free with :meth:`close` (or use ``with``).
+    :meth:`json` is the parsed JSON document of libinspect's schema.
+    """
+
+    def __init__(self, lib: ctypes.CDLL, handle: int) -> None:
+        self._lib = lib
+        self._handle: Optional[int] = handle
+        self._json: Optional[dict] = None
+
+    def __enter__(self) -> "Report":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._handle:
+            self._lib.li_report_free(self._handle)
+            self._handle = None
+
+    def _h(self) -> int:
+        if not self._handle:
+            raise ValueError("report is closed")
+        return self._handle
+
+    def json_text(self) -> str:
+        p = self._lib.li_report_json(self._h())
+        if not p:
+            raise MemoryError("li_report_json")
+        try:
+            return ctypes.string_at(p).decode()
+        finally:
+            self._lib.li_free(p)
+
+    def json(self) -> dict:
+        if self._json is None:
+            self._json = json.loads(self.json_text())
+        return self._json
+
+    def max_severity(self) -> int:
+        return self._lib.li_report_max_severity(self._h())
+
+    def count(self, severity: int) -> int:
+        return self._lib.li_report_count(self._h(), severity)
+
+    def write(self, fd: int, as_json: bool, text_flags: int = 0) -> int:
+        """Write through libinspect's own writers to a file descriptor."""
+        libc = _libc()
+        fp = libc.fdopen(os.dup(fd), b"w")
+        if not fp:
+            raise OSError(ctypes.get_errno(), "fdopen")
+        try:
+            if as_json:
+                ret = self._lib.li_report_write_json(self._h(), fp)
+            else:
+                ret = self._lib.li_report_write_text(self._h(), fp,
+                                                     text_flags)
+        finally:
+            libc.fclose(fp)
+        return ret
+
+
+_libc_handle: Optional[ctypes.CDLL] = None
+
+
+def _libc() -> ctypes.CDLL:
+    global _libc_handle
+    if _libc_handle is None:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
+                           use_errno=True)
+        libc.fdopen.argtypes = [ctypes.c_int, ctypes.c_char_p]
+        libc.fdopen.restype = ctypes.c_void_p
+        libc.fclose.argtypes = [ctypes.c_void_p]
+        libc.fclose.restype = ctypes.c_int
+        _libc_handle = libc
+    return _libc_handle
+
+
+ProgressFn = Callable[[str, int, int], bool]
+
+
+def run_check(target: DrgnTarget, pgmap: int = 0,
+              pfn_range: Optional[tuple] = None, max_findings: int = 0,
+              flags: int = 0,
+              progress: Optional[ProgressFn] = None) -> Report:
+    """
+    Run ``li_check`` on a drgn-backed target.
+
+    :param pgmap: check only this ``struct dev_pagemap`` address (0: all).
+    :param pfn_range: ``(start, end)`` inclusive, or None for all pfns.
+    :param max_findings: findings stored per code (0: libinspect's default).
+    :param flags: ``LI_OPT_*``.
+    :param progress: ``progress(phase, done, total)``; return True to cancel.
+    :raises LibInspectError: li_check failed (``-EINTR`` when cancelled).
+    """
+    lib = library()
+    opts = _Options()
+    opts.pgmap = pgmap
+    if pfn_range is not None:
+        opts.pfn_start, opts.pfn_end = pfn_range
+    opts.max_findings = max_findings
+    opts.flags = flags
+    # Always installed: Ctrl-C seen in any callback cancels the walk.
+    def _progress(arg: int, phase: bytes, done: int, total: int) -> int:
+        try:
+            if target.interrupted:
+                return 1
+            if progress is not None and progress(phase.decode(), done,
+                                                 total):
+                return 1
+            return 0
+        except BaseException:
+            target.interrupted = True
+            return 1
+    cb = _PROGRESS_FN(_progress)
+    opts.progress = cb
+    target.interrupted = False
+    out = ctypes.c_void_p()
+    ret = lib.li_check(ctypes.byref(target.target), ctypes.byref(opts),
+                       ctypes.byref(out))
+    if ret < 0:
+        if target.interrupted:
+            raise KeyboardInterrupt
+        raise LibInspectError("li_check", -ret, strerror(ret))
+    return Report(lib, out.value)

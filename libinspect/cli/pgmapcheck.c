@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pgmapcheck: check the ZONE_DEVICE memory of a vmcore or of the running
+ * kernel.  An adapter only: open the shipped target, run li_check(), print
+ * the report with the library's writers, turn the worst finding into the
+ * exit status.
+ *
+ * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
+ * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "libinspect.h"
+
+#define EXIT_FINDINGS	1
+#define EXIT_USAGE	2
+#define FAIL_NEVER	(LI_SEV_ERROR + 1)
+
+/* Progress appears once a run has lasted this long. */
+#define PROGRESS_DELAY	1.0
+#define PROGRESS_PERIOD	0.25
+
+struct cli {
+	const char *vmlinux;
+	const char *dump;
+	bool json, summary, verbose, list_codes;
+	int progress;			/* -1 auto, 0 off, 1 on */
+	int fail_on;			/* li_severity or FAIL_NEVER */
+	struct li_options opts;
+};
+
+struct progress {
+	bool tty;
+	double start, last;
+	const char *phase;
+	bool shown;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pgmapcheck: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'pgmapcheck --help' for more information.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static const char help_text[] =
+"NAME\n"
+"    pgmapcheck - check ZONE_DEVICE pages, dev_pagemaps and their vmemmap\n"
+"\n"
+"SYNOPSIS\n"
+"    pgmapcheck [OPTIONS] [-k VMLINUX] [VMCORE]\n"
+"\n"
+"DESCRIPTION\n"
+"    Finds every dev_pagemap of the kernel (pgmap_array), checks each\n"
+"    ZONE_DEVICE struct page of its ranges against the kernel's refcount,\n"
+"    compound-page and pgmap invariants, and accounts for the vmemmap\n"
+"    frames behind them (shared tail pages, hugetlb HVO).  VMCORE is an ELF\n"
+"    or kdump-compressed dump; without it the running kernel is read\n"
+"    through /proc/kcore.\n"
+"\n"
+"OPTIONS\n"
+"    -k, --vmlinux FILE   debug vmlinux (DWARF).  Default: found from the\n"
+"                         dump's OSRELEASE in /usr/lib/debug/boot/vmlinux-R,\n"
+"                         /usr/lib/debug/lib/modules/R/vmlinux,\n"
+"                         /lib/modules/R/build/vmlinux, /boot/vmlinux-R and\n"
+"                         $PGMAPCHECK_CACHE/kernels/R/vmlinux; its build-id\n"
+"                         must match the dump's VMCOREINFO BUILD-ID\n"
+"    -j, --json           print the JSON report (libinspect/SCHEMA.md)\n"
+"    -p, --pgmap ADDR     check only the dev_pagemap at ADDR\n"
+"    -P, --pfn START[-END]\n"
+"                         check only pfns START..END (inclusive)\n"
+"    -s, --summary        text: summary lines only\n"
+"    -v, --verbose        text: every stored finding and the kernel model\n"
+"    -f, --fail-on LEVEL  error (default), warning, info or never: exit 1\n"
+"                         when a finding reaches LEVEL\n"
+"    -m, --max-findings N findings stored per code (counts stay exact)\n"
+"        --no-vmemmap     skip the vmemmap page-table accounting\n"
+"        --progress       progress on stderr\n"
+"        --no-progress    no progress (default: on when stderr is a\n"
+"                         terminal and the run lasts over a second)\n"
+"        --list-codes     print the finding codes, severities and meanings\n"
+"    -V, --version        print the version\n"
+"    -h, --help           print this help\n"
+"\n"
+"EXIT STATUS\n"
+"    0  no finding at or above the --fail-on level\n"
+"    1  at least one finding at or above it\n"
+"    2  usage or input error (unreadable or truncated dump, missing or\n"
+"       mismatched vmlinux, ...)\n"
+"\n"
+"EXAMPLES\n"
+"    pgmapcheck /var/crash/202611251200/dump.202611251200\n"
+"    pgmapcheck -k vmlinux --json vmcore | jq '.findings[].code'\n"
+"    pgmapcheck --pfn 0x20000-0x27fff --fail-on warning vmcore\n"
+"\n"
+"SEE ALSO\n"
+"    pgmapcheck(1), libinspect/README, libinspect/SCHEMA.md\n";
+
+enum {
+	OPT_NO_VMEMMAP = 0x100,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_LIST_CODES,
+};
+
+static const struct option long_opts[] = {
+	{ "vmlinux", required_argument, NULL, 'k' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pgmap", required_argument, NULL, 'p' },
+	{ "pfn", required_argument, NULL, 'P' },
+	{ "summary", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "fail-on", required_argument, NULL, 'f' },
+	{ "max-findings", required_argument, NULL, 'm' },
+	{ "no-vmemmap", no_argument, NULL, OPT_NO_VMEMMAP },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "list-codes", no_argument, NULL, OPT_LIST_CODES },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A whole-string unsigned number, decimal or 0x-hex. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && end != s && !*end;
+}
+
+static void parse_pfns(const char *arg, struct li_options *o)
+{
+	char buf[64], *dash;
+
+	if (strlen(arg) >= sizeof(buf))
+		usage_error("--pfn: '%s' is too long", arg);
+	strcpy(buf, arg);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!parse_u64(buf, &o->pfn_start))
+		usage_error("--pfn: '%s' is not a pfn (START or START-END)", arg);
+	o->pfn_end = o->pfn_start;
+	if (dash && !parse_u64(dash + 1, &o->pfn_end))
+		usage_error("--pfn: '%s' is not a pfn range (START-END)", arg);
+	if (o->pfn_end < o->pfn_start)
+		usage_error("--pfn: END is below START in '%s'", arg);
+}
+
+static int parse_level(const char *arg)
+{
+	if (!strcmp(arg, "error"))
+		return LI_SEV_ERROR;
+	if (!strcmp(arg, "warning"))
+		return LI_SEV_WARNING;
+	if (!strcmp(arg, "info"))
+		return LI_SEV_INFO;
+	if (!strcmp(arg, "never"))
+		return FAIL_NEVER;
+	usage_error("--fail-on: '%s' is not error, warning, info or never", arg);
+}
+
+static void print_version(void)
+{
+	printf("pgmapcheck (libinspect) %s, JSON schema %d\n", li_version(),
+	       LI_JSON_SCHEMA_VERSION);
+}
+
+static void parse_args(struct cli *c, int argc, char **argv)
+{
+	uint64_t v;
+	int opt;
+
+	c->progress = -1;
+	c->fail_on = LI_SEV_ERROR;
+	while ((opt = getopt_long(argc, argv, "k:jp:P:svf:m:Vh", long_opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			c->vmlinux = optarg;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'p':
+			if (!parse_u64(optarg, &c->opts.pgmap) || !c->opts.pgmap)
+				usage_error("--pgmap: '%s' is not an address",
+					    optarg);
+			break;
+		case 'P':
+			parse_pfns(optarg, &c->opts);
+			break;
+		case 's':
+			c->summary = true;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'f':
+			c->fail_on = parse_level(optarg);
+			break;
+		case 'm':
+			if (!parse_u64(optarg, &v) || !v || v > UINT_MAX)
+				usage_error("--max-findings: '%s' is not a positive count",
+					    optarg);
+			c->opts.max_findings = v;
+			break;
+		case OPT_NO_VMEMMAP:
+			c->opts.flags |= LI_OPT_NO_VMEMMAP;
+			break;
+		case OPT_PROGRESS:
+			c->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			c->progress = 0;
+			break;
+		case OPT_LIST_CODES:
+			c->list_codes = true;
+			break;
+		case 'V':
+			print_version();
+			exit(0);
+		case 'h':
+			fputs(help_text, stdout);
+			exit(0);
+		default:
+			/* getopt_long already said what is wrong */
+			fputs("Try 'pgmapcheck --help' for more information.\n",
+			      stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		c->dump = argv[optind++];
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (one VMCORE at most)",
+			    argv[optind]);
+	if (c->summary && c->verbose)
+		usage_error("--summary and --verbose exclude each other");
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void list_codes(bool json)
+{
+	const struct li_code_info *codes;
+	size_t n, i;
+
+	codes = li_codes(&n);
+	if (json)
+		fputs("[", stdout);
+	for (i = 0; i < n; i++) {
+		const char *sev = li_severity_name(codes[i].severity);
+
+		if (json) {
+			printf("%s\n  {\"code\": \"%s\", \"severity\": \"%s\", \"summary\": ",
+			       i ? "," : "", codes[i].code, sev);
+			json_string(codes[i].summary);
+			putchar('}');
+		} else
+			printf("%-26s %-8s %s\n", codes[i].code, sev,
+			       codes[i].summary);
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p->shown && p->tty)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
+}
+
+/*
+ * On a terminal one line is rewritten in place; otherwise (--progress to a
+ * file) a line is printed per phase and then every few seconds.
+ */
+static int on_progress(void *arg, const char *phase, uint64_t done,
+		       uint64_t total)
+{
+	struct progress *p = arg;
+	double t = now();
+	bool new_phase = !p->phase || strcmp(p->phase, phase);
+
+	if (interrupted)
+		return 1;
+	if (t - p->start < PROGRESS_DELAY)
+		return 0;
+	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD : 5.0))
+		return 0;
+	p->phase = phase;
+	p->last = t;
+	if (p->tty)
+		fputs("\r\033[K", stderr);
+	if (total)
+		fprintf(stderr, "pgmapcheck: %s %llu/%llu (%.0f%%)", phase,
+			(unsigned long long)done, (unsigned long long)total,
+			100.0 * done / total);
+	else
+		fprintf(stderr, "pgmapcheck: %s %llu", phase,
+			(unsigned long long)done);
+	fputs(p->tty ? "" : "\n", stderr);
+	fflush(stderr);
+	p->shown = true;
+	return 0;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int exit_status(const struct li_report *r, int fail_on)
+{
+	int worst = li_report_max_severity(r);
+
+	return worst >= 0 && worst >= fail_on ? EXIT_FINDINGS : 0;
+}
+
+static int write_report(const struct cli *c, const struct li_report *r)
+{
+	unsigned int flags = 0;
+
+	if (c->json)
+		return li_report_write_json(r, stdout);
+	if (c->summary)
+		flags |= LI_TEXT_SUMMARY;
+	if (c->verbose)
+		flags |= LI_TEXT_VERBOSE;
+	return li_report_write_text(r, stdout, flags);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	struct progress prog = { 0 };
+	struct li_target *t;
+	struct li_report *r = NULL;
+	char err[1024];
+	int ret, status;
+
+	parse_args(&c, argc, argv);
+	if (c.list_codes) {
+		list_codes(c.json);
+		return 0;
+	}
+	ret = li_kdump_target_open(c.dump, c.vmlinux, &t, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "pgmapcheck: %s\n",
+			err[0] ? err : li_strerror(ret));
+		return EXIT_USAGE;
+	}
+	t->frontend = "cli";
+	prog.tty = isatty(STDERR_FILENO);
+	prog.start = now();
+	if (c.progress == 1 || (c.progress == -1 && prog.tty)) {
+		c.opts.progress = on_progress;
+		c.opts.progress_arg = &prog;
+	}
+	signal(SIGINT, on_sigint);
+	ret = li_check(t, &c.opts, &r);
+	progress_clear(&prog);
+	if (ret) {
+		fprintf(stderr, "pgmapcheck: %s: %s\n",
+			c.dump ? c.dump : "live kernel",
+			ret == -EINTR ? "interrupted" : li_strerror(ret));
+		li_report_free(r);
+		li_kdump_target_close(t);
+		return EXIT_USAGE;
+	}
+	status = exit_status(r, c.fail_on);
+	if (write_report(&c, r) || fflush(stdout)) {
+		fprintf(stderr, "pgmapcheck: cannot write the report: %s\n",
+			strerror(errno));
+		status = EXIT_USAGE;
+	}
+	li_report_free(r);
+	li_kdump_target_close(t);
+	return status;
+}

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * li_check(): the registry phase (pgmap_array -> dev_pagemaps, their
+ * fields, refs and ranges) and the orchestration of the page, vmemmap and
+ * hugetlb phases.  Findings go into per-code buckets: stored up to
+ * max_findings each, counted exactly.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define PERCPU_REF_ATOMIC	1ULL
+#define PERCPU_REF_DEAD		2ULL
+#define PERCPU_COUNT_BIAS	(1ULL << 63)
+#define PGMAP_ALTMAP_VALID	1u
+#define SUBSECTION_PAGES	512ULL	/* 2 MiB */
+
+static __thread char last_error[256];
+
+LI_EXPORT const char *li_last_error(void)
+{
+	return last_error;
+}
+
+int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
+	    void *buf, size_t len)
+{
+	int err = c->t->ops->read(c->t->ctx, sp, addr, buf, len);
+
+	return err > 0 ? -EIO : err;
+}
+
+int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v)
+{
+	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
+}
+
+int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v)
+{
+	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
+}
+
+int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
+		uint64_t total)
+{
+	if (c->cancelled)
+		return -EINTR;
+	if (c->opts->progress &&
+	    c->opts->progress(c->opts->progress_arg, phase, done, total))
+		c->cancelled = 1;
+	return c->cancelled ? -EINTR : 0;
+}
+
+int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
+		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
+{
+	int idx = li_code_index(code);
+	struct li_code_bucket *b;
+	struct li_finding *f;
+	va_list ap;
+
+	if (idx < 0)
+		return idx;
+	b = &r->buckets[idx];
+	b->total++;
+	if (b->nr >= r->max_findings)
+		return 0;
+	if (b->nr == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct li_finding *n = realloc(b->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->v = n;
+		b->cap = cap;
+	}
+	f = &b->v[b->nr++];
+	memset(f, 0, sizeof(*f));
+	f->code = idx;
+	f->pfn = pfn;
+	f->page = page;
+	f->pgmap = pgmap;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/* The finding just added under code, or NULL if it was over the cap. */
+struct li_finding *li_report_last(struct li_report *r, const char *code)
+{
+	int idx = li_code_index(code);
+	struct li_code_bucket *b = &r->buckets[idx];
+
+	if (idx < 0 || !b->nr || b->total > b->nr)
+		return NULL;
+	return &b->v[b->nr - 1];
+}
+
+int li_pgmap_lookup(const struct li_report *r, uint64_t addr)
+{
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		if (r->pgmaps[i].addr == addr)
+			return (int)i;
+	return -1;
+}
+
+int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn)
+{
+	for (size_t i = 0; i < r->nr_pgmaps; i++) {
+		const struct li_pgmap *g = &r->pgmaps[i];
+
+		for (int k = 0; k < g->nr_valid; k++)
+			if (pfn >= g->ranges[k].start_pfn &&
+			    pfn <= g->ranges[k].end_pfn)
+				return (int)i;
+	}
+	return -1;
+}
+
+static uint64_t get_u64(const uint8_t *buf, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+static uint32_t get_u32(const uint8_t *buf, uint64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+/* Logical percpu_ref count (kernel-spec §1.4). */
+static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
+{
+	const struct li_model *m = c->m;
+	uint64_t count, back, release, base, sum = 0;
+
+	g->ref_atomic = g->pcr_ptr & PERCPU_REF_ATOMIC;
+	g->ref_dead = g->pcr_ptr & PERCPU_REF_DEAD;
+	if (!g->ref_data) {
+		/* percpu_ref_exit(): count kept in the pointer bits */
+		g->ref_exited = true;
+		g->ref_count = (int64_t)(g->pcr_ptr >> 2);
+		g->ref_count_known = (g->pcr_ptr & 3) == 3;
+		return;
+	}
+	if (li_read_u64(c, g->ref_data + m->prd_count, &count) ||
+	    li_read_u64(c, g->ref_data + m->prd_ref, &back) ||
+	    li_read_u64(c, g->ref_data + m->prd_release, &release))
+		return;
+	g->ref_valid = back == g->ref_addr &&
+		       (!m->release_fn || release == m->release_fn);
+	if (g->ref_atomic) {
+		g->ref_count = (int64_t)count;
+		g->ref_count_known = true;
+		return;
+	}
+	base = g->pcr_ptr & ~3ULL;
+	for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		uint64_t off = 0, v;
+
+		if (m->per_cpu_offset &&
+		    li_read_u64(c, m->per_cpu_offset + 8ULL * cpu, &off))
+			return;
+		if (li_read_u64(c, base + off, &v))
+			return;
+		sum += v;
+	}
+	g->ref_count = (int64_t)(count - PERCPU_COUNT_BIAS + sum);
+	g->ref_count_known = true;
+}
+
+static void read_altmap(const struct li_model *m, const uint8_t *buf,
+			struct li_pgmap *g)
+{
+	uint64_t a = m->pm_altmap;
+
+	g->alt_base_pfn = get_u64(buf, a + m->alt_base_pfn);
+	g->alt_end_pfn = get_u64(buf, a + m->alt_end_pfn);
+	g->alt_reserve = get_u64(buf, a + m->alt_reserve);
+	g->alt_free = get_u64(buf, a + m->alt_free);
+	g->alt_alloc = get_u64(buf, a + m->alt_alloc);
+	g->alt_align = m->alt_align == UINT64_MAX ? 0 :
+		       get_u64(buf, a + m->alt_align);
+}
+
+/* Ranges, bounded: a garbage nr_range or range is reported, not walked. */
+static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
+{
+	const struct li_model *m = c->m;
+	struct li_range *rg;
+
+	g->nr_valid = 0;
+	if (g->nr_range < 1 || g->nr_range > LI_MAX_NR_RANGE) {
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "nr_range %d out of bounds", g->nr_range);
+		return;
+	}
+	for (int k = 0; k < g->nr_range; k++) {
+		uint64_t r[2];
+
+		if (li_read(c, LI_KVADDR, g->addr + m->pm_ranges + k * m->range_size,
+			    r, sizeof(r))) {
+			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+				      "range %d unreadable", k);
+			return;
+		}
+		if (r[1] < r[0] || (r[1] >> LI_PAGE_SHIFT) >= LI_PFN_MAX) {
+			li_report_add(c->r, "PGMAP_INVALID", r[0] >> LI_PAGE_SHIFT,
+				      0, g->addr, "range %d [%#llx-%#llx] is garbage", k,
+				      (unsigned long long)r[0], (unsigned long long)r[1]);
+			return;
+		}
+		rg = &g->ranges[g->nr_valid++];
+		rg->start_pfn = r[0] >> LI_PAGE_SHIFT;
+		rg->end_pfn = r[1] >> LI_PAGE_SHIFT;
+		rg->first_pfn = rg->start_pfn;
+		if ((r[0] >> LI_PAGE_SHIFT) % SUBSECTION_PAGES ||
+		    ((r[1] + 1) >> LI_PAGE_SHIFT) % SUBSECTION_PAGES)
+			li_report_add(c->r, "PGMAP_INVALID", rg->start_pfn, 0, g->addr,
+				      "range %d [%#llx-%#llx] not subsection aligned", k,
+				      (unsigned long long)r[0], (unsigned long long)r[1]);
+	}
+}
+
+/* I2/S11: altmap invariants and the first initialised pfn of range 0. */
+static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
+{
+	struct li_range *r0 = &g->ranges[0];
+	uint64_t len, off;
+
+	if (!g->altmap_valid || !g->nr_valid)
+		return;
+	len = r0->end_pfn - r0->start_pfn + 1;
+	off = g->alt_reserve + g->alt_free;
+	if (g->alt_alloc + g->alt_align > g->alt_free)
+		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+			      "alloc %llu + align %llu > free %llu",
+			      (unsigned long long)g->alt_alloc,
+			      (unsigned long long)g->alt_align,
+			      (unsigned long long)g->alt_free);
+	if (g->alt_base_pfn != r0->start_pfn || g->alt_end_pfn != r0->end_pfn)
+		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+			      "altmap [%#llx-%#llx] differs from range 0 [%#llx-%#llx]",
+			      (unsigned long long)g->alt_base_pfn,
+			      (unsigned long long)g->alt_end_pfn,
+			      (unsigned long long)r0->start_pfn,
+			      (unsigned long long)r0->end_pfn);
+	if (g->nr_range != 1)
+		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+			      "altmap valid with nr_range %d", g->nr_range);
+	if (off > len) {
+		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+			      "reserve %llu + free %llu exceed the range (%llu pfns)",
+			      (unsigned long long)g->alt_reserve,
+			      (unsigned long long)g->alt_free,
+			      (unsigned long long)len);
+		off = len;
+	}
+	r0->first_pfn = r0->start_pfn + off;
+}
+
+static void check_fields(struct li_ctx *c, struct li_pgmap *g)
+{
+	if (g->mtype == LI_MT_UNKNOWN)
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "type %lld is not a memory_type",
+			      (long long)g->type_val);
+	if (g->flags & ~PGMAP_ALTMAP_VALID)
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "unknown flags %#x", g->flags);
+	if (g->vmemmap_shift > LI_MAX_VMEMMAP_SHIFT) {
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "vmemmap_shift %llu out of bounds",
+			      (unsigned long long)g->vmemmap_shift);
+		g->vmemmap_shift = 0;
+	}
+	for (int k = 0; k < g->nr_valid; k++) {
+		uint64_t n = 1ULL << g->vmemmap_shift;
+		struct li_range *r = &g->ranges[k];
+
+		if ((r->first_pfn - r->start_pfn) % n ||
+		    (r->end_pfn + 1 - r->start_pfn) % n)
+			li_report_add(c->r, "PGMAP_INVALID", r->start_pfn, 0, g->addr,
+				      "range %d not a multiple of 2^vmemmap_shift", k);
+	}
+	if (!g->ref_exited && !g->ref_valid)
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "percpu_ref data %#llx does not point back to the pgmap's ref",
+			      (unsigned long long)g->ref_data);
+}
+
+static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
+{
+	const struct li_model *m = c->m;
+	uint8_t *buf;
+	int err;
+
+	if (m->pgmap_size > 4096)
+		return -ENOTSUP;
+	buf = calloc(1, m->pgmap_size);
+	if (!buf)
+		return -ENOMEM;
+	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap_size);
+	if (err) {
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "dev_pagemap unreadable: %s", li_strerror(err));
+		free(buf);
+		return 0;
+	}
+	g->readable = true;
+	g->type_val = (int32_t)get_u32(buf, m->pm_type);
+	g->mtype = li_mtype_of(m, g->type_val);
+	g->flags = get_u32(buf, m->pm_flags);
+	g->vmemmap_shift = m->has_vmemmap_shift ? get_u64(buf, m->pm_shift) : 0;
+	g->nr_range = (int32_t)get_u32(buf, m->pm_nr_range);
+	g->altmap_valid = g->flags & PGMAP_ALTMAP_VALID;
+	if (m->pm_done != UINT64_MAX)
+		g->done = get_u32(buf, m->pm_done);
+	read_altmap(m, buf, g);
+	g->ref_addr = m->ref_is_pointer ? get_u64(buf, m->pm_ref) :
+		      g->addr + m->pm_ref;
+	free(buf);
+	if (!li_read_u64(c, g->ref_addr + m->pcr_ptr, &g->pcr_ptr) &&
+	    !li_read_u64(c, g->ref_addr + m->pcr_data, &g->ref_data))
+		decode_ref(c, g);
+	read_ranges(c, g);
+	check_altmap(c, g);
+	check_fields(c, g);
+	return 0;
+}
+
+/* S10: the runs naming g must be exactly its ranges (adjacent merged). */
+static void check_runs(struct li_ctx *c, struct li_pgmap *g)
+{
+	struct li_range merged[LI_MAX_NR_RANGE];
+	int nm = 0;
+
+	for (int k = 0; k < g->nr_valid; k++) {
+		if (nm && merged[nm - 1].end_pfn + 1 == g->ranges[k].start_pfn)
+			merged[nm - 1].end_pfn = g->ranges[k].end_pfn;
+		else
+			merged[nm++] = g->ranges[k];
+	}
+	for (size_t i = 0; i < c->r->nr_runs; i++) {
+		const struct li_run *run = &c->r->runs[i];
+		bool found = false;
+
+		if (run->entry != g->addr)
+			continue;
+		for (int k = 0; k < nm; k++) {
+			if (merged[k].start_pfn == run->first &&
+			    merged[k].end_pfn == run->last) {
+				merged[k].first_pfn = UINT64_MAX;	/* seen */
+				found = true;
+			}
+		}
+		if (!found)
+			li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", run->first, 0, g->addr,
+				      "pgmap_array run [%#llx-%#llx] is not a range of this pgmap",
+				      (unsigned long long)run->first,
+				      (unsigned long long)run->last);
+	}
+	for (int k = 0; k < nm; k++)
+		if (merged[k].first_pfn != UINT64_MAX && g->nr_valid)
+			li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", merged[k].start_pfn, 0,
+				      g->addr, "range [%#llx-%#llx] is not registered in pgmap_array",
+				      (unsigned long long)merged[k].start_pfn,
+				      (unsigned long long)merged[k].end_pfn);
+}
+
+/* Ranges of two pgmaps must not overlap (I1). */
+static void check_overlaps(struct li_ctx *c)
+{
+	struct li_report *r = c->r;
+
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		for (size_t j = i + 1; j < r->nr_pgmaps; j++)
+			for (int a = 0; a < r->pgmaps[i].nr_valid; a++)
+				for (int b = 0; b < r->pgmaps[j].nr_valid; b++) {
+					const struct li_range *x = &r->pgmaps[i].ranges[a];
+					const struct li_range *y = &r->pgmaps[j].ranges[b];
+
+					if (x->start_pfn <= y->end_pfn &&
+					    y->start_pfn <= x->end_pfn)
+						li_report_add(r, "PGMAP_ARRAY_MISMATCH",
+							      y->start_pfn, 0, r->pgmaps[j].addr,
+							      "range overlaps pgmap %#llx",
+							      (unsigned long long)r->pgmaps[i].addr);
+				}
+}
+
+int li_check_pgmaps(struct li_ctx *c)
+{
+	struct li_report *r = c->r;
+	int err;
+
+	err = li_xa_walk(c, c->m->pgmap_array, &r->runs, &r->nr_runs,
+			 &r->xa_nodes);
+	r->xa_error = err;
+	if (err == -ENOMEM)
+		return err;
+	if (err && err != -EINVAL && err != -ELOOP && err != -E2BIG && !r->nr_runs)
+		return err;	/* pgmap_array itself unreadable */
+	r->pgmaps = calloc(r->nr_runs ? r->nr_runs : 1, sizeof(*r->pgmaps));
+	if (!r->pgmaps)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nr_runs; i++) {
+		uint64_t e = r->runs[i].entry;
+		struct li_pgmap *g;
+
+		if (li_pgmap_lookup(r, e) >= 0 || r->nr_pgmaps >= LI_MAX_PGMAPS)
+			continue;
+		g = &r->pgmaps[r->nr_pgmaps++];
+		g->addr = e;
+		err = read_pgmap(c, g);
+		if (err)
+			return err;
+		err = li_progress(c, "pgmaps", i + 1, r->nr_runs);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		check_runs(c, &r->pgmaps[i]);
+	check_overlaps(c);
+	return 0;
+}
+
+/* After the page walk: dead refs and I5 (count >= refs pages must hold). */
+static void check_refs(struct li_ctx *c)
+{
+	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
+		struct li_pgmap *g = &c->r->pgmaps[i];
+		uint64_t need = 1;
+
+		if (!g->readable || !g->nr_valid)
+			continue;
+		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced)
+			li_report_add(c->r, "PGMAP_TEARDOWN", g->ranges[0].start_pfn, 0,
+				      g->addr, "ref %s, no page referenced (done=%llu)",
+				      g->ref_exited ? "exited" : "dead",
+				      (unsigned long long)g->done);
+		if (g->ref_dead || g->ref_exited || !g->ref_count_known ||
+		    !c->m->has_vmemmap_shift || g->pages_not_captured ||
+		    (c->opts->pfn_start || c->opts->pfn_end))
+			continue;
+		if (c->m->pgmap_ref_per_page &&
+		    (g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT)) {
+			need += g->pages_referenced;
+		} else {
+			for (int k = 0; k < g->nr_valid; k++)
+				need += (g->ranges[k].end_pfn + 1 - g->ranges[k].first_pfn)
+					>> g->vmemmap_shift;
+		}
+		if (g->ref_count < 0 || (uint64_t)g->ref_count < need)
+			li_report_add(c->r, "PGMAP_REF_LOW", g->ranges[0].start_pfn, 0,
+				      g->addr, "percpu_ref count %lld < %llu references its pages hold",
+				      (long long)g->ref_count, (unsigned long long)need);
+	}
+}
+
+static struct li_report *report_new(const struct li_target *t,
+				    const struct li_options *o)
+{
+	struct li_report *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->nr_codes = li_nr_codes();
+	r->buckets = calloc(r->nr_codes, sizeof(*r->buckets));
+	r->frontend = strdup(t->frontend ? t->frontend : "");
+	r->source = strdup(t->source ? t->source : "");
+	r->vmlinux = strdup(t->vmlinux ? t->vmlinux : "");
+	if (!r->buckets || !r->frontend || !r->source || !r->vmlinux) {
+		li_report_free(r);
+		return NULL;
+	}
+	r->opts = *o;
+	r->opts.progress = NULL;
+	r->opts.progress_arg = NULL;
+	r->max_findings = o->max_findings ? o->max_findings :
+			  LI_DEFAULT_MAX_FINDINGS;
+	return r;
+}
+
+LI_EXPORT int li_check(const struct li_target *target,
+		       const struct li_options *opts, struct li_report **out)
+{
+	static const struct li_options defaults;
+	struct li_ctx *c;
+	struct li_report *r;
+	int err;
+
+	if (!out || !target || !target->ops || !target->ops->read ||
+	    !target->ops->type_size || !target->ops->member_offset ||
+	    !target->ops->enum_value || !target->ops->symbol_address)
+		return -EINVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	r = report_new(target, opts);
+	c = calloc(1, sizeof(*c));
+	if (!r || !c) {
+		free(c);
+		li_report_free(r);
+		return -ENOMEM;
+	}
+	c->t = target;
+	c->opts = opts;
+	c->r = r;
+	c->m = &r->model;
+	last_error[0] = 0;
+	err = li_model_probe(c, r->model_error, sizeof(r->model_error));
+	if (err) {
+		snprintf(last_error, sizeof(last_error), "%s", r->model_error);
+		goto fail;
+	}
+	r->model_ok = true;
+	err = li_check_pgmaps(c);
+	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
+		err = li_walk_pages(c);
+	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
+		check_refs(c);
+	if (!err && !(opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
+		err = li_vmemmap_account(c);
+	if (!err && !(opts->flags & (LI_OPT_NO_HUGETLB | LI_OPT_PGMAPS_ONLY)))
+		err = li_hugetlb_walk(c);
+	if (err) {
+		snprintf(last_error, sizeof(last_error), "check failed: %s",
+			 li_strerror(err));
+		goto fail;
+	}
+	free(c);
+	*out = r;
+	return 0;
+fail:
+	free(c);
+	li_report_free(r);
+	return err;
+}
+
+LI_EXPORT void li_report_free(struct li_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->buckets && i < r->nr_codes; i++)
+		free(r->buckets[i].v);
+	free(r->buckets);
+	free(r->pgmaps);
+	free(r->runs);
+	free(r->vmem);
+	free(r->huge);
+	free(r->folios);
+	free(r->frontend);
+	free(r->source);
+	free(r->vmlinux);
+	free(r);
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * HugeTLB Vmemmap Optimization (kernel-spec §6): for every hstate, walk
+ * its active and free lists (bounded), and for each folio compare the
+ * HPG_vmemmap_optimized flag in head->private with the vmemmap mapping:
+ * an optimised folio keeps hvo_reserve frames (1 on 5.18+) and maps every
+ * other vmemmap page read-only onto the last kept one.  Fake heads (the
+ * struct pages at 64*k that alias the head, 5.18+) are resolved through
+ * page[1].compound_head and counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct hwalk {
+	struct li_ctx *c;
+	struct li_vmem_row *row;
+	uint64_t budget;
+};
+
+/* Fake heads: aliases of the head that look like heads (PG_head set). */
+static uint64_t resolve_fake_heads(struct li_ctx *c, uint64_t head_va,
+				   uint64_t vpages)
+{
+	const struct li_model *m = c->m;
+	uint64_t n = 0;
+
+	for (uint64_t k = 1; k < vpages; k++) {
+		uint64_t fake = head_va + k * LI_PAGE_SIZE, flags, ch;
+
+		if (li_read_u64(c, fake + m->off_flags, &flags) ||
+		    !(flags & m->pg_head_mask) ||
+		    li_read_u64(c, fake + m->page_size + m->off_head, &ch))
+			continue;
+		/* page_fixed_fake_head(): page[1] names another head */
+		if ((ch & 1) && ch - 1 != fake && ch - 1 == head_va)
+			n++;
+	}
+	return n;
+}
+
+static void check_folio(struct hwalk *w, uint64_t head_va, int order)
+{
+	struct li_ctx *c = w->c;
+	const struct li_model *m = c->m;
+	uint64_t vpages = ((1ULL << order) * m->page_size) / LI_PAGE_SIZE;
+	uint64_t pfn = (head_va - m->vmemmap_base) / m->page_size;
+	uint64_t priv = 0, keep = 0, frames = 0, fake = 0;
+	uint64_t first[2] = { 0, 0 };
+	bool opt, aliased = false, bad = false;
+	struct li_huge_folio *f;
+	struct li_xlat x;
+
+	li_read_u64(c, head_va + m->off_private, &priv);
+	opt = priv & (1ULL << m->hvo_flag_bit);
+	for (uint64_t k = 0; k < vpages; k++) {
+		if (li_vmemmap_xlat(c, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
+			bad = true;
+			continue;
+		}
+		if (k < 2)
+			first[k] = x.phys;
+		if (k < (uint64_t)m->hvo_reserve) {
+			frames++;
+			keep = x.phys;
+			if (opt && x.level != LI_PTE_4K)
+				bad = true;
+			continue;
+		}
+		if (x.phys == keep || (k >= 1 && x.phys == first[0])) {
+			aliased = true;
+			if (!opt || x.rw || x.level != LI_PTE_4K)
+				bad = bad || opt;
+		} else {
+			frames++;
+			if (opt)
+				bad = true;
+		}
+	}
+	if (opt && bad)
+		li_report_add(c->r, "HVO_MAPPING", pfn, head_va, 0,
+			      "order-%d folio flagged HVO but its vmemmap is not aliased read-only onto %#llx",
+			      order, (unsigned long long)keep);
+	if (!opt && aliased)
+		li_report_add(c->r, "HVO_FLAG_MISMATCH", pfn, head_va, 0,
+			      "order-%d folio's vmemmap is aliased but HPG_vmemmap_optimized is clear",
+			      order);
+	if (opt)
+		fake = resolve_fake_heads(c, head_va, vpages);
+	w->row->folios++;
+	w->row->optimized += opt;
+	w->row->vmemmap_pages += vpages;
+	w->row->frames += frames;
+	w->row->predicted += opt ? (uint64_t)m->hvo_reserve : vpages;
+	w->row->fake_heads += fake;
+	w->row->nr_pages += 1ULL << order;
+	if (c->r->nr_folios < LI_MAX_HUGE_LISTED) {
+		f = &c->r->folios[c->r->nr_folios++];
+		*f = (struct li_huge_folio){ pfn, head_va, order, opt, vpages,
+					     frames, fake };
+	}
+}
+
+/* A list_head of folios linked through page->lru; bounded. */
+static int walk_list(struct hwalk *w, uint64_t head, int order)
+{
+	struct li_ctx *c = w->c;
+	uint64_t pos;
+	int err;
+
+	if (li_read_u64(c, head, &pos))
+		return 0;
+	while (pos && pos != head) {
+		if (!w->budget--) {
+			li_report_add(c->r, "XARRAY_CORRUPT", 0, head, 0,
+				      "hugetlb list %#llx does not end (cycle or garbage)",
+				      (unsigned long long)head);
+			return 0;
+		}
+		check_folio(w, pos - c->m->off_lru, order);
+		err = li_progress(c, "hugetlb", w->row->folios, 0);
+		if (err)
+			return err;
+		if (li_read_u64(c, pos, &pos))
+			return 0;
+	}
+	return 0;
+}
+
+static int walk_hstate(struct hwalk *w, uint64_t hs)
+{
+	struct li_ctx *c = w->c;
+	const struct li_model *m = c->m;
+	uint32_t order;
+	uint64_t nr;
+	int err;
+
+	if (li_read_u32(c, hs + m->hs_order, &order) || order > 30 ||
+	    li_read_u64(c, hs + m->hs_nr, &nr))
+		return 0;
+	if (m->hs_name != UINT64_MAX)
+		li_read(c, LI_KVADDR, hs + m->hs_name, w->row->name,
+			sizeof(w->row->name) - 1);
+	w->budget = nr < LI_MAX_HUGETLB_FOLIOS ? nr + 16 : LI_MAX_HUGETLB_FOLIOS;
+	w->row->complete = true;
+	err = walk_list(w, hs + m->hs_active, (int)order);
+	for (uint64_t n = 0; !err && n < m->max_numnodes; n++)
+		err = walk_list(w, hs + m->hs_freelists + n * m->list_head_size,
+				(int)order);
+	w->row->struct_bytes = w->row->nr_pages * m->page_size;
+	w->row->saved_bytes = w->row->vmemmap_pages > w->row->frames ?
+		(w->row->vmemmap_pages - w->row->frames) * LI_PAGE_SIZE : 0;
+	return err;
+}
+
+int li_hugetlb_walk(struct li_ctx *c)
+{
+	const struct li_model *m = c->m;
+	struct li_report *r = c->r;
+	struct hwalk w = { .c = c };
+	uint32_t nr_hstates, enabled;
+	uint64_t key;
+	int err = 0;
+
+	if (!m->has_hugetlb || !m->pgd_phys ||
+	    li_read_u32(c, m->hugetlb_max_hstate, &nr_hstates) || nr_hstates > 8)
+		return 0;
+	r->huge = calloc(nr_hstates ? nr_hstates : 1, sizeof(*r->huge));
+	r->folios = calloc(LI_MAX_HUGE_LISTED, sizeof(*r->folios));
+	if (!r->huge || !r->folios)
+		return -ENOMEM;
+	/* static_key.enabled is the first word */
+	if (!c->t->ops->symbol_address(c->t->ctx, "hugetlb_optimize_vmemmap_key", &key) &&
+	    !li_read_u32(c, key, &enabled)) {
+		r->hvo_key = enabled;
+		r->has_hvo_key = true;
+	}
+	for (uint32_t i = 0; i < nr_hstates && !err; i++) {
+		w.row = &r->huge[r->nr_huge++];
+		err = walk_hstate(&w, m->hstates + i * m->hstate_size);
+	}
+	r->hugetlb_done = !err;
+	return err;
+}

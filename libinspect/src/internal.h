@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libinspect core internals: the probed kernel model, the walkers and the
+ * report they fill.  Nothing here is ABI; frontends only see libinspect.h.
+ */
+#ifndef LI_INTERNAL_H
+#define LI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <errno.h>
+#include "libinspect.h"
+
+#define LI_EXPORT __attribute__((visibility("default")))
+
+#define LI_PAGE_SIZE		4096ULL
+#define LI_PAGE_SHIFT		12
+#define LI_PFN_MAX		(1ULL << 40)	/* 52-bit physical addresses */
+
+/* Bounds on everything counted from the dump (garbage must not hurt). */
+#define LI_MAX_NR_RANGE		64
+#define LI_MAX_VMEMMAP_SHIFT	18		/* 1 GiB compound pages */
+#define LI_MAX_PGMAPS		4096
+#define LI_MAX_RUNS		16384
+#define LI_MAX_XA_NODES		65536
+#define LI_MAX_CPUS		8192
+#define LI_MAX_HUGETLB_FOLIOS	(1u << 22)
+#define LI_DEFAULT_MAX_FINDINGS	1000
+
+/* Where the compound order of a head lives (kernel-spec §3.3). */
+enum li_order_loc {
+	LI_ORDER_NONE = 0,
+	LI_ORDER_COMPOUND_ORDER,	/* page[1].compound_order (u8), <= 6.2 */
+	LI_ORDER_FOLIO_ORDER,		/* folio._folio_order (u8), 6.1 - 6.5 */
+	LI_ORDER_FLAGS1,		/* low byte of page[1].flags, 6.6+ */
+};
+
+/* Index of a pgmap type, independent of the kernel's numbering. */
+enum li_mtype {
+	LI_MT_UNKNOWN = 0,
+	LI_MT_PRIVATE,
+	LI_MT_COHERENT,
+	LI_MT_FS_DAX,
+	LI_MT_GENERIC,
+	LI_MT_P2PDMA,
+	LI_MT_NR,
+};
+
+struct li_model {
+	/* struct page */
+	uint64_t page_size;		/* sizeof(struct page) */
+	uint64_t off_flags;		/* "flags" or "flags.f" */
+	uint64_t off_refcount;
+	uint64_t off_mapcount;
+	uint64_t off_head;		/* compound_head / compound_info */
+	uint64_t off_mapping;
+	uint64_t off_private;
+	uint64_t off_pgmap;		/* offset in the head page (or folio) */
+	bool pgmap_in_folio;		/* 6.15+: folio->pgmap */
+	bool head_is_mask;		/* 7.1 compound_info mask form */
+	enum li_order_loc order_loc;
+	uint64_t off_order;		/* from the head struct page */
+	bool has_pincount;
+	uint64_t off_pincount;		/* from the head struct page */
+	/* flags word */
+	uint64_t pg_head_mask;
+	int pg_reserved;		/* bit, -1 unknown */
+	int zones_shift, nodes_shift, zones_pgshift;
+	uint64_t zones_mask;
+	int64_t zone_device;
+	int64_t nr_zones;
+	/* struct dev_pagemap */
+	uint64_t pgmap_size;
+	uint64_t pm_altmap, pm_ref, pm_type, pm_flags, pm_shift, pm_nr_range;
+	uint64_t pm_ranges, range_size, pm_done;
+	bool has_vmemmap_shift;
+	bool ref_is_pointer;		/* 5.10 - 5.14: struct percpu_ref *ref */
+	uint64_t alt_base_pfn, alt_end_pfn, alt_reserve, alt_free, alt_align,
+		 alt_alloc;
+	/* percpu_ref */
+	uint64_t pcr_ptr, pcr_data, prd_count, prd_release, prd_ref;
+	uint64_t release_fn;		/* dev_pagemap_percpu_release */
+	uint64_t per_cpu_offset;	/* __per_cpu_offset[] */
+	unsigned int nr_cpus;
+	/* enum memory_type value per li_mtype (-1 absent) */
+	int64_t mtype_val[LI_MT_NR];
+	int idle_ref[LI_MT_NR];		/* idle _refcount per type (§3.4) */
+	bool pgmap_ref_per_page;	/* PRIVATE/COHERENT hold a pgmap ref (6.1+) */
+	bool dedup_supported;		/* 5.19+ compound devmap vmemmap reuse */
+	bool dedup_needs_v_gt_2;	/* 6.5+ vmemmap_can_optimize() */
+	bool hvo_copy_head;		/* 6.2+ head vmemmap page copied */
+	/* memory layout */
+	uint64_t vmemmap_base;
+	uint64_t pgd_phys;		/* init_top_pgt (physical) */
+	uint64_t sme_mask;
+	bool l5;
+	/* xarray */
+	uint64_t xa_head, xn_shift, xn_slots;
+	uint64_t pgmap_array;		/* &pgmap_array */
+	/* hugetlb */
+	bool has_hugetlb;
+	uint64_t hstates, hugetlb_max_hstate, hstate_size;
+	uint64_t hs_order, hs_active, hs_nr, hs_free, hs_freelists, hs_name;
+	uint64_t list_head_size;
+	uint64_t off_lru;
+	int hvo_reserve;		/* vmemmap pages kept per HVO folio */
+	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
+	uint64_t max_numnodes;
+	char release[80];
+};
+
+/* One pgmap_array run: [first, last] -> entry. */
+struct li_run {
+	uint64_t first, last, entry;
+};
+
+struct li_range {
+	uint64_t start_pfn, end_pfn;	/* inclusive */
+	uint64_t first_pfn;		/* first pfn with an initialised memmap */
+};
+
+struct li_pgmap {
+	uint64_t addr;
+	int64_t type_val;
+	enum li_mtype mtype;
+	uint32_t flags;
+	uint64_t vmemmap_shift;
+	int nr_range;			/* as read (may be garbage) */
+	int nr_valid;			/* ranges actually stored below */
+	struct li_range ranges[LI_MAX_NR_RANGE];
+	bool altmap_valid;
+	uint64_t alt_base_pfn, alt_end_pfn, alt_reserve, alt_free, alt_align,
+		 alt_alloc;
+	/* ref state */
+	uint64_t ref_addr;		/* &pgmap->ref (or *ref) */
+	uint64_t pcr_ptr, ref_data;
+	bool ref_atomic, ref_dead, ref_exited, ref_valid;
+	bool ref_count_known;
+	int64_t ref_count;		/* logical count */
+	uint64_t done;			/* completion.done */
+	bool readable;			/* the struct was read */
+	/* what the walkers saw */
+	uint64_t pages_checked, pages_uninit, pages_not_captured,
+		 pages_aliased, pages_referenced;
+};
+
+/* Vmemmap accounting for one pgmap range or one hstate. */
+struct li_vmem_row {
+	uint64_t pgmap;			/* 0 for a hugetlb row */
+	int range;
+	uint64_t start_pfn, end_pfn;	/* whole range */
+	uint64_t init_start_pfn;	/* first initialised pfn */
+	uint64_t init_vmemmap_pages, init_frames;
+	uint64_t compounds, compounds_unexpected;
+	char name[32];			/* hstate name for hugetlb rows */
+	uint64_t nr_pages;		/* struct pages needed */
+	uint64_t struct_bytes;
+	uint64_t vmemmap_pages;		/* 4 KiB vmemmap pages spanned */
+	uint64_t pte_mapped, pmd_mapped, unmapped;
+	uint64_t frames;		/* distinct backing 4 KiB frames */
+	uint64_t predicted;		/* by the kernel's sharing rules */
+	uint64_t saved_bytes;		/* (vmemmap_pages - frames) * 4 KiB */
+	uint64_t folios, optimized;	/* hugetlb only */
+	uint64_t fake_heads;		/* hugetlb: fake heads resolved */
+	bool complete;
+};
+
+struct li_finding {
+	int code;			/* index in the code table */
+	uint64_t pfn;
+	uint64_t page;
+	uint64_t pgmap;
+	uint64_t frame;			/* physical frame for shared vmemmap */
+	uint64_t aliases;
+	uint64_t count;			/* pfns covered (NOT_CAPTURED ranges) */
+	char detail[192];
+};
+
+struct li_code_bucket {
+	uint64_t total;			/* exact count */
+	size_t nr, cap;			/* stored */
+	struct li_finding *v;
+};
+
+/* One hugetlb folio (bounded list, for the JSON report and tests). */
+struct li_huge_folio {
+	uint64_t pfn, page;
+	int order;
+	bool optimized;
+	uint64_t vmemmap_pages, frames, fake_heads;
+};
+
+#define LI_MAX_HUGE_LISTED	4096
+
+struct li_report {
+	char *frontend, *source, *vmlinux;
+	struct li_model model;
+	bool model_ok;
+	char model_error[128];
+	struct li_pgmap *pgmaps;
+	size_t nr_pgmaps;
+	struct li_run *runs;
+	size_t nr_runs;
+	struct li_code_bucket *buckets;	/* one per code */
+	size_t nr_codes;
+	struct li_vmem_row *vmem;
+	size_t nr_vmem;
+	struct li_vmem_row *huge;
+	size_t nr_huge;
+	struct li_huge_folio *folios;
+	size_t nr_folios;
+	uint64_t hvo_key;		/* hugetlb_optimize_vmemmap_key count */
+	bool has_hvo_key;
+	unsigned int max_findings;
+	uint64_t pages_checked, pages_not_captured, pages_aliased;
+	uint64_t xa_nodes;
+	int xa_error;
+	bool vmemmap_done, hugetlb_done;
+	struct li_options opts;
+};
+
+/* The walk state shared by the phases. */
+struct li_ctx {
+	const struct li_target *t;
+	const struct li_options *opts;
+	struct li_report *r;
+	struct li_model *m;
+	/* one-entry caches of page-table pages */
+	uint64_t pt_cache_addr[5];
+	uint64_t pt_cache[5][512];
+	bool pt_cache_ok[5];
+	uint64_t progress_done, progress_total;
+	int cancelled;
+};
+
+/* target.c-ish helpers (checks.c) */
+int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
+	    void *buf, size_t len);
+int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v);
+int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v);
+int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
+		uint64_t total);
+
+/* codes.c */
+int li_code_index(const char *code);
+size_t li_nr_codes(void);
+const struct li_code_info *li_code(int idx);
+
+/* model.c */
+int li_model_probe(struct li_ctx *c, char *err, size_t errlen);
+enum li_mtype li_mtype_of(const struct li_model *m, int64_t val);
+const char *li_mtype_name(enum li_mtype t);
+int li_page_zone(const struct li_model *m, uint64_t flags);
+static inline uint64_t li_page_va(const struct li_model *m, uint64_t pfn)
+{
+	return m->vmemmap_base + pfn * m->page_size;
+}
+
+/* xarray.c */
+int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
+	       size_t *nr, uint64_t *nodes);
+
+/* checks.c */
+int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
+		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+struct li_finding *li_report_last(struct li_report *r, const char *code);
+int li_check_pgmaps(struct li_ctx *c);
+int li_pgmap_lookup(const struct li_report *r, uint64_t addr);
+int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn);
+
+/* pages.c */
+int li_walk_pages(struct li_ctx *c);
+
+/* vmemmap.c */
+#define LI_PTE_NONE	0
+#define LI_PTE_4K	1
+#define LI_PTE_2M	2
+#define LI_PTE_1G	3
+struct li_xlat {
+	uint64_t phys;			/* frame of the 4 KiB page */
+	int level;			/* LI_PTE_* */
+	bool rw;
+};
+int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x);
+bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);
+int li_vmemmap_account(struct li_ctx *c);
+uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
+			  uint64_t nr_vpages, uint64_t frame);
+
+/* hugetlb.c */
+int li_hugetlb_walk(struct li_ctx *c);
+
+#endif /* LI_INTERNAL_H */

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The kernel model: every layout fact the walkers need, probed through the
+ * target's type, enum and symbol callbacks rather than from a version
+ * string.  Kernel-spec references are to ../shared/docs/kernel-spec.md.
+ *
+ * Zone bits (§3.2): with SPARSEMEM_VMEMMAP (required by ZONE_DEVICE)
+ * SECTIONS_WIDTH is 0, so page->flags holds, from bit 63 down, the node
+ * then the zone:  ZONES_PGSHIFT = 64 - NODES_SHIFT - ZONES_SHIFT.
+ *   ZONES_SHIFT  from __MAX_NR_ZONES (enum zone_type): 0/1/2/3 for
+ *                <2 / <=2 / <=4 / <=8 zones (page-flags-layout.h);
+ *   NODES_SHIFT  log2(MAX_NUMNODES), MAX_NUMNODES from VMCOREINFO
+ *                LENGTH(node_data), else the ELF size of node_data / 8,
+ *                else 0 (!NUMA).
+ * Debian 6.1: 5 zones -> 3, node_data 8192 bytes -> 10, so shift 51.
+ * The decode is self-tested on a RAM page (the kernel's own page table,
+ * must not be ZONE_DEVICE) here and on every device pfn by the page walk.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define START_KERNEL_MAP	0xffffffff80000000ULL
+#define VMEMMAP_BASE_L4		0xffffea0000000000ULL
+#define VMEMMAP_BASE_L5		0xffd4000000000000ULL
+
+static const char *const mtype_enum[LI_MT_NR] = {
+	[LI_MT_PRIVATE] = "MEMORY_DEVICE_PRIVATE",
+	[LI_MT_COHERENT] = "MEMORY_DEVICE_COHERENT",
+	[LI_MT_FS_DAX] = "MEMORY_DEVICE_FS_DAX",
+	[LI_MT_GENERIC] = "MEMORY_DEVICE_GENERIC",
+	[LI_MT_P2PDMA] = "MEMORY_DEVICE_PCI_P2PDMA",
+};
+
+const char *li_mtype_name(enum li_mtype t)
+{
+	if (t <= LI_MT_UNKNOWN || t >= LI_MT_NR)
+		return "UNKNOWN";
+	return mtype_enum[t];
+}
+
+enum li_mtype li_mtype_of(const struct li_model *m, int64_t val)
+{
+	for (int i = 1; i < LI_MT_NR; i++)
+		if (m->mtype_val[i] >= 0 && m->mtype_val[i] == val)
+			return i;
+	return LI_MT_UNKNOWN;
+}
+
+int li_page_zone(const struct li_model *m, uint64_t flags)
+{
+	return (int)((flags >> m->zones_pgshift) & m->zones_mask);
+}
+
+static int moff(struct li_ctx *c, const char *type, const char *member,
+		uint64_t *off)
+{
+	return c->t->ops->member_offset(c->t->ctx, type, member, off);
+}
+
+static int tsize(struct li_ctx *c, const char *type, uint64_t *sz)
+{
+	return c->t->ops->type_size(c->t->ctx, type, sz);
+}
+
+static int evalue(struct li_ctx *c, const char *name, int64_t *v)
+{
+	return c->t->ops->enum_value(c->t->ctx, name, v);
+}
+
+static int sym(struct li_ctx *c, const char *name, uint64_t *addr)
+{
+	return c->t->ops->symbol_address(c->t->ctx, name, addr);
+}
+
+static bool has_sym(struct li_ctx *c, const char *name)
+{
+	uint64_t a;
+
+	return sym(c, name, &a) == 0;
+}
+
+/* VMCOREINFO value as an integer; NUMBER() is decimal, SYMBOL() hex. */
+static int vmci(struct li_ctx *c, const char *key, int base, uint64_t *v)
+{
+	char buf[80], *end;
+
+	if (!c->t->ops->vmcoreinfo)
+		return -ENOENT;
+	if (c->t->ops->vmcoreinfo(c->t->ctx, key, buf, sizeof(buf)))
+		return -ENOENT;
+	errno = 0;
+	*v = strtoull(buf, &end, base);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static int ilog2_exact(uint64_t v)
+{
+	int n = 0;
+
+	if (!v || (v & (v - 1)))
+		return -1;
+	while (v > 1) {
+		v >>= 1;
+		n++;
+	}
+	return n;
+}
+
+#define NEED(expr, what)						\
+	do {								\
+		int __e = (expr);					\
+		if (__e) {						\
+			snprintf(err, errlen, "cannot probe %s: %s", what, \
+				 li_strerror(__e));			\
+			return __e;					\
+		}							\
+	} while (0)
+
+static int probe_page(struct li_ctx *c, struct li_model *m, char *err,
+		      size_t errlen)
+{
+	uint64_t off;
+
+	NEED(tsize(c, "struct page", &m->page_size), "sizeof(struct page)");
+	if (m->page_size < 32 || m->page_size > 256) {
+		snprintf(err, errlen, "implausible sizeof(struct page) %llu",
+			 (unsigned long long)m->page_size);
+		return -ENOTSUP;
+	}
+	if (moff(c, "struct page", "flags.f", &m->off_flags))
+		NEED(moff(c, "struct page", "flags", &m->off_flags), "page.flags");
+	NEED(moff(c, "struct page", "_refcount", &m->off_refcount),
+	     "page._refcount");
+	if (moff(c, "struct page", "_mapcount", &m->off_mapcount))
+		m->off_mapcount = m->off_refcount - 4;
+	if (moff(c, "struct page", "compound_head", &m->off_head)) {
+		NEED(moff(c, "struct page", "compound_info", &m->off_head),
+		     "page.compound_head");
+		/* 7.1: a mask when struct zone has vmemmap_tails (§3.3) */
+		m->head_is_mask = !moff(c, "struct zone", "vmemmap_tails", &off);
+	}
+	if (moff(c, "struct page", "mapping", &m->off_mapping))
+		m->off_mapping = 24;
+	if (moff(c, "struct page", "private", &m->off_private))
+		m->off_private = 40;
+
+	/* pgmap: page (<= 6.14) or folio (6.15+) */
+	if (!moff(c, "struct page", "pgmap", &m->off_pgmap)) {
+		m->pgmap_in_folio = false;
+	} else {
+		NEED(moff(c, "struct folio", "pgmap", &m->off_pgmap),
+		     "page.pgmap / folio.pgmap");
+		m->pgmap_in_folio = true;
+	}
+
+	/* compound order */
+	if (!moff(c, "struct page", "compound_order", &off)) {
+		m->order_loc = LI_ORDER_COMPOUND_ORDER;
+		m->off_order = m->page_size + off;
+	} else if (!moff(c, "struct folio", "_folio_order", &off)) {
+		m->order_loc = LI_ORDER_FOLIO_ORDER;
+		m->off_order = off;
+	} else if (!moff(c, "struct folio", "_flags_1", &off)) {
+		m->order_loc = LI_ORDER_FLAGS1;
+		m->off_order = off;
+	} else {
+		m->order_loc = LI_ORDER_FLAGS1;
+		m->off_order = m->page_size + m->off_flags;
+	}
+
+	/* pincount: folio (6.1+), page[1] (5.18+), page[2] (<= 5.17) */
+	m->has_pincount = true;
+	if (!moff(c, "struct folio", "_pincount", &off))
+		m->off_pincount = off;
+	else if (!moff(c, "struct page", "compound_pincount", &off))
+		m->off_pincount = m->page_size + off;
+	else if (!moff(c, "struct page", "hpage_pinned_refcount", &off))
+		m->off_pincount = 2 * m->page_size + off;
+	else
+		m->has_pincount = false;
+	return 0;
+}
+
+static int probe_flags(struct li_ctx *c, struct li_model *m, char *err,
+		       size_t errlen)
+{
+	uint64_t v, sz;
+	int64_t e;
+
+	if (!vmci(c, "NUMBER(PG_head_mask)", 10, &v) && v)
+		m->pg_head_mask = v;
+	else {
+		NEED(evalue(c, "PG_head", &e), "PG_head");
+		if (e < 0 || e > 63)
+			return -ENOTSUP;
+		m->pg_head_mask = 1ULL << e;
+	}
+	m->pg_reserved = evalue(c, "PG_reserved", &e) || e < 0 || e > 63 ?
+			 -1 : (int)e;
+
+	NEED(evalue(c, "ZONE_DEVICE", &m->zone_device), "ZONE_DEVICE");
+	NEED(evalue(c, "__MAX_NR_ZONES", &m->nr_zones), "__MAX_NR_ZONES");
+	if (m->nr_zones < 1 || m->nr_zones > 8 ||
+	    m->zone_device < 0 || m->zone_device >= m->nr_zones) {
+		snprintf(err, errlen, "implausible zone enum (%lld zones)",
+			 (long long)m->nr_zones);
+		return -ENOTSUP;
+	}
+	m->zones_shift = m->nr_zones < 2 ? 0 : m->nr_zones <= 2 ? 1 :
+			 m->nr_zones <= 4 ? 2 : 3;
+
+	m->nodes_shift = 0;
+	if (!vmci(c, "LENGTH(node_data)", 10, &v) && v)
+		m->max_numnodes = v;
+	else if (c->t->ops->symbol_size &&
+		 !c->t->ops->symbol_size(c->t->ctx, "node_data", &sz) && sz)
+		m->max_numnodes = sz / 8;
+	else
+		m->max_numnodes = 1;
+	m->nodes_shift = ilog2_exact(m->max_numnodes);
+	if (m->nodes_shift < 0 || m->nodes_shift > 10) {
+		snprintf(err, errlen, "implausible MAX_NUMNODES %llu",
+			 (unsigned long long)m->max_numnodes);
+		return -ENOTSUP;
+	}
+	m->zones_pgshift = 64 - m->nodes_shift - m->zones_shift;
+	m->zones_mask = (1ULL << m->zones_shift) - 1;
+	return 0;
+}
+
+static int probe_pgmap(struct li_ctx *c, struct li_model *m, char *err,
+		       size_t errlen)
+{
+	const char *pm = "struct dev_pagemap";
+	uint64_t off;
+
+	NEED(tsize(c, pm, &m->pgmap_size), "sizeof(struct dev_pagemap)");
+	NEED(moff(c, pm, "altmap", &m->pm_altmap), "dev_pagemap.altmap");
+	NEED(moff(c, pm, "type", &m->pm_type), "dev_pagemap.type");
+	NEED(moff(c, pm, "flags", &m->pm_flags), "dev_pagemap.flags");
+	NEED(moff(c, pm, "nr_range", &m->pm_nr_range), "dev_pagemap.nr_range");
+	if (moff(c, pm, "ranges", &m->pm_ranges))
+		NEED(moff(c, pm, "range", &m->pm_ranges), "dev_pagemap.ranges");
+	if (tsize(c, "struct range", &m->range_size))
+		m->range_size = 16;
+	m->has_vmemmap_shift = !moff(c, pm, "vmemmap_shift", &m->pm_shift);
+	if (moff(c, pm, "done.done", &m->pm_done))
+		m->pm_done = UINT64_MAX;
+	/* 5.10 - 5.14: ref is a pointer next to internal_ref (§1.3 A) */
+	m->ref_is_pointer = !moff(c, pm, "internal_ref", &off);
+	NEED(moff(c, pm, "ref", &m->pm_ref), "dev_pagemap.ref");
+
+	NEED(moff(c, "struct vmem_altmap", "base_pfn", &m->alt_base_pfn), "altmap");
+	NEED(moff(c, "struct vmem_altmap", "end_pfn", &m->alt_end_pfn), "altmap");
+	NEED(moff(c, "struct vmem_altmap", "reserve", &m->alt_reserve), "altmap");
+	NEED(moff(c, "struct vmem_altmap", "free", &m->alt_free), "altmap");
+	NEED(moff(c, "struct vmem_altmap", "alloc", &m->alt_alloc), "altmap");
+	if (moff(c, "struct vmem_altmap", "align", &m->alt_align))
+		m->alt_align = UINT64_MAX;
+
+	NEED(moff(c, "struct percpu_ref", "percpu_count_ptr", &m->pcr_ptr),
+	     "percpu_ref.percpu_count_ptr");
+	NEED(moff(c, "struct percpu_ref", "data", &m->pcr_data), "percpu_ref.data");
+	NEED(moff(c, "struct percpu_ref_data", "count", &m->prd_count),
+	     "percpu_ref_data.count");
+	NEED(moff(c, "struct percpu_ref_data", "release", &m->prd_release),
+	     "percpu_ref_data.release");
+	NEED(moff(c, "struct percpu_ref_data", "ref", &m->prd_ref),
+	     "percpu_ref_data.ref");
+	if (sym(c, "dev_pagemap_percpu_release", &m->release_fn))
+		m->release_fn = 0;
+
+	for (int i = 1; i < LI_MT_NR; i++)
+		if (evalue(c, mtype_enum[i], &m->mtype_val[i]))
+			m->mtype_val[i] = -1;
+	if (m->mtype_val[LI_MT_GENERIC] < 0 && m->mtype_val[LI_MT_FS_DAX] < 0) {
+		snprintf(err, errlen, "enum memory_type not found");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Idle _refcount of an unused page per type (§3.4), chosen by features:
+ *  - zone_device_page_init() exists (6.1+): PRIVATE/COHERENT idle at 0
+ *    and each allocated page holds a pgmap ref;
+ *  - free_zone_device_page/folio() exists (5.18+): PRIVATE back to 1 on
+ *    free (5.18 - 6.0), otherwise 1-based as before;
+ *  - pgmap lives in the folio (6.15+): FS_DAX and P2PDMA idle at 0.
+ */
+static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
+{
+	bool dev_init = has_sym(c, "zone_device_page_init");
+
+	for (int i = 0; i < LI_MT_NR; i++)
+		m->idle_ref[i] = 1;
+	if (dev_init) {
+		m->idle_ref[LI_MT_PRIVATE] = 0;
+		m->idle_ref[LI_MT_COHERENT] = 0;
+		m->pgmap_ref_per_page = true;
+	}
+	if (m->pgmap_in_folio) {
+		m->idle_ref[LI_MT_FS_DAX] = 0;
+		m->idle_ref[LI_MT_P2PDMA] = 0;
+	}
+	m->idle_ref[LI_MT_UNKNOWN] = 0;
+	m->dedup_supported = m->has_vmemmap_shift &&
+			     (has_sym(c, "vmemmap_populate_address") ||
+			      has_sym(c, "vmemmap_populate_compound_pages"));
+	/* 6.5+ vmemmap_can_optimize() needs more than 2 vmemmap pages */
+	m->dedup_needs_v_gt_2 = has_sym(c, "vmemmap_can_optimize") ||
+				has_sym(c, "__vmemmap_can_optimize");
+	/* 6.2+ HVO copies the head vmemmap page to a new frame */
+	m->hvo_copy_head = false;
+}
+
+static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
+			size_t errlen)
+{
+	uint64_t a, v;
+	uint32_t v32;
+
+	/* vmemmap_base: symbol (KASLR), VMCOREINFO SYMBOL(vmemmap), default */
+	m->l5 = false;
+	if (!vmci(c, "NUMBER(pgtable_l5_enabled)", 10, &v))
+		m->l5 = v != 0;
+	else if (!sym(c, "__pgtable_l5_enabled", &a) && !li_read_u32(c, a, &v32))
+		m->l5 = v32 != 0;
+	if (!sym(c, "vmemmap_base", &a) && !li_read_u64(c, a, &v) && v)
+		m->vmemmap_base = v;
+	else if (!vmci(c, "SYMBOL(vmemmap)", 16, &v) && v)
+		m->vmemmap_base = v;
+	else
+		m->vmemmap_base = m->l5 ? VMEMMAP_BASE_L5 : VMEMMAP_BASE_L4;
+
+	if (vmci(c, "NUMBER(sme_mask)", 10, &m->sme_mask))
+		m->sme_mask = 0;
+	/* root of the kernel page tables, physical (§7) */
+	if (!sym(c, "init_top_pgt", &a) || !vmci(c, "SYMBOL(init_top_pgt)", 16, &a)) {
+		uint64_t phys_base = 0;
+
+		if (vmci(c, "NUMBER(phys_base)", 10, &phys_base) &&
+		    (sym(c, "phys_base", &v) || li_read_u64(c, v, &phys_base)))
+			phys_base = 0;
+		m->pgd_phys = a - START_KERNEL_MAP + phys_base;
+	}
+
+	NEED(sym(c, "pgmap_array", &m->pgmap_array), "symbol pgmap_array");
+	NEED(moff(c, "struct xarray", "xa_head", &m->xa_head), "xarray.xa_head");
+	NEED(moff(c, "struct xa_node", "shift", &m->xn_shift), "xa_node.shift");
+	NEED(moff(c, "struct xa_node", "slots", &m->xn_slots), "xa_node.slots");
+
+	m->nr_cpus = 1;
+	m->per_cpu_offset = 0;
+	if (!sym(c, "__per_cpu_offset", &m->per_cpu_offset) &&
+	    !sym(c, "nr_cpu_ids", &a) && !li_read_u32(c, a, &v32) &&
+	    v32 >= 1 && v32 <= LI_MAX_CPUS)
+		m->nr_cpus = v32;
+	return 0;
+}
+
+static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
+{
+	const char *hs = "struct hstate";
+	int64_t e;
+
+	m->has_hugetlb =
+		!sym(c, "hstates", &m->hstates) &&
+		!sym(c, "hugetlb_max_hstate", &m->hugetlb_max_hstate) &&
+		!tsize(c, hs, &m->hstate_size) &&
+		!moff(c, hs, "order", &m->hs_order) &&
+		!moff(c, hs, "hugepage_activelist", &m->hs_active) &&
+		!moff(c, hs, "nr_huge_pages", &m->hs_nr) &&
+		!moff(c, hs, "hugepage_freelists", &m->hs_freelists) &&
+		!tsize(c, "struct list_head", &m->list_head_size) &&
+		!moff(c, "struct page", "lru", &m->off_lru);
+	if (moff(c, hs, "name", &m->hs_name))
+		m->hs_name = UINT64_MAX;
+	/* 5.18+ frees the 2nd vmemmap page too (fake heads), §6 */
+	m->hvo_reserve = has_sym(c, "hugetlb_optimize_vmemmap_key") ? 1 : 2;
+	m->hvo_flag_bit = evalue(c, "HPG_vmemmap_optimized", &e) || e < 0 ||
+			  e > 63 ? 4 : (int)e;
+}
+
+/* S15: a RAM page (the kernel's page-table root) must not be ZONE_DEVICE. */
+static int zone_selftest(struct li_ctx *c, struct li_model *m, char *err,
+			 size_t errlen)
+{
+	uint64_t flags, pfn = m->pgd_phys >> LI_PAGE_SHIFT;
+	int zone;
+
+	if (!m->pgd_phys)
+		return 0;
+	if (li_read_u64(c, li_page_va(m, pfn) + m->off_flags, &flags))
+		return 0;	/* not captured: nothing to say */
+	zone = li_page_zone(m, flags);
+	if (zone == m->zone_device || zone >= m->nr_zones) {
+		snprintf(err, errlen,
+			 "zone decode self-test failed: RAM pfn %#llx decodes to zone %d (ZONES_PGSHIFT %d)",
+			 (unsigned long long)pfn, zone, m->zones_pgshift);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
+{
+	struct li_model *m = c->m;
+	char buf[80];
+	int e;
+
+	memset(m, 0, sizeof(*m));
+	if (c->t->ops->vmcoreinfo &&
+	    !c->t->ops->vmcoreinfo(c->t->ctx, "OSRELEASE", buf, sizeof(buf)))
+		snprintf(m->release, sizeof(m->release), "%s", buf);
+	if ((e = probe_page(c, m, err, errlen)) ||
+	    (e = probe_flags(c, m, err, errlen)) ||
+	    (e = probe_pgmap(c, m, err, errlen)) ||
+	    (e = probe_layout(c, m, err, errlen)))
+		return e;
+	probe_idle_rules(c, m);
+	probe_hugetlb(c, m);
+	return zone_selftest(c, m, err, errlen);
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The page walk: for every range of every pgmap, stream the struct pages
+ * of the pfns that have an initialised memmap (altmap pfns skipped) in
+ * 2 MiB reads, and check each against the pgmap (kernel-spec §4.2 I6-I10).
+ *
+ * Memory is bounded by one batch.  A failed batch is re-read 4 KiB at a
+ * time; what stays unreadable becomes MEMMAP_NOT_CAPTURED runs, never a
+ * violation.  In a compound page whose vmemmap pages share frames (device
+ * -dax dedup, §5.4) a frame already checked for this compound is skipped,
+ * so a corrupted shared tail is one finding about its frame.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define BATCH_PAGES	32768u		/* 2 MiB of 64-byte struct pages */
+#define MAX_SEEN	8
+
+struct head_state {
+	uint64_t pfn;
+	uint64_t pgmap;
+	bool valid;
+};
+
+struct walk {
+	struct li_ctx *c;
+	const struct li_model *m;
+	struct li_pgmap *g;
+	const struct li_range *rg;
+	uint64_t n;			/* pages per compound */
+	uint64_t vpages;		/* vmemmap pages per compound */
+	bool dedup_skip;		/* skip frames already checked */
+	uint8_t *buf;
+	uint8_t *ok;			/* per struct page: read */
+	uint8_t *skip;			/* per struct page: aliased */
+	struct li_xlat *xl;		/* per vmemmap page of the batch */
+	/* the compound being walked */
+	struct head_state head;
+	uint64_t seen[MAX_SEEN];
+	int nseen;
+	uint64_t seen_head;
+	/* current not-captured run */
+	uint64_t nc_start, nc_count;
+	int nc_err;
+	int batch_err;			/* why the last batch had holes */
+};
+
+static uint64_t rd64(const uint8_t *p, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+static uint32_t rd32(const uint8_t *p, uint64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, 4);
+	return v;
+}
+
+static void nc_flush(struct walk *w)
+{
+	if (!w->nc_count)
+		return;
+	li_report_add(w->c->r, "MEMMAP_NOT_CAPTURED", w->nc_start, 0, w->g->addr,
+		      "%llu struct pages (pfns %#llx-%#llx) %s",
+		      (unsigned long long)w->nc_count,
+		      (unsigned long long)w->nc_start,
+		      (unsigned long long)(w->nc_start + w->nc_count - 1),
+		      w->nc_err == -EFAULT ? "have no vmemmap mapping" :
+		      "are not captured in the dump");
+	{
+		struct li_finding *f = li_report_last(w->c->r, "MEMMAP_NOT_CAPTURED");
+
+		if (f)
+			f->count = w->nc_count;
+	}
+	w->nc_count = 0;
+}
+
+static void nc_add(struct walk *w, uint64_t pfn, int err)
+{
+	if (w->nc_count && (w->nc_start + w->nc_count != pfn || w->nc_err != err))
+		nc_flush(w);
+	if (!w->nc_count) {
+		w->nc_start = pfn;
+		w->nc_err = err;
+	}
+	w->nc_count++;
+	w->g->pages_not_captured++;
+	w->c->r->pages_not_captured++;
+}
+
+/* Read a batch; on failure retry each 4 KiB vmemmap page to mark holes. */
+static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
+{
+	const uint64_t psz = w->m->page_size;
+	uint64_t va = li_page_va(w->m, pfn), end = va + cnt * psz;
+	int errs[2] = { 0, 0 };
+
+	if (!li_read(w->c, LI_KVADDR, va, w->buf, cnt * psz)) {
+		memset(w->ok, 1, cnt);
+		return;
+	}
+	memset(w->ok, 1, cnt);
+	for (uint64_t a = va; a < end;) {
+		uint64_t next = (a & ~(LI_PAGE_SIZE - 1)) + LI_PAGE_SIZE;
+		int err;
+
+		if (next > end)
+			next = end;
+		err = li_read(w->c, LI_KVADDR, a, w->buf + (a - va), next - a);
+		if (err) {
+			/* every struct page touching [a, next) is lost */
+			uint64_t i0 = (a - va) / psz, i1 = (next - va - 1) / psz;
+
+			for (uint64_t i = i0; i <= i1 && i < cnt; i++)
+				w->ok[i] = 0;
+			errs[err == -EFAULT] = err;
+		}
+		a = next;
+	}
+	w->batch_err = errs[1] ? errs[1] : errs[0] ? errs[0] : -ENODATA;
+}
+
+/* Frames of the batch's vmemmap pages; mark struct pages of repeated frames. */
+static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
+{
+	const uint64_t psz = w->m->page_size;
+	uint64_t va0 = li_page_va(w->m, pfn);
+	uint32_t per = LI_PAGE_SIZE / psz;
+
+	memset(w->skip, 0, cnt);
+	if (!w->dedup_skip || va0 % LI_PAGE_SIZE)
+		return;
+	for (uint32_t v = 0; v * per < cnt; v++) {
+		uint64_t first = pfn + (uint64_t)v * per;
+		uint64_t head = w->rg->first_pfn +
+				((first - w->rg->first_pfn) & ~(w->n - 1));
+		struct li_xlat *x = &w->xl[v];
+		bool seen = false;
+
+		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, x) || !x->level)
+			continue;
+		if (head != w->seen_head) {
+			w->seen_head = head;
+			w->nseen = 0;
+		}
+		for (int i = 0; i < w->nseen; i++)
+			seen |= w->seen[i] == x->phys;
+		if (seen) {
+			memset(w->skip + (size_t)v * per, 1,
+			       cnt - v * per < per ? cnt - v * per : per);
+			continue;
+		}
+		if (w->nseen < MAX_SEEN)
+			w->seen[w->nseen++] = x->phys;
+	}
+}
+
+/* A finding on a tail in a shared vmemmap frame names the frame. */
+static void note_frame(struct walk *w, const char *code, uint64_t pfn)
+{
+	struct li_finding *f = li_report_last(w->c->r, code);
+	uint64_t head_va, va = li_page_va(w->m, pfn);
+	struct li_xlat x;
+
+	if (!f || w->vpages < 2 || li_vmemmap_xlat(w->c, va, &x) || !x.level)
+		return;
+	head_va = li_page_va(w->m, w->head.pfn) & ~(LI_PAGE_SIZE - 1);
+	f->frame = x.phys;
+	f->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
+}
+
+static int order_of(const struct walk *w, const uint8_t *head)
+{
+	const struct li_model *m = w->m;
+
+	if (m->order_loc == LI_ORDER_NONE)
+		return -1;
+	return head[m->off_order];
+}
+
+static bool referenced(const struct walk *w, int32_t ref)
+{
+	return ref > w->c->m->idle_ref[w->g->mtype];
+}
+
+/* pgmap pointer of a head or order-0 page against the pgmap walked. */
+static void check_pgmap_ptr(struct walk *w, uint64_t pfn, uint64_t va,
+			    uint64_t ptr, int32_t ref)
+{
+	struct li_report *r = w->c->r;
+	int other;
+
+	if (ptr == w->g->addr)
+		return;
+	other = li_pgmap_lookup(r, ptr);
+	if (other >= 0)
+		li_report_add(r, "PGMAP_RANGE", pfn, va, w->g->addr,
+			      "page names pgmap %#llx which does not cover it (refcount %d)",
+			      (unsigned long long)ptr, ref);
+	else
+		li_report_add(r, "PGMAP_DANGLING", pfn, va, w->g->addr,
+			      "page names %#llx, not a registered dev_pagemap (refcount %d)",
+			      (unsigned long long)ptr, ref);
+}
+
+static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
+		       bool have_next)
+{
+	const struct li_model *m = w->m;
+	struct li_report *r = w->c->r;
+	uint64_t va = li_page_va(m, pfn), flags = rd64(p, m->off_flags);
+	uint64_t pgmap = rd64(p, m->off_pgmap);
+	int32_t ref = (int32_t)rd32(p, m->off_refcount);
+	int idle = m->idle_ref[w->g->mtype];
+
+	w->head = (struct head_state){ pfn, pgmap, true };
+	check_pgmap_ptr(w, pfn, va, pgmap, ref);
+	if (ref < idle)
+		li_report_add(r, "REFCOUNT_BELOW_IDLE", pfn, va, w->g->addr,
+			      "refcount %d < idle %d for %s", ref, idle,
+			      li_mtype_name(w->g->mtype));
+	if (referenced(w, ref)) {
+		w->g->pages_referenced++;
+		if (w->g->ref_dead || w->g->ref_exited)
+			li_report_add(r, "PGMAP_REF_DEAD", pfn, va, w->g->addr,
+				      "refcount %d but the pgmap's percpu_ref is %s (count %lld)",
+				      ref, w->g->ref_exited ? "exited" : "dead",
+				      (long long)w->g->ref_count);
+	}
+	if (w->n == 1) {
+		if (flags & m->pg_head_mask)
+			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+				      "PG_head set but vmemmap_shift is 0");
+		return;
+	}
+	if (!(flags & m->pg_head_mask)) {
+		li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+			      "PG_head clear on a compound head (vmemmap_shift %llu)",
+			      (unsigned long long)w->g->vmemmap_shift);
+		return;
+	}
+	if (have_next) {
+		int order = order_of(w, p);
+
+		if (order >= 0 && (uint64_t)order != w->g->vmemmap_shift)
+			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+				      "order %d != vmemmap_shift %llu", order,
+				      (unsigned long long)w->g->vmemmap_shift);
+		if (m->has_pincount) {
+			int32_t pins = (int32_t)rd32(p, m->off_pincount);
+
+			if (pins > 0 && (int64_t)pins > (int64_t)ref - idle)
+				li_report_add(r, "PINCOUNT_EXCEEDS_REFCOUNT", pfn, va,
+					      w->g->addr, "pincount %d > refcount %d - idle %d",
+					      pins, ref, idle);
+		}
+	}
+}
+
+static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
+{
+	const struct li_model *m = w->m;
+	struct li_report *r = w->c->r;
+	uint64_t va = li_page_va(m, pfn), head_va = li_page_va(m, w->head.pfn);
+	uint64_t ch = rd64(p, m->off_head);
+	int32_t ref = (int32_t)rd32(p, m->off_refcount);
+	bool ok_head = m->head_is_mask ? (ch & 1) == 0 && (va & ch) == head_va :
+		       ch == (head_va | 1);
+
+	if (!ok_head && li_report_add(r, "TAIL_HEAD_MISMATCH", pfn, va, w->g->addr,
+				      "compound_head %#llx, head is %#llx",
+				      (unsigned long long)ch,
+				      (unsigned long long)head_va) > 0)
+		note_frame(w, "TAIL_HEAD_MISMATCH", pfn);
+	if (ref && li_report_add(r, "TAIL_REFCOUNT", pfn, va, w->g->addr,
+				 "tail refcount %d (head pfn %#llx)", ref,
+				 (unsigned long long)w->head.pfn) > 0)
+		note_frame(w, "TAIL_REFCOUNT", pfn);
+	if (rd64(p, m->off_flags) & m->pg_head_mask &&
+	    li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+			  "PG_head set on tail %llu of head pfn %#llx",
+			  (unsigned long long)(pfn - w->head.pfn),
+			  (unsigned long long)w->head.pfn) > 0)
+		note_frame(w, "HEAD_ORDER_MISMATCH", pfn);
+}
+
+static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
+		      bool have_next)
+{
+	const struct li_model *m = w->m;
+	uint64_t flags = rd64(p, m->off_flags), off;
+	int zone = li_page_zone(m, flags);
+
+	if (zone != m->zone_device &&
+	    li_report_add(w->c->r, "ZONE_MISMATCH", pfn, li_page_va(m, pfn),
+			  w->g->addr, "zone %d, ZONE_DEVICE is %lld (flags %#llx)",
+			  zone, (long long)m->zone_device,
+			  (unsigned long long)flags) > 0 && w->n > 1)
+		note_frame(w, "ZONE_MISMATCH", pfn);
+	off = (pfn - w->rg->first_pfn) & (w->n - 1);
+	if (!off)
+		check_head(w, pfn, p, have_next);
+	else
+		check_tail(w, pfn, p);
+}
+
+/* The head of a compound that starts before the walked pfns (--pfn). */
+static void load_head(struct walk *w, uint64_t head_pfn)
+{
+	uint64_t pgmap = 0;
+
+	li_read_u64(w->c, li_page_va(w->m, head_pfn) + w->m->off_pgmap, &pgmap);
+	w->head = (struct head_state){ head_pfn, pgmap, true };
+}
+
+static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
+{
+	const uint64_t psz = w->m->page_size;
+	/* page[1] and page[2] of a head must be in the buffer */
+	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
+
+	read_batch(w, pfn, cnt + extra);
+	mark_aliases(w, pfn, cnt);
+	for (uint32_t i = 0; i < cnt; i++) {
+		uint64_t p = pfn + i;
+		uint64_t head = w->rg->first_pfn +
+				((p - w->rg->first_pfn) & ~(w->n - 1));
+
+		if (!w->ok[i]) {
+			nc_add(w, p, w->batch_err);
+			continue;
+		}
+		if (w->nc_count)
+			nc_flush(w);
+		if (w->skip[i]) {
+			w->g->pages_aliased++;
+			w->c->r->pages_aliased++;
+			continue;
+		}
+		if (head != p && (!w->head.valid || w->head.pfn != head))
+			load_head(w, head);
+		check_one(w, p, w->buf + i * psz,
+			  i + 2 < cnt + extra && w->ok[i + 1] && w->ok[i + 2]);
+		w->g->pages_checked++;
+		w->c->r->pages_checked++;
+	}
+	return 0;
+}
+
+static int walk_range(struct walk *w, uint64_t lo, uint64_t hi)
+{
+	struct li_ctx *c = w->c;
+	int err;
+
+	for (uint64_t pfn = lo; pfn <= hi;) {
+		/* batches aligned to first_pfn so compound heads start them */
+		uint64_t in = (pfn - w->rg->first_pfn) % BATCH_PAGES;
+		uint64_t cnt = BATCH_PAGES - in;
+
+		if (cnt > hi - pfn + 1)
+			cnt = hi - pfn + 1;
+		err = walk_batch(w, pfn, (uint32_t)cnt);
+		if (err)
+			return err;
+		pfn += cnt;
+		c->progress_done += cnt;
+		err = li_progress(c, "pages", c->progress_done, c->progress_total);
+		if (err)
+			return err;
+	}
+	nc_flush(w);
+	return 0;
+}
+
+static bool pfn_filter(const struct li_options *o, uint64_t *lo, uint64_t *hi)
+{
+	if (!o->pfn_start && !o->pfn_end)
+		return true;
+	if (*lo < o->pfn_start)
+		*lo = o->pfn_start;
+	if (*hi > o->pfn_end)
+		*hi = o->pfn_end;
+	return *lo <= *hi;
+}
+
+static int walk_pgmap(struct walk *w, struct li_pgmap *g)
+{
+	const struct li_model *m = w->m;
+	int err;
+
+	w->g = g;
+	w->n = 1ULL << g->vmemmap_shift;
+	w->vpages = w->n * m->page_size / LI_PAGE_SIZE;
+	w->dedup_skip = w->vpages >= 2 && m->pgd_phys &&
+			LI_PAGE_SIZE % m->page_size == 0;
+	for (int k = 0; k < g->nr_valid; k++) {
+		uint64_t lo, hi;
+
+		w->rg = &g->ranges[k];
+		lo = w->rg->first_pfn;
+		hi = w->rg->end_pfn;
+		g->pages_uninit += w->rg->first_pfn - w->rg->start_pfn;
+		w->head.valid = false;
+		w->seen_head = UINT64_MAX;
+		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
+			continue;
+		err = walk_range(w, lo, hi);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int li_walk_pages(struct li_ctx *c)
+{
+	struct walk w = { .c = c, .m = c->m };
+	int err = 0;
+
+	if (!c->m->page_size)
+		return -EINVAL;
+	w.buf = malloc((BATCH_PAGES + 2) * c->m->page_size);
+	w.ok = malloc(BATCH_PAGES + 2);
+	w.skip = malloc(BATCH_PAGES + 2);
+	w.xl = calloc(BATCH_PAGES * c->m->page_size / LI_PAGE_SIZE + 2,
+		      sizeof(*w.xl));
+	if (!w.buf || !w.ok || !w.skip || !w.xl) {
+		err = -ENOMEM;
+		goto out;
+	}
+	c->progress_total = 0;
+	for (size_t i = 0; i < c->r->nr_pgmaps; i++)
+		for (int k = 0; k < c->r->pgmaps[i].nr_valid; k++)
+			c->progress_total += c->r->pgmaps[i].ranges[k].end_pfn + 1 -
+					     c->r->pgmaps[i].ranges[k].first_pfn;
+	for (size_t i = 0; i < c->r->nr_pgmaps && !err; i++) {
+		struct li_pgmap *g = &c->r->pgmaps[i];
+
+		if (!g->readable || (c->opts->pgmap && c->opts->pgmap != g->addr))
+			continue;
+		err = walk_pgmap(&w, g);
+	}
+out:
+	free(w.buf);
+	free(w.ok);
+	free(w.skip);
+	free(w.xl);
+	return err;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Vmemmap accounting (kernel-spec §5, §7): walk the kernel page tables
+ * from init_top_pgt (physical reads) over the struct pages of each pgmap
+ * range, count the distinct 4 KiB frames that back them and compare with
+ * the frames the kernel's sharing rules predict:
+ *   - device-dax compound pages with vmemmap reuse (5.19+: a pgmap, a
+ *     power-of-2 struct page, no altmap; 6.5+ also more than 2 vmemmap
+ *     pages per compound): 2 frames per compound (head page + first
+ *     tails, every other vmemmap page aliases the second);
+ *   - anything else: one frame per vmemmap page.
+ * The aliased frame's own struct page must have a refcount equal to the
+ * number of PTEs mapping it (1 + one get_page per reuse).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define PTE_PRESENT	1ULL
+#define PTE_RW		2ULL
+#define PTE_PSE		(1ULL << 7)
+#define PTE_ADDR	0x000ffffffffff000ULL
+#define FRAMESET_MAX	(1u << 22)	/* 32 MiB of frames, then approximate */
+
+static int table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t)
+{
+	int err;
+
+	if (c->pt_cache_ok[lvl] && c->pt_cache_addr[lvl] == phys) {
+		*t = c->pt_cache[lvl];
+		return 0;
+	}
+	c->pt_cache_ok[lvl] = false;
+	err = li_read(c, LI_PHYSADDR, phys, c->pt_cache[lvl], LI_PAGE_SIZE);
+	if (err)
+		return err;
+	c->pt_cache_addr[lvl] = phys;
+	c->pt_cache_ok[lvl] = true;
+	*t = c->pt_cache[lvl];
+	return 0;
+}
+
+int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x)
+{
+	const struct li_model *m = c->m;
+	int levels = m->l5 ? 5 : 4;
+	uint64_t phys = m->pgd_phys & PTE_ADDR;
+	int err;
+
+	memset(x, 0, sizeof(*x));
+	if (!m->pgd_phys)
+		return -ENOENT;
+	for (int l = 0; l < levels; l++) {
+		int shift = 12 + 9 * (levels - 1 - l);
+		const uint64_t *t;
+		uint64_t e;
+
+		err = table(c, l, phys, &t);
+		if (err)
+			return err;
+		e = t[(va >> shift) & 511] & ~m->sme_mask;
+		if (!(e & PTE_PRESENT))
+			return 0;
+		if (shift == 12 || ((shift == 21 || shift == 30) && (e & PTE_PSE))) {
+			uint64_t mask = ~((1ULL << shift) - 1) & PTE_ADDR;
+
+			x->phys = (e & mask) + (va & ((1ULL << shift) - 1) & PTE_ADDR);
+			x->level = shift == 12 ? LI_PTE_4K : shift == 21 ?
+				   LI_PTE_2M : LI_PTE_1G;
+			x->rw = e & PTE_RW;
+			return 0;
+		}
+		phys = e & PTE_ADDR;
+	}
+	return 0;
+}
+
+uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
+			  uint64_t nr_vpages, uint64_t frame)
+{
+	uint64_t n = 0;
+	struct li_xlat x;
+
+	for (uint64_t i = 0; i < nr_vpages; i++)
+		if (!li_vmemmap_xlat(c, first_va + i * LI_PAGE_SIZE, &x) &&
+		    x.level && x.phys == frame)
+			n++;
+	return n;
+}
+
+bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
+{
+	uint64_t v = (m->page_size << g->vmemmap_shift) / LI_PAGE_SIZE;
+
+	if (!m->dedup_supported || !g->vmemmap_shift || g->altmap_valid ||
+	    (m->page_size & (m->page_size - 1)))
+		return false;
+	return m->dedup_needs_v_gt_2 ? v > 2 : true;
+}
+
+/* Open-addressing set of frames, bounded. */
+struct frameset {
+	uint64_t *v;
+	size_t cap, nr;
+	bool full;
+};
+
+static void fs_reset(struct frameset *s)
+{
+	if (s->v)
+		memset(s->v, 0, s->cap * sizeof(*s->v));
+	s->nr = 0;
+	s->full = false;
+}
+
+static int fs_add(struct frameset *s, uint64_t frame)
+{
+	uint64_t key = frame | 1, h;	/* 0 marks an empty slot */
+
+	if (s->nr * 2 >= s->cap) {
+		struct frameset n = { .cap = s->cap ? s->cap * 2 : 1024 };
+
+		if (n.cap > FRAMESET_MAX) {
+			s->full = true;
+			return 0;
+		}
+		n.v = calloc(n.cap, sizeof(*n.v));
+		if (!n.v)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				fs_add(&n, s->v[i] & ~1ULL);
+		free(s->v);
+		*s = n;
+	}
+	h = (frame * 0x9e3779b97f4a7c15ULL) >> 20;
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == key)
+			return 0;
+		if (!s->v[i]) {
+			s->v[i] = key;
+			s->nr++;
+			return 1;
+		}
+	}
+}
+
+struct acct {
+	struct li_ctx *c;
+	struct frameset all, init;
+	struct li_vmem_row *row;
+	const struct li_pgmap *g;
+	/* current compound */
+	uint64_t comp_frames[2];
+	uint64_t comp_shared, comp_vpages;
+	int comp_bad;
+};
+
+/* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
+static void check_shared_frame(struct acct *a, uint64_t head_pfn, uint64_t uses)
+{
+	struct li_ctx *c = a->c;
+	uint64_t pfn = a->comp_frames[1] >> LI_PAGE_SHIFT;
+	uint32_t ref;
+
+	if (uses < 2 || li_read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
+		return;
+	if ((uint64_t)(int32_t)ref != uses)
+		li_report_add(c->r, "VMEMMAP_SHARED_REFCOUNT", head_pfn,
+			      li_page_va(c->m, pfn), a->g->addr,
+			      "vmemmap frame %#llx mapped %llu times has refcount %d",
+			      (unsigned long long)a->comp_frames[1],
+			      (unsigned long long)uses, (int32_t)ref);
+}
+
+/* One compound of a dedup'ing pgmap: expect F0, F1, then F1 again. */
+static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
+{
+	struct li_ctx *c = a->c;
+	uint64_t va = li_page_va(c->m, head_pfn), uses = 0;
+	uint64_t f0 = 0, f1 = 0;
+	bool bad = false;
+	struct li_xlat x;
+
+	for (uint64_t i = 0; i < vpages; i++) {
+		if (li_vmemmap_xlat(c, va + i * LI_PAGE_SIZE, &x) || !x.level ||
+		    x.level != LI_PTE_4K) {
+			bad = true;
+			continue;
+		}
+		if (i == 0)
+			f0 = x.phys;
+		else if (i == 1)
+			f1 = x.phys;
+		if (i >= 1 && x.phys == f1)
+			uses++;
+		else if (i >= 1)
+			bad = true;
+	}
+	if (f0 == f1)
+		bad = true;
+	a->row->compounds++;
+	if (bad)
+		a->row->compounds_unexpected++;
+	a->comp_frames[1] = f1;
+	if (!bad)
+		check_shared_frame(a, head_pfn, uses);
+}
+
+static int account_range(struct acct *a, const struct li_pgmap *g, int k)
+{
+	struct li_ctx *c = a->c;
+	const struct li_model *m = c->m;
+	const struct li_range *r = &g->ranges[k];
+	struct li_vmem_row *row = a->row;
+	uint64_t va0 = li_page_va(m, r->start_pfn) & ~(LI_PAGE_SIZE - 1);
+	uint64_t va1 = li_page_va(m, r->end_pfn + 1);
+	uint64_t vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
+	bool dedup = li_pgmap_dedups(m, g);
+	uint64_t n = 1ULL << g->vmemmap_shift;
+	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE;
+	int err;
+
+	row->pgmap = g->addr;
+	row->range = k;
+	row->start_pfn = r->start_pfn;
+	row->end_pfn = r->end_pfn;
+	row->init_start_pfn = r->first_pfn;
+	row->nr_pages = r->end_pfn + 1 - r->start_pfn;
+	row->struct_bytes = row->nr_pages * m->page_size;
+	row->complete = true;
+	fs_reset(&a->all);
+	fs_reset(&a->init);
+	for (uint64_t va = va0; va < va1; va += LI_PAGE_SIZE) {
+		struct li_xlat x;
+
+		row->vmemmap_pages++;
+		if (va >= vinit)
+			row->init_vmemmap_pages++;
+		err = li_vmemmap_xlat(c, va, &x);
+		if (err == -ENOMEM)
+			return err;
+		if (err || !x.level) {
+			row->unmapped++;
+			continue;
+		}
+		if (x.level == LI_PTE_4K)
+			row->pte_mapped++;
+		else
+			row->pmd_mapped++;
+		err = fs_add(&a->all, x.phys >> LI_PAGE_SHIFT);
+		if (err < 0)
+			return err;
+		if (va >= vinit && (err = fs_add(&a->init, x.phys >> LI_PAGE_SHIFT)) < 0)
+			return err;
+	}
+	row->frames = a->all.nr;
+	row->init_frames = a->init.nr;
+	row->complete = !a->all.full && !a->init.full;
+	/* predicted: 2 frames per compound when reused, else one per page */
+	if (dedup && vpc >= 2) {
+		uint64_t heads = (r->end_pfn + 1 - r->first_pfn) / n;
+
+		row->predicted = (va1 - va0) / LI_PAGE_SIZE - heads * vpc +
+				 heads * 2;
+		for (uint64_t h = r->first_pfn; h + n - 1 <= r->end_pfn; h += n)
+			account_compound(a, h, vpc);
+	} else {
+		row->predicted = row->vmemmap_pages;
+	}
+	row->saved_bytes = row->vmemmap_pages > row->frames + row->unmapped ?
+		(row->vmemmap_pages - row->frames - row->unmapped) * LI_PAGE_SIZE : 0;
+	if (row->complete && !row->unmapped && row->frames != row->predicted)
+		li_report_add(c->r, "VMEMMAP_UNEXPECTED", r->start_pfn, 0, g->addr,
+			      "range %d: %llu vmemmap pages backed by %llu frames, %s predicts %llu (%llu compounds off pattern)",
+			      k, (unsigned long long)row->vmemmap_pages,
+			      (unsigned long long)row->frames,
+			      dedup ? "compound reuse" : "no sharing",
+			      (unsigned long long)row->predicted,
+			      (unsigned long long)row->compounds_unexpected);
+	return 0;
+}
+
+int li_vmemmap_account(struct li_ctx *c)
+{
+	struct li_report *r = c->r;
+	struct acct a = { .c = c };
+	size_t nrows = 0;
+	int err = 0;
+
+	if (!c->m->pgd_phys)
+		return 0;
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		nrows += r->pgmaps[i].nr_valid;
+	r->vmem = calloc(nrows ? nrows : 1, sizeof(*r->vmem));
+	if (!r->vmem)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nr_pgmaps && !err; i++) {
+		const struct li_pgmap *g = &r->pgmaps[i];
+
+		if (c->opts->pgmap && c->opts->pgmap != g->addr)
+			continue;
+		a.g = g;
+		for (int k = 0; k < g->nr_valid && !err; k++) {
+			a.row = &r->vmem[r->nr_vmem++];
+			err = account_range(&a, g, k);
+			if (!err)
+				err = li_progress(c, "vmemmap", i + 1, r->nr_pgmaps);
+		}
+	}
+	free(a.all.v);
+	free(a.init.v);
+	r->vmemmap_done = !err;
+	return err;
+}

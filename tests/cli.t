@@ -1,0 +1,411 @@
+#!/bin/bash
+# The pgmapcheck CLI (usage and input errors, --help/--version/--list-codes),
+# `make install` + pkg-config, and the shipped target (libkdumpfile + libdw,
+# libinspect/src/kdump_target.c) against drgn and crash on the real corpus.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+li=$top/libinspect
+cli=$li/build/pgmapcheck
+cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "ok $1"; }
+fail() { echo "not ok $1 - $2"; }
+
+# run CMD...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
+run() {
+	timeout 120 "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect NAME STATUS STDERR-REGEX CMD...
+expect() {
+	local name=$1 want=$2 re=$3
+	shift 3
+	run "$@"
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name" "exit $rc, want $want: $(head -c 300 "$tmp/err")"
+	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
+		fail "$name" "stderr lacks /$re/: $(head -c 300 "$tmp/err")"
+	else
+		pass "$name"
+	fi
+}
+
+# ---- build ---------------------------------------------------------------
+if make -C "$li" >"$tmp/build.log" 2>&1; then
+	pass "build"
+else
+	fail "build" "make -C libinspect failed: $(tail -5 "$tmp/build.log" | tr '\n' ' ')"
+	exit 1
+fi
+probe=$tmp/target-probe
+if cc -O2 -g -Wall -Wextra -Werror -I"$li/include" -o "$probe" \
+	"$here/target-probe.c" "$li/build/libinspect.a" \
+	$(pkg-config --libs libkdumpfile libdw libelf) 2>"$tmp/cc.log"; then
+	pass "build target-probe"
+else
+	fail "build target-probe" "$(head -c 300 "$tmp/cc.log")"
+fi
+
+# ---- usage errors: exit 2 and say what is wrong ----------------------------
+expect "usage: unknown option" 2 "unrecognized option" "$cli" --no-such-option
+expect "usage: -k without argument" 2 "requires an argument" "$cli" -k
+expect "usage: bad --fail-on" 2 "fail-on: 'sometimes'" "$cli" --fail-on sometimes
+expect "usage: --pfn END below START" 2 "END is below START" "$cli" --pfn 0x20-0x10
+expect "usage: --pfn not a number" 2 "--pfn: 'zz' is not a pfn" "$cli" --pfn zz
+expect "usage: --pgmap not an address" 2 "--pgmap: 'foo'" "$cli" --pgmap foo
+expect "usage: --max-findings 0" 2 "--max-findings" "$cli" --max-findings 0
+expect "usage: two dumps" 2 "unexpected argument 'b'" "$cli" a b
+expect "usage: --summary with --verbose" 2 "exclude each other" "$cli" --summary --verbose
+
+# ---- --help, --version, --list-codes --------------------------------------
+run "$cli" --help
+missing=""
+for o in SYNOPSIS "EXIT STATUS" --vmlinux --json --pgmap --pfn --summary --verbose \
+	--fail-on --max-findings --no-vmemmap --progress --no-progress \
+	--list-codes --version --help; do
+	grep -q -- "$o" "$tmp/out" || missing="$missing $o"
+done
+if [ "$rc" -eq 0 ] && [ -z "$missing" ]; then
+	pass "--help documents every option"
+else
+	fail "--help documents every option" "exit $rc, missing:$missing"
+fi
+
+run "$cli" --version
+version=$(sed -n 's/^pgmapcheck (libinspect) \([0-9][0-9.]*\), JSON schema [0-9][0-9]*$/\1/p' "$tmp/out")
+if [ "$rc" -eq 0 ] && [ -n "$version" ]; then
+	pass "--version"
+else
+	fail "--version" "exit $rc: $(head -c 200 "$tmp/out")"
+fi
+
+run "$cli" --list-codes
+bad=""
+for cs in PGMAP_DANGLING:error PGMAP_RANGE:error PGMAP_REF_DEAD:error \
+	REFCOUNT_BELOW_IDLE:error TAIL_REFCOUNT:error TAIL_HEAD_MISMATCH:error \
+	HEAD_ORDER_MISMATCH:error ZONE_MISMATCH:error \
+	VMEMMAP_UNEXPECTED:warning MEMMAP_NOT_CAPTURED:info; do
+	grep -Eq "^${cs%%:*} +${cs##*:} +[a-z]" "$tmp/out" || bad="$bad $cs"
+done
+if [ "$rc" -eq 0 ] && [ -z "$bad" ]; then
+	pass "--list-codes: required codes with severity and meaning"
+else
+	fail "--list-codes: required codes with severity and meaning" "exit $rc, wrong:$bad"
+fi
+text_codes=$(awk '{print $1}' "$tmp/out" | sort | tr '\n' ' ')
+run "$cli" --list-codes --json
+json_codes=$($py -c 'import json,sys; print(" ".join(sorted(c["code"] for c in json.load(sys.stdin) if c["severity"] in ("error","warning","info") and c["summary"])))' <"$tmp/out" 2>&1)
+if [ "$rc" -eq 0 ] && [ "$json_codes " = "$text_codes" ]; then
+	pass "--list-codes --json: same table as JSON"
+else
+	fail "--list-codes --json: same table as JSON" "exit $rc: '$json_codes' vs '$text_codes'"
+fi
+
+# ---- input errors that need no dump -------------------------------------------
+head -c 1048576 /dev/urandom >"$tmp/garbage"
+: >"$tmp/empty"
+printf 'not an ELF file\n' >"$tmp/text"
+expect "input: missing dump" 2 "cannot open .*No such file" "$cli" "$tmp/nope"
+expect "input: garbage dump" 2 "not a readable dump" "$cli" "$tmp/garbage"
+expect "input: empty dump" 2 "not a readable dump" "$cli" "$tmp/empty"
+expect "input: directory as dump" 2 "not a readable dump" "$cli" "$tmp"
+
+# ---- make install + pkg-config ---------------------------------------------------
+stage=$tmp/stage
+if make -C "$li" install PREFIX=/usr DESTDIR="$stage" >"$tmp/install.log" 2>&1; then
+	pass "make install PREFIX=/usr DESTDIR=..."
+else
+	fail "make install PREFIX=/usr DESTDIR=..." "$(tail -3 "$tmp/install.log" | tr '\n' ' ')"
+fi
+missing=""
+for f in usr/bin/pgmapcheck usr/lib/libinspect.so.1 usr/lib/libinspect.so \
+	usr/lib/libinspect.a usr/include/libinspect.h \
+	usr/lib/pkgconfig/libinspect.pc usr/share/man/man1/pgmapcheck.1; do
+	[ -e "$stage/$f" ] || missing="$missing $f"
+done
+soname=$(readelf -d "$stage/usr/lib/libinspect.so.1" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+if [ -z "$missing" ] && [ -L "$stage/usr/lib/libinspect.so.1" ] &&
+   [ -L "$stage/usr/lib/libinspect.so" ] && [ "$soname" = libinspect.so.1 ]; then
+	pass "install: files, soname links"
+else
+	fail "install: files, soname links" "missing:$missing soname=$soname"
+fi
+exported=$(nm -D --defined-only "$stage/usr/lib/libinspect.so.1" | awk '$2 == "T" || $2 == "D" || $2 == "B" {print $3}')
+foreign=$(echo "$exported" | grep -v '^li_' | tr '\n' ' ')
+if echo "$exported" | grep -q '^li_check@@LIBINSPECT_1$' && [ -z "$foreign" ]; then
+	pass "install: only li_* exported, versioned LIBINSPECT_1"
+else
+	fail "install: only li_* exported, versioned LIBINSPECT_1" "non-li symbols: $foreign"
+fi
+if grep -q '^prefix=/usr$' "$stage/usr/lib/pkgconfig/libinspect.pc" &&
+   groff -man -Tascii -ww -z "$stage/usr/share/man/man1/pgmapcheck.1" 2>"$tmp/groff.log" &&
+   [ ! -s "$tmp/groff.log" ]; then
+	pass "install: pkg-config prefix, man page renders without warnings"
+else
+	fail "install: pkg-config prefix, man page renders without warnings" "$(head -c 200 "$tmp/groff.log")"
+fi
+cat >"$tmp/hello.c" <<'EOF'
+#include <stdio.h>
+#include <libinspect.h>
+int main(void)
+{
+	size_t n;
+
+	li_codes(&n);
+	printf("%s %zu\n", li_version(), n);
+	return n ? 0 : 1;
+}
+EOF
+pcflags=$(PKG_CONFIG_PATH="$stage/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" \
+	pkg-config --cflags --libs libinspect 2>&1)
+if cc -o "$tmp/hello" "$tmp/hello.c" $pcflags 2>"$tmp/hello.log" &&
+   out=$(LD_LIBRARY_PATH="$stage/usr/lib" "$tmp/hello") &&
+   [ "${out%% *}" = "$version" ] &&
+   ldd "$tmp/hello" | grep -q "$stage/usr/lib/libinspect.so.1"; then
+	pass "pkg-config: program builds against the staged library and runs ($out)"
+else
+	fail "pkg-config: program builds against the staged library and runs" \
+		"flags '$pcflags': $(head -c 300 "$tmp/hello.log") out='${out:-}'"
+fi
+
+# ---- the corpus ----------------------------------------------------------------------
+manifests=$(ls "$cache"/corpus/*/*/manifest.json 2>/dev/null)
+if [ -z "$manifests" ]; then
+	fail "corpus present" "no manifest under $cache/corpus (make vmcores)"
+	exit 0
+fi
+pass "corpus present ($(echo "$manifests" | wc -l) scenarios)"
+
+# One ELF dump (a KASLR one if there is) for the input-error cases.
+read -r dump vmlinux release < <($py - $manifests <<'EOF'
+import json, sys
+best = None
+for path in sys.argv[1:]:
+    m = json.load(open(path))
+    for d in m["dumps"]:
+        if d["format"] == "elf":
+            key = (bool(m["kernel"].get("kaslr")), d["path"], m["kernel"]["vmlinux"], m["kernel"]["release"])
+            if best is None or key > best:
+                best = key
+if best:
+    print(best[1], best[2], best[3])
+EOF
+)
+if [ -z "${dump:-}" ]; then
+	fail "corpus has an ELF dump" "no dump of format elf in any manifest"
+	exit 0
+fi
+
+head -c 1048576 "$dump" >"$tmp/trunc-1m"
+expect "input: truncated dump (1 MiB of an ELF vmcore)" 2 "truncated" "$cli" -k "$vmlinux" "$tmp/trunc-1m"
+head -c 300000000 "$dump" >"$tmp/trunc-300m"
+expect "input: truncated dump (300 MB of an ELF vmcore)" 2 "is truncated: 300000000 bytes" "$cli" -k "$vmlinux" "$tmp/trunc-300m"
+rm -f "$tmp/trunc-300m"
+expect "input: -k a text file" 2 "not an ELF file" "$cli" -k "$tmp/text" "$dump"
+expect "input: -k an ELF without DWARF" 2 "no usable DWARF" "$cli" -k /bin/true "$dump"
+
+# A foreign kernel: DWARF, a linux_banner, and another build-id.
+cat >"$tmp/fake.c" <<'EOF'
+const char linux_banner[] = "Linux version 0.0.0-fake (nobody@nowhere) #1\n";
+int main(void) { return linux_banner[0]; }
+EOF
+cc -g -o "$tmp/fake-id" "$tmp/fake.c" -Wl,--build-id=sha1
+cc -g -o "$tmp/fake-noid" "$tmp/fake.c" -Wl,--build-id=none
+if [ -n "$($probe -k "$vmlinux" "$dump" info:BUILD-ID | sed -n 's/^info:BUILD-ID=\([0-9a-f]\{16,\}\)$/\1/p')" ]; then
+	expect "input: -k vmlinux with another build-id" 2 "build-id mismatch" "$cli" -k "$tmp/fake-id" "$dump"
+else
+	fail "input: -k vmlinux with another build-id" "the corpus dump has no VMCOREINFO BUILD-ID"
+fi
+expect "input: -k foreign vmlinux without build-id (banner check)" 2 "does not match" "$cli" -k "$tmp/fake-noid" "$dump"
+
+# Without -k the vmlinux is found from OSRELEASE (here: in the cache).
+found=""
+for p in /usr/lib/debug/boot/vmlinux-$release /usr/lib/debug/lib/modules/$release/vmlinux \
+	/lib/modules/$release/build/vmlinux /lib/modules/$release/vmlinux /boot/vmlinux-$release; do
+	[ -e "$p" ] && found=$p && break
+done
+run env PGMAPCHECK_CACHE="$cache" "$probe" "$dump" sym:pgmap_array
+if [ "$rc" -eq 0 ] && grep -qx "vmlinux=${found:-$cache/kernels/$release/vmlinux}" "$tmp/out"; then
+	pass "vmlinux found from OSRELEASE without -k"
+else
+	fail "vmlinux found from OSRELEASE without -k" "exit $rc: $(head -c 300 "$tmp/out" "$tmp/err")"
+fi
+if [ -z "$found" ]; then
+	expect "no vmlinux anywhere: exit 2 naming the places" 2 \
+		"no debug vmlinux for kernel $release \(looked in /usr/lib/debug/boot/vmlinux-$release, .*$tmp/nocache/kernels/$release/vmlinux" \
+		env PGMAPCHECK_CACHE="$tmp/nocache" "$cli" "$dump"
+else
+	pass "no vmlinux anywhere: skipped, $found is installed"
+fi
+
+# ---- the target backend against drgn (every dump) and crash (one dump) --------------
+$py - "$probe" $manifests <<'EOF'
+import json, subprocess, sys
+import drgn
+from drgn import offsetof, sizeof
+
+probe, manifests = sys.argv[1], sys.argv[2:]
+
+TYPES = ["struct page", "struct dev_pagemap", "struct folio", "struct xa_node",
+         "struct percpu_ref_data", "struct vmem_altmap", "struct hstate",
+         "unsigned long", "pgd_t"]
+MEMBERS = [("struct page", "flags"), ("struct page", "_refcount"),
+           ("struct page", "compound_head"), ("struct page", "pgmap"),
+           ("struct page", "zone_device_data"), ("struct page", "compound_order"),
+           ("struct folio", "_folio_order"), ("struct dev_pagemap", "vmemmap_shift"),
+           ("struct dev_pagemap", "ref.data"), ("struct dev_pagemap", "altmap.alloc"),
+           ("struct dev_pagemap", "nr_range"), ("struct dev_pagemap", "ranges[1].end"),
+           ("struct dev_pagemap", "type"), ("struct percpu_ref_data", "count"),
+           ("struct xa_node", "slots"), ("struct hstate", "nr_huge_pages")]
+ENUMS = ["ZONE_DEVICE", "MAX_NR_ZONES", "MEMORY_DEVICE_PRIVATE", "MEMORY_DEVICE_FS_DAX",
+         "MEMORY_DEVICE_GENERIC", "MEMORY_DEVICE_PCI_P2PDMA", "PG_head", "PG_reserved",
+         "HPG_vmemmap_optimized", "PGMAP_ALTMAP_VALID"]
+SYMS = ["pgmap_array", "dev_pagemap_percpu_release", "vmemmap_base", "init_top_pgt",
+        "__per_cpu_offset", "hstates", "node_data", "runqueues"]
+
+def probe_answers(m, dump, queries):
+    out = subprocess.run([probe, "-k", m["kernel"]["vmlinux"], dump] + queries,
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode:
+        raise RuntimeError("target-probe failed: " + out.stderr.strip())
+    ans = {}
+    for line in out.stdout.splitlines():
+        k, _, v = line.partition("=")
+        ans[k] = v
+    return ans
+
+def drgn_answer(prog, q):
+    kind, _, rest = q.partition(":")
+    try:
+        if kind == "size":
+            return str(sizeof(prog.type(rest)))
+        if kind == "off":
+            t, _, mem = rest.partition(":")
+            return str(offsetof(prog.type(t), mem))
+        if kind == "enum":
+            return str(prog.constant(rest).value_())
+        if kind == "sym":
+            return hex(prog.symbol(rest).address)
+        if kind == "symsize":
+            return str(prog.symbol(rest).size)
+        if kind in ("readv", "readp"):
+            a, _, n = rest.partition(":")
+            return prog.read(int(a, 0), int(n, 0), kind == "readp").hex()
+    except (LookupError, ValueError, drgn.FaultError):
+        return "error"
+    raise ValueError(q)
+
+def report(name, bad, n):
+    if bad:
+        print("not ok %s - %d of %d differ: %s" % (name, len(bad), n, "; ".join(bad[:4])))
+    else:
+        print("ok %s (%d answers)" % (name, n))
+
+def check_dump(m, d):
+    dump, fmt = d["path"], d["format"]
+    tag = "%s/%s" % (m["scenario"], fmt)
+    prog = drgn.Program()
+    prog.set_core_dump(dump)
+    prog.load_debug_info([m["kernel"]["vmlinux"]])
+    g = m["pgmaps"][0] if m["pgmaps"] else None
+    pa = prog.symbol("pgmap_array").address
+    groups = {
+        "types and member offsets": ["size:" + t for t in TYPES] +
+            ["off:%s:%s" % tm for tm in MEMBERS],
+        "enumerators": ["enum:" + e for e in ENUMS],
+        "symbols (KASLR-relocated, per-cpu not)": ["sym:" + s for s in SYMS] +
+            ["symsize:node_data", "symsize:pgmap_array"],
+        "reads (virtual and physical)": ["readv:%#x:16" % pa, "readp:0x100000:4096",
+            "readp:0x1000000:4096"] +
+            (["readv:%s:%d" % (g["address"], sizeof(prog.type("struct dev_pagemap"))),
+              "readv:%s:4096" % g["page"]] if g else []),
+    }
+    queries = [q for qs in groups.values() for q in qs]
+    ans = probe_answers(m, dump, queries)
+    for gname, qs in groups.items():
+        bad = []
+        for q in qs:
+            mine, theirs = ans.get(q), drgn_answer(prog, q)
+            if mine is None or (mine != theirs and not (theirs == "error" and mine.startswith("error"))):
+                bad.append("%s: libinspect %s, drgn %s" % (q, (mine or "-")[:40], theirs[:40]))
+        report("backend %s: %s equal drgn's" % (tag, gname), bad, len(qs))
+
+    # VMCOREINFO, and the vmemmap translation against QEMU's gva2gpa oracle.
+    info = probe_answers(m, dump, ["info:OSRELEASE", "info:KERNELOFFSET"])
+    want = int(m["kernel"].get("kaslr_offset", "0x0"), 16)
+    ok = info["info:OSRELEASE"] == m["kernel"]["release"] and \
+        int(info["info:KERNELOFFSET"] or "0", 16) == want
+    print("%s backend %s: vmcoreinfo OSRELEASE/KERNELOFFSET%s" % (
+        "ok" if ok else "not ok", tag, "" if ok else " - got %r" % info))
+    oracle = [o for o in m.get("vmemmap_oracle", []) if o.get("frames")][:1]
+    if oracle:
+        o = oracle[0]
+        qs = ["readv:%s:4096" % o["va_start"], "readp:%s:4096" % hex(int(o["frames"][0], 16) << 12)]
+        a = probe_answers(m, dump, qs)
+        if a[qs[0]].startswith("error") and a[qs[1]].startswith("error"):
+            print("ok backend %s: vmemmap page not captured, virtual and physical reads both fail (%s)" % (tag, a[qs[0]]))
+        else:
+            same = a[qs[0]] == a[qs[1]]
+            print("%s backend %s: vmemmap page read by VA equals its gva2gpa frame read by PA%s" % (
+                "ok" if same else "not ok", tag, "" if same else " - differ"))
+
+    # errno mapping: no translation -> -EFAULT, not in the dump -> -ENODATA.
+    qs = ["readv:0xffff800000000000:8", "readp:%#x:8" % (1 << 44)]
+    a = probe_answers(m, dump, qs)
+    ok = a[qs[0]] == "error -14" and a[qs[1]] == "error -61"
+    print("%s backend %s: unmapped VA gives -EFAULT, absent PA gives -ENODATA%s" % (
+        "ok" if ok else "not ok", tag, "" if ok else " - got %s, %s" % (a[qs[0]], a[qs[1]])))
+
+crash_done = False
+for path in manifests:
+    m = json.load(open(path))
+    for d in m["dumps"]:
+        try:
+            check_dump(m, d)
+        except Exception as e:
+            print("not ok backend %s/%s - %s: %s" % (m["scenario"], d["format"], type(e).__name__, e))
+
+# crash: symbol values of one dump, KASLR if the corpus has one.
+cands = sorted(((bool(json.load(open(p))["kernel"].get("kaslr")), p) for p in manifests), reverse=True)
+m = json.load(open(cands[0][1]))
+d = [x for x in m["dumps"] if x["format"] == "elf"][0]
+names = ["pgmap_array", "dev_pagemap_percpu_release", "runqueues", "vmemmap_base"]
+cmds = "".join("sym %s\n" % s for s in names) + "p sizeof(struct page)\np/x &((struct dev_pagemap *)0)->vmemmap_shift\np/d ZONE_DEVICE\nquit\n"
+try:
+    out = subprocess.run(["crash", "-s", m["kernel"]["vmlinux"], d["path"]], input=cmds,
+                         capture_output=True, text=True, timeout=600).stdout
+    crash_sym = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[-1] in names and f[0].startswith(("ffff", "0")):
+            crash_sym[f[-1]] = int(f[0], 16)
+    vals = [l.split("=")[1].strip() for l in out.splitlines() if l.startswith("$")]
+    ans = probe_answers(m, d["path"], ["sym:" + s for s in names] +
+                        ["size:struct page", "off:struct dev_pagemap:vmemmap_shift", "enum:ZONE_DEVICE"])
+    bad = [s for s in names if crash_sym.get(s) != int(ans["sym:" + s], 16)]
+    mine = [ans["size:struct page"], hex(int(ans["off:struct dev_pagemap:vmemmap_shift"])), ans["enum:ZONE_DEVICE"]]
+    if vals != mine:
+        bad.append("sizeof/offsetof/enum: crash %s, libinspect %s" % (vals, mine))
+    report("backend %s/elf: symbols (kaslr=%s), sizeof, offsetof, enum equal crash's" % (
+        m["scenario"], m["kernel"].get("kaslr")), bad, len(names) + 3)
+except Exception as e:
+    print("not ok backend vs crash - %s: %s" % (type(e).__name__, e))
+EOF
+
+# ---- the CLI end to end on every dump: a report, no crash --------------------------------
+for m in $manifests; do
+	while read -r scen fmt d v; do
+		run "$cli" --json -k "$v" "$d"
+		if [ "$rc" -le 1 ] && $py -c 'import json,sys; r=json.load(sys.stdin); assert r["schema_version"] >= 1 and r["target"]["frontend"] == "cli"' <"$tmp/out" 2>/dev/null; then
+			pass "cli --json on $scen/$fmt: exit $rc, valid report"
+		else
+			fail "cli --json on $scen/$fmt" "exit $rc: $(head -c 300 "$tmp/err")"
+		fi
+	done < <($py -c 'import json,sys; m=json.load(open(sys.argv[1]))
+for d in m["dumps"]: print(m["scenario"], d["format"], d["path"], m["kernel"]["vmlinux"])' "$m")
+done

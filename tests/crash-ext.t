@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+# The crash extension (crash-ext/build/pgmapcheck.so) in crash 8.0.2, batch
+# mode, on every ELF/kdump dump of the corpus:
+#  - "pgmapcheck -j" gives the CLI's JSON document for the same dump (all of
+#    it but "target" and timings; findings, pgmaps, vmemmap, summary named),
+#    and so do -p, -P, -m and -n against --pgmap, --pfn, --max-findings and
+#    --no-vmemmap; "-s" prints the CLI's --summary text;
+#  - every fault the manifest says was injected is reported (code and pfn);
+#  - output goes through crash's fp: a pipe to a shell command works.
+# Once: "help pgmapcheck" (name, summary, synopsis, every option, every
+# finding code of the library, examples), a bad option gives crash's usage
+# message and crash carries on, the adapter's answers (-Q) equal crash's
+# own (p sizeof/offset, sym, rd) and tell an invalid address (-EFAULT) from
+# memory missing in the dump (-ENODATA), and "make install PREFIX=/usr
+# DESTDIR=..." installs a .so that "extend pgmapcheck.so" finds by name.
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PGMAPCHECK_CACHE",
+                       os.path.expanduser("~/.cache/pgmapcheck"))
+CLI = os.path.join(ROOT, "libinspect/build/pgmapcheck")
+EXT = os.path.join(ROOT, "crash-ext/build/pgmapcheck.so")
+CRASH = shutil.which("crash") or "/usr/bin/crash"
+CRASH_TIMEOUT = 900
+FORMATS = ("elf", "kdump", "kdump-panic")
+OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-n", "-Q")
+
+
+def report(name, good, why=""):
+    if good:
+        print(f"ok {name}", flush=True)
+    else:
+        why = " ".join(str(why).split())[:400]
+        print(f"not ok {name} - {why}", flush=True)
+    return good
+
+
+def stable(doc):
+    """The report without what may differ between frontends and runs."""
+    if isinstance(doc, dict):
+        return {k: stable(v) for k, v in doc.items()
+                if k != "target" and not re.search(
+                    r"time|elapsed|duration|seconds", k)}
+    if isinstance(doc, list):
+        return [stable(v) for v in doc]
+    return doc
+
+
+def leaves(doc, path="$"):
+    """Flatten to {json-path: scalar} so a mismatch can be named."""
+    if isinstance(doc, dict):
+        out = {path + "{}": len(doc)}
+        for k, v in doc.items():
+            out.update(leaves(v, f"{path}.{k}"))
+        return out
+    if isinstance(doc, list):
+        out = {path + "[]": len(doc)}
+        for i, v in enumerate(doc):
+            out.update(leaves(v, f"{path}[{i}]"))
+        return out
+    return {path: doc}
+
+
+def mismatch(cli, ext):
+    a, b = leaves(cli), leaves(ext)
+    for k in sorted(set(a) | set(b)):
+        if a.get(k, "<absent>") != b.get(k, "<absent>"):
+            return f"{k}: cli {a.get(k, '<absent>')!r:.60} " \
+                   f"crash {b.get(k, '<absent>')!r:.60}"
+    return ""
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def crash_run(vmlinux, dump, lines, env=None):
+    """One batch crash session; returns (exit status, stdout+stderr)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".crash",
+                                     delete=False) as f:
+        f.write("\n".join(lines + ["q"]) + "\n")
+        cmds = f.name
+    try:
+        p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
+                            vmlinux, dump, "-i", cmds],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, env=env)
+        return p.returncode, p.stdout + p.stderr
+    finally:
+        os.unlink(cmds)
+
+
+def cli_json(vmlinux, dump, extra):
+    p = subprocess.run([CLI, "--json", "--no-progress", "-k", vmlinux,
+                        *extra, dump], capture_output=True, text=True,
+                       timeout=CRASH_TIMEOUT)
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        return None
+
+
+def vmlinux_for(man):
+    k = man.get("kernel", {})
+    v = k.get("vmlinux") or ""
+    if v and not os.path.isabs(v):
+        v = os.path.join(CACHE, v)
+    if os.path.exists(v):
+        return v
+    return os.path.join(CACHE, "kernels", k.get("release", ""), "vmlinux")
+
+
+def corpus_dumps():
+    """(name, manifest, vmlinux, dump path) for every ELF/kdump dump."""
+    out = []
+    for mpath in sorted(glob.glob(os.path.join(CACHE, "corpus", "*", "*",
+                                               "manifest.json"))):
+        with open(mpath) as f:
+            man = json.load(f)
+        mdir = os.path.dirname(mpath)
+        tag = f"{man.get('kernel', {}).get('release', '?')}/" \
+              f"{man.get('scenario', os.path.basename(mdir))}"
+        for d in man.get("dumps", ()):
+            if d.get("format") not in FORMATS:
+                continue
+            path = d["path"] if os.path.isabs(d["path"]) else \
+                os.path.join(mdir, d["path"])
+            out.append((f"{tag}/{d['format']}", man, vmlinux_for(man), path))
+    return out
+
+
+def option_runs(man):
+    """Extension options and the CLI options that must give the same JSON."""
+    runs = [("all", "", []), ("max1", "-m 1", ["--max-findings", "1"]),
+            ("novmemmap", "-n", ["--no-vmemmap"])]
+    pgmaps = man.get("pgmaps") or []
+    if pgmaps:
+        pg = pgmaps[-1]
+        runs.append(("pgmap", f"-p {pg['address']}",
+                     ["--pgmap", pg["address"]]))
+        r = pg["ranges"][0]
+        end = min(r["end_pfn"], r["start_pfn"] + 1023)
+        runs.append(("pfns", f"-P {r['start_pfn']:#x}-{end:#x}",
+                     ["--pfn", f"{r['start_pfn']}-{end}"]))
+    return runs
+
+
+def check_dump(name, man, vmlinux, dump, work):
+    runs = option_runs(man)
+    lines = [f"extend {EXT}"]
+    for tag, opts, _ in runs:
+        lines.append(f"pgmapcheck -j {opts} > {work}/{tag}.json")
+    lines.append(f"pgmapcheck -s > {work}/summary.txt")
+    lines.append("pgmapcheck -j | /usr/bin/python3 -c \"import json, sys; "
+                 "print('piped-pgmaps', len(json.load(sys.stdin)['pgmaps']))\"")
+    rc, out = crash_run(vmlinux, dump, lines)
+    if not report(f"{name} crash-session", rc == 0 and
+                  "shared object loaded" in out, f"exit {rc}: {out[-300:]}"):
+        return
+
+    for tag, _, cli_opts in runs:
+        ext = load_json(f"{work}/{tag}.json")
+        cli = cli_json(vmlinux, dump, cli_opts)
+        if not report(f"{name} {tag}-json", ext is not None and
+                      cli is not None, f"crash json {ext is not None}, "
+                      f"cli json {cli is not None}"):
+            continue
+        report(f"{name} {tag}-target", ext.get("target", {}).get(
+            "frontend") == "crash", f"target {ext.get('target')}")
+        a, b = stable(cli), stable(ext)
+        if tag == "all":
+            for part in ("findings", "pgmaps", "vmemmap", "summary"):
+                report(f"{name} {tag}-{part}-equal-cli",
+                       part in a and a.get(part) == b.get(part),
+                       mismatch(a.get(part), b.get(part)) or "absent")
+            faults = man.get("faults", ())
+            seen = {(f.get("code"), f.get("pfn")) for f in ext["findings"]}
+            missed = [f"{f['code']}@{f['pfn']:#x}" for f in faults
+                      if (f["code"], f["pfn"]) not in seen]
+            report(f"{name} faults-reported ({len(faults)})", not missed,
+                   f"not reported: {missed}")
+        report(f"{name} {tag}-document-equal-cli", a == b, mismatch(a, b))
+
+    p = subprocess.run([CLI, "--summary", "--no-progress", "-k", vmlinux,
+                        dump], capture_output=True, text=True,
+                       timeout=CRASH_TIMEOUT)
+    try:
+        with open(f"{work}/summary.txt") as f:
+            summary = f.read()
+    except OSError:
+        summary = None
+    report(f"{name} summary-text-equal-cli", summary == p.stdout and
+           "SUMMARY" in p.stdout, f"crash {summary!r:.120} cli "
+           f"{p.stdout!r:.120}")
+    m = re.search(r"^piped-pgmaps (\d+)$", out, re.M)
+    report(f"{name} pipe", m and int(m.group(1)) ==
+           len(man.get("pgmaps", ())), f"no/bad piped line: {out[-200:]}")
+
+
+def help_expectations():
+    """Every finding code, from the CLI's table of the same library."""
+    p = subprocess.run([CLI, "--list-codes"], capture_output=True, text=True,
+                       timeout=60)
+    return re.findall(r"^\s*([A-Z][A-Z0-9_]{3,})\b", p.stdout, re.M)
+
+
+def check_help_and_adapter(man, vmlinux, dump, work):
+    pg = man["pgmaps"][0]["address"] if man.get("pgmaps") else None
+    inst = os.path.join(work, "inst")
+    p = subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "crash-ext"),
+                        "install", "PREFIX=/usr", f"DESTDIR={inst}"],
+                       capture_output=True, text=True, timeout=600)
+    extdir = os.path.join(inst, "usr/lib/crash/extensions")
+    report("install PREFIX=/usr DESTDIR", p.returncode == 0 and
+           os.path.exists(os.path.join(extdir, "pgmapcheck.so")),
+           f"exit {p.returncode}: {p.stderr}")
+
+    q = {
+        "sizeof": "sizeof:page",
+        "off-compound_head": "\"offsetof:struct page:compound_head\"",
+        "off-ref.data": "offsetof:dev_pagemap:ref.data",
+        "off-ranges": "offsetof:dev_pagemap:ranges",
+        "off-missing": "offsetof:page:no_such_member",
+        "enum": "enum:ZONE_DEVICE",
+        "sym": "symbol:pgmap_array",
+        "sym-local-fn": "symbol:dev_pagemap_percpu_release",
+        "vmcoreinfo": "vmcoreinfo:OSRELEASE",
+        "read-efault": "read:kv:1234:8",
+        "read-enodata": "read:phys:7fff0000000:8",
+        "read-efault-phys": "read:phys:10000000000000:8",
+    }
+    if pg:
+        q["read-pgmap"] = f"read:kv:{int(pg, 16):x}:16"
+    lines = ["extend pgmapcheck.so", f"help pgmapcheck > {work}/help.txt",
+             f"pgmapcheck -x > {work}/badopt.txt",
+             f"pgmapcheck -j -s > {work}/badcombo.txt",
+             f"p sizeof(struct page) > {work}/c-sizeof.txt",
+             f"p &((struct page *)0)->compound_head > "
+             f"{work}/c-off-compound_head.txt",
+             f"p &((struct dev_pagemap *)0)->ref.data > "
+             f"{work}/c-off-ref.data.txt",
+             f"p &((struct dev_pagemap *)0)->ranges > "
+             f"{work}/c-off-ranges.txt",
+             f"p/d ZONE_DEVICE > {work}/c-enum.txt",
+             f"sym pgmap_array > {work}/c-sym.txt",
+             f"sym dev_pagemap_percpu_release > {work}/c-sym-local-fn.txt",
+             f"sys > {work}/c-vmcoreinfo.txt"]
+    if pg:
+        lines.append(f"rd {pg} 2 > {work}/c-read-pgmap.txt")
+    for k, v in q.items():
+        lines.append(f"pgmapcheck -Q {v} > {work}/q-{k}.txt")
+    lines.append(f"pgmapcheck -s > {work}/alive.txt")
+    env = dict(os.environ, CRASH_EXTENSIONS=extdir)
+    rc, out = crash_run(vmlinux, dump, lines, env)
+    report("extend by name from the installed directory",
+           f"{extdir}/pgmapcheck.so: shared object loaded" in out,
+           out[:300])
+
+    def text(f):
+        try:
+            with open(os.path.join(work, f)) as fh:
+                return fh.read()
+        except OSError:
+            return ""
+
+    h = text("help.txt")
+    want = ["NAME", "pgmapcheck - ", "SYNOPSIS", "DESCRIPTION", "EXAMPLE",
+            "FINDING CODES", "crash> pgmapcheck"]
+    want += [o + " " for o in OPTIONS]
+    codes = help_expectations()
+    report("help codes from the library", len(codes) >= 10,
+           f"--list-codes gave {codes}")
+    missing = [w for w in want + codes if w not in h]
+    report("help pgmapcheck", not missing, f"missing {missing} in {h[:200]}")
+    syn = re.search(r"SYNOPSIS\n\s+pgmapcheck (.*)\n", h)
+    report("help synopsis lists every option", syn and all(
+        o[1] in syn.group(1) for o in OPTIONS), syn and syn.group(1))
+
+    b = text("badopt.txt")
+    report("bad option gives crash's usage", "Usage:" in b and
+           "pgmapcheck [" in b and 'Enter "help pgmapcheck" for details' in b,
+           b or out[-300:])
+    report("-j with -s refused", "cannot be combined" in out, out[-300:])
+    report("crash carries on after errors", rc == 0 and
+           "SUMMARY" in text("alive.txt") and "segmentation" not in out,
+           f"exit {rc}: {out[-300:]}")
+
+    def qval(k):
+        m = re.search(r" = (\S+)$", text(f"q-{k}.txt"), re.M)
+        return m.group(1) if m else None
+
+    def cval(k, rx):
+        m = re.search(rx, text(f"c-{k}.txt"))
+        return m.group(1) if m else "<crash gave nothing>"
+
+    report("query sizeof(struct page) = crash's",
+           qval("sizeof") == cval("sizeof", r"= (\d+)"), text("q-sizeof.txt"))
+    for k in ("off-compound_head", "off-ref.data", "off-ranges"):
+        c = cval(k, r"\) (0x[0-9a-f]+|\(nil\))")
+        c = "0" if c == "(nil)" else str(int(c, 16)) if c.startswith(
+            "0x") else c
+        report(f"query {k} = crash's", qval(k) == c,
+               f"{text('q-' + k + '.txt')!r} crash {c}")
+    report("query member absent -> -ENOENT",
+           "error -2 " in text("q-off-missing.txt"),
+           text("q-off-missing.txt"))
+    report("query enum ZONE_DEVICE = crash's",
+           qval("enum") == cval("enum", r"= (\d+)"), text("q-enum.txt"))
+    for k in ("sym", "sym-local-fn"):
+        c = cval(k, r"^([0-9a-f]+) ")
+        report(f"query {k} = crash's", qval(k) is not None and
+               int(qval(k), 16) == int(c, 16) if c[0] != "<" else False,
+               f"{text('q-' + k + '.txt')!r} crash {c}")
+    rel = cval("vmcoreinfo", r"RELEASE: (\S+)")
+    report("query vmcoreinfo OSRELEASE = crash's RELEASE",
+           qval("vmcoreinfo") == rel, f"{text('q-vmcoreinfo.txt')!r} {rel}")
+    report("read: untranslatable address -> -EFAULT",
+           "error -14 " in text("q-read-efault.txt"),
+           text("q-read-efault.txt"))
+    report("read: physical address beyond the dump -> -ENODATA",
+           "error -61 " in text("q-read-enodata.txt"),
+           text("q-read-enodata.txt"))
+    report("read: physical address beyond MAX_PHYSMEM_BITS -> -EFAULT",
+           "error -14 " in text("q-read-efault-phys.txt"),
+           text("q-read-efault-phys.txt"))
+    if pg:
+        words = re.findall(r"\b([0-9a-f]{16})\b", text("c-read-pgmap.txt")
+                           .split(":", 1)[-1])
+        want_bytes = "".join(bytes.fromhex(w)[::-1].hex() for w in words[:2])
+        got = text("q-read-pgmap.txt").split("=", 1)[-1].split()
+        report("read: pgmap bytes = crash's rd", len(words) >= 2 and
+               "".join(got) == want_bytes,
+               f"{''.join(got)} vs rd {want_bytes}")
+
+
+def main():
+    ok_prereq = True
+    for path, what in ((CRASH, "crash"), (CLI, "pgmapcheck CLI"),
+                       (EXT, "crash extension")):
+        if not os.path.exists(path):
+            report(f"prerequisite {what}", False,
+                   f"{path} missing (make test builds/installs it)")
+            ok_prereq = False
+    if os.path.exists(CRASH):
+        v = subprocess.run([CRASH, "--version"], capture_output=True,
+                           text=True).stdout
+        report("crash is 8.x", re.search(r"crash 8\.", v) is not None, v)
+    dumps = corpus_dumps()
+    if not report("corpus has ELF/kdump dumps", bool(dumps),
+                  f"no manifest with dumps under {CACHE}/corpus "
+                  "(make vmcores)") or not ok_prereq:
+        return
+    work = tempfile.mkdtemp(prefix="crash-ext.")
+    try:
+        # help, usage and adapter checks once, on the dump with most pgmaps
+        # (the faults scenario), preferring ELF
+        first = max(dumps, key=lambda d: (len(d[1].get("pgmaps", ())),
+                                          d[0].endswith("/elf")))
+        if os.path.exists(first[3]):
+            check_help_and_adapter(first[1], first[2], first[3], work)
+        for name, man, vmlinux, dump in dumps:
+            if not report(f"{name} dump-present", os.path.exists(dump) and
+                          os.path.exists(vmlinux), f"{dump} / {vmlinux}"):
+                continue
+            sub = tempfile.mkdtemp(dir=work)
+            try:
+                check_dump(name, man, vmlinux, dump, sub)
+            except subprocess.TimeoutExpired as e:
+                report(f"{name}", False, f"timeout: {e.cmd}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

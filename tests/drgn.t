@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+# drgn frontend on the dump corpus: for every dump drgn 0.0.22 can open, the
+# drgn script's JSON report (findings, pgmaps, vmemmap, summary) equals the
+# CLI's on the same dump (ignoring "target" and timings) and so does its exit
+# status; the helpers return what the manifest says (pgmap addresses, types,
+# ranges, pgmap_of_pfn of the injected pfns) and report every injected fault.
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PGMAPCHECK_CACHE",
+                       os.path.expanduser("~/.cache/pgmapcheck"))
+CLI = os.path.join(ROOT, "libinspect/build/pgmapcheck")
+LIB = os.path.join(ROOT, "libinspect/build/libinspect.so.1")
+SCRIPT = os.path.join(ROOT, "drgn-scripts/pgmapcheck.py")
+DRGN = "/usr/bin/drgn"
+TIMEOUT = 900
+sys.path.insert(0, os.path.join(ROOT, "drgn-scripts"))
+
+
+def ok(name):
+    print(f"ok {name}", flush=True)
+
+
+def not_ok(name, why):
+    why = " ".join(str(why).split())[:400]
+    print(f"not ok {name} - {why}", flush=True)
+
+
+def skip(name, why):
+    print(f"skip {name} - {why}", flush=True)
+
+
+def check(name, cond, why):
+    if cond:
+        ok(name)
+    else:
+        not_ok(name, why)
+    return cond
+
+
+def addr(v):
+    return v if isinstance(v, int) else int(v, 0)
+
+
+# Keys that legitimately differ between two runs of the same check.
+VOLATILE = ("time", "elapsed", "duration", "seconds")
+
+
+def normalize(doc):
+    if isinstance(doc, dict):
+        return {k: normalize(v) for k, v in doc.items()
+                if k != "target" and not any(w in k for w in VOLATILE)}
+    if isinstance(doc, list):
+        return [normalize(v) for v in doc]
+    return doc
+
+
+def first_difference(a, b, path="$"):
+    if type(a) is not type(b):
+        return f"{path}: {a!r:.80} != {b!r:.80}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {'cli' if k in a else 'drgn'}"
+            d = first_difference(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path}: {a!r:.80} != {b!r:.80}"
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        doc = None
+    return p.returncode, doc, p.stderr.strip()
+
+
+def drgn_can_open(path):
+    """drgn 0.0.22 opens ELF and (through libkdumpfile) compressed kdump,
+    not makedumpfile's flattened format."""
+    import drgn
+
+    try:
+        drgn.Program().set_core_dump(path)
+        return None
+    except Exception as e:		# noqa: BLE001 - the reason is reported
+        return str(e)
+
+
+def dump_path(man_dir, p):
+    return p if os.path.isabs(p) else os.path.join(man_dir, p)
+
+
+def vmlinux_of(man):
+    k = man.get("kernel", {})
+    v = k.get("vmlinux")
+    if v and not os.path.isabs(v):
+        v = os.path.join(CACHE, v)
+    if not v or not os.path.exists(v):
+        v = os.path.join(CACHE, "kernels", k.get("release", ""), "vmlinux")
+    return v
+
+
+def covering_pgmap(man, pfn):
+    for pg in man.get("pgmaps", ()):
+        for r in pg.get("ranges", ()):
+            if r["start_pfn"] <= pfn <= r["end_pfn"]:
+                return addr(pg["address"])
+    return None
+
+
+def compare_frontends(name, dump, vmlinux):
+    rc_cli, cli, err_cli = run_json([CLI, "--json", "--no-progress",
+                                     "-k", vmlinux, dump])
+    rc_drgn, drg, err_drgn = run_json([DRGN, "-q", "-c", dump, "-s", vmlinux,
+                                       SCRIPT, "--json", "--no-progress"])
+    if cli is None:
+        not_ok(f"{name} cli-json", f"exit {rc_cli}: {err_cli}")
+        return None
+    if not check(f"{name} drgn-json", drg is not None,
+                 f"exit {rc_drgn}: {err_drgn}"):
+        return cli
+    check(f"{name} drgn-exit-status", rc_drgn == rc_cli,
+          f"drgn {rc_drgn} != cli {rc_cli}")
+    check(f"{name} drgn-target", drg.get("target", {}).get("frontend") ==
+          "drgn", f"target {drg.get('target')}")
+    a, b = normalize(cli), normalize(drg)
+    for part in ("findings", "pgmaps", "vmemmap", "summary"):
+        check(f"{name} drgn-equals-cli-{part}", a.get(part) == b.get(part),
+              first_difference(a.get(part), b.get(part), part))
+    check(f"{name} drgn-equals-cli-document", a == b,
+          first_difference(a, b))
+    return cli
+
+
+def check_helpers(name, man, dump, vmlinux, cli):
+    import drgn
+
+    import pgmapcheck_drgn as h
+    from pgmapcheck_drgn.cli import _open_program
+
+    prog = _open_program(dump, vmlinux)
+    infos = {i.address: i for i in h.dev_pagemap_info(prog)}
+    want = {addr(p["address"]): p for p in man.get("pgmaps", ())}
+    check(f"{name} helper-pgmap-addresses", set(infos) == set(want),
+          f"helpers {sorted(map(hex, infos))} manifest "
+          f"{sorted(map(hex, want))}")
+    bad = []
+    for a, p in want.items():
+        i = infos.get(a)
+        if i is None:
+            continue
+        ranges = tuple((r["start_pfn"], r["end_pfn"]) for r in p["ranges"])
+        if i.type != p["type"] or i.ranges != ranges:
+            bad.append(f"{a:#x}: {i.type} {i.ranges} != {p['type']} {ranges}")
+        if "vmemmap_shift" in p and i.vmemmap_shift != p["vmemmap_shift"]:
+            bad.append(f"{a:#x}: shift {i.vmemmap_shift}")
+        if "altmap" in p and i.altmap != bool(p["altmap"]):
+            bad.append(f"{a:#x}: altmap {i.altmap}")
+    check(f"{name} helper-pgmap-type-ranges", not bad, "; ".join(bad))
+
+    objs = list(h.for_each_dev_pagemap(prog))
+    types_ok = all(str(o.type_) == "struct dev_pagemap *" for o in objs)
+    # Read through drgn itself: each object really is that pgmap.
+    try:
+        nr = {o.value_(): o.nr_range.value_() for o in objs}
+        nr_ok = all(nr[a] == len(want[a]["ranges"]) for a in want if a in nr)
+    except drgn.FaultError as e:
+        nr_ok, nr = False, str(e)
+    check(f"{name} helper-for_each_dev_pagemap",
+          types_ok and nr_ok and {o.value_() for o in objs} == set(want),
+          f"objects {[hex(o.value_()) for o in objs]} nr_range {nr}")
+
+    faults = man.get("faults", ())
+    bad = []
+    for f in faults:
+        got = h.pgmap_of_pfn(prog, f["pfn"])
+        exp = covering_pgmap(man, f["pfn"])
+        got = None if got is None else got.value_()
+        if got != exp:
+            bad.append(f"pfn {f['pfn']:#x}: {got} != {exp}")
+    if want:
+        some = next(iter(want.values()))["ranges"][0]["start_pfn"]
+        got = h.pgmap_of_pfn(prog, some)
+        if got is None or got.value_() != covering_pgmap(man, some):
+            bad.append(f"range start {some:#x}: {got}")
+    if h.pgmap_of_pfn(prog, 0) is not None:
+        bad.append("pfn 0 has a pgmap")
+    check(f"{name} helper-pgmap_of_pfn", not bad, "; ".join(bad))
+
+    result = h.check_pgmaps(prog)
+    seen = {(f.code, f.pfn) for f in result.findings}
+    missing = [f"{f['code']}@{f['pfn']:#x}" for f in faults
+               if (f["code"], f["pfn"]) not in seen]
+    check(f"{name} helper-check_pgmaps-faults", not missing,
+          f"not reported: {missing}")
+    injected = {(f["code"], f["pfn"]) for f in faults}
+    extra = [f"{f.code}@{f.pfn}" for f in result.errors()
+             if (f.code, f.pfn) not in injected]
+    check(f"{name} helper-check_pgmaps-no-other-errors", not extra,
+          f"unexpected errors: {extra[:10]}")
+    if cli is not None:
+        cli_f = [(f["code"], f.get("pfn")) for f in cli.get("findings", ())]
+        check(f"{name} helper-check_pgmaps-equals-cli",
+              [(f.code, f.pfn) for f in result.findings] == cli_f,
+              f"{len(result.findings)} findings vs cli {len(cli_f)}")
+        rows = [(v.pgmap, v.vmemmap_pages, v.frames)
+                for v in h.vmemmap_savings(prog)]
+        cli_rows = [(h._addr(v.get("pgmap")), v.get("vmemmap_pages"),
+                     v.get("frames", v.get("distinct_frames")))
+                    for v in h._vmemmap_rows(cli)]
+        check(f"{name} helper-vmemmap_savings-equals-cli",
+              rows == cli_rows and len(rows) >= len(want),
+              f"{rows} vs cli {cli_rows}")
+
+
+def main():
+    prereq = True
+    for path, what in ((CLI, "pgmapcheck CLI"), (LIB, "libinspect.so.1"),
+                       (DRGN, "drgn (python3-drgn)")):
+        if not os.path.exists(path):
+            not_ok(f"prerequisite {what}", f"{path} missing (make test "
+                   "builds it)")
+            prereq = False
+    manifests = sorted(glob.glob(os.path.join(CACHE, "corpus", "*", "*",
+                                              "manifest.json")))
+    if not manifests:
+        not_ok("corpus", f"no manifest under {CACHE}/corpus (make vmcores)")
+        prereq = False
+    if not prereq:
+        return
+    for mpath in manifests:
+        man_dir = os.path.dirname(mpath)
+        with open(mpath) as f:
+            man = json.load(f)
+        vmlinux = vmlinux_of(man)
+        tag = f"{man.get('kernel', {}).get('release', '?')}/" \
+              f"{man.get('scenario', os.path.basename(man_dir))}"
+        for d in man.get("dumps", ()):
+            dump = dump_path(man_dir, d["path"])
+            name = f"{tag}/{d.get('format', '?')}"
+            if not os.path.exists(dump):
+                not_ok(name, f"dump {dump} missing")
+                continue
+            why = drgn_can_open(dump)
+            if why is not None:
+                if d.get("format") == "elf":
+                    not_ok(f"{name} drgn-open", why)
+                else:
+                    skip(name, f"drgn {why}")
+                continue
+            try:
+                cli = compare_frontends(name, dump, vmlinux)
+                check_helpers(name, man, dump, vmlinux, cli)
+            except subprocess.TimeoutExpired as e:
+                not_ok(name, f"timeout: {e.cmd}")
+            except Exception as e:		# noqa: BLE001
+                not_ok(name, f"{type(e).__name__}: {e}")
+
+
+if __name__ == "__main__":
+    main()

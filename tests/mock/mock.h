@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A synthetic kernel image for libinspect unit tests: sparse physical
+ * memory, x86_64 4-level page tables for the vmemmap, a 6.1-like type
+ * table, and builders for pgmaps, pgmap_array and struct pages.
+ */
+#ifndef MOCK_H
+#define MOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "libinspect.h"
+
+#define MOCK_PAGE_OFFSET	0xffff888000000000ULL
+#define MOCK_VMEMMAP		0xffffea0000000000ULL
+#define MOCK_KTEXT		0xffffffff80000000ULL
+#define MOCK_TAIL_MAPPING	0xdead000000000400ULL
+#define MOCK_RAM_PFNS		0x8000ULL	/* 128 MiB of RAM with a memmap */
+
+enum { MT_PRIVATE = 1, MT_COHERENT, MT_FS_DAX, MT_GENERIC, MT_P2PDMA };
+
+struct mock;
+
+struct mock_pgmap_spec {
+	int type;
+	uint64_t start_pfn, nr_pages;	/* one range */
+	unsigned int shift;		/* vmemmap_shift */
+	bool dedup;			/* map the vmemmap like 5.19+ reuse */
+	bool altmap;			/* reserve+free at the range start */
+	uint64_t reserve, free;
+	bool in_array;			/* register in pgmap_array */
+};
+
+struct mock *mock_new(void);
+void mock_free(struct mock *m);
+struct li_target *mock_target(struct mock *m);
+
+/* memory */
+uint64_t mock_alloc_phys(struct mock *m, uint64_t bytes);	/* page aligned */
+uint64_t mock_kmalloc(struct mock *m, uint64_t bytes);		/* direct-map VA */
+int mock_write(struct mock *m, uint64_t va, const void *buf, size_t len);
+int mock_read_va(struct mock *m, uint64_t va, void *buf, size_t len);
+void mock_w64(struct mock *m, uint64_t va, uint64_t v);
+void mock_w32(struct mock *m, uint64_t va, uint32_t v);
+void mock_w8(struct mock *m, uint64_t va, uint8_t v);
+uint64_t mock_r64(struct mock *m, uint64_t va);
+void mock_map4k(struct mock *m, uint64_t va, uint64_t phys, bool rw);
+void mock_map2m(struct mock *m, uint64_t va, uint64_t phys);
+void mock_set_nodata(struct mock *m, uint64_t phys, uint64_t bytes);
+uint64_t mock_virt_to_phys(struct mock *m, uint64_t va);
+/* the physical frame behind a vmemmap VA (0 if unmapped) */
+uint64_t mock_vmemmap_frame(struct mock *m, uint64_t va);
+
+/* kernel objects */
+uint64_t mock_page(uint64_t pfn);				/* struct page VA */
+uint64_t mock_add_pgmap(struct mock *m, const struct mock_pgmap_spec *s);
+uint64_t mock_symbol(struct mock *m, const char *name);
+/* xarray: store [first, last] -> entry (simple, no sibling entries) */
+void mock_xa_store(struct mock *m, uint64_t first, uint64_t last, uint64_t entry);
+uint64_t mock_xa_root_node(struct mock *m);			/* node VA or 0 */
+void mock_set_nr_cpus(struct mock *m, unsigned int n);
+void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize);
+
+#endif
