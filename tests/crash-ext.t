@@ -290,7 +290,8 @@ def check_help_and_adapter(man, vmlinux, dump, work):
     report("bad option gives crash's usage", "Usage:" in b and
            "pgmapcheck [" in b and 'Enter "help pgmapcheck" for details' in b,
            b or out[-300:])
-    report("-j with -s refused", "cannot be combined" in out, out[-300:])
+    report("-j with -s refused", "cannot be combined" in out +
+           text("badcombo.txt"), out[-300:])
     report("crash carries on after errors", rc == 0 and
            "SUMMARY" in text("alive.txt") and "segmentation" not in out,
            f"exit {rc}: {out[-300:]}")
@@ -318,8 +319,9 @@ def check_help_and_adapter(man, vmlinux, dump, work):
            qval("enum") == cval("enum", r"= (\d+)"), text("q-enum.txt"))
     for k in ("sym", "sym-local-fn"):
         c = cval(k, r"^([0-9a-f]+) ")
-        report(f"query {k} = crash's", qval(k) is not None and
-               int(qval(k), 16) == int(c, 16) if c[0] != "<" else False,
+        got = qval(k)
+        report(f"query {k} = crash's", got is not None and c[0] != "<" and
+               int(got, 16) == int(c, 16),
                f"{text('q-' + k + '.txt')!r} crash {c}")
     rel = cval("vmcoreinfo", r"RELEASE: (\S+)")
     report("query vmcoreinfo OSRELEASE = crash's RELEASE",

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pgmapcheck_test: report ZONE_DEVICE pgmaps and inject faults into their
+ * struct pages, so that the vmcores/ corpus carries ground truth recorded
+ * inside the guest (not derived from libinspect).
+ *
+ * Control file /proc/pgmapcheck_test, one command per write():
+ *   report PFN
+ *   inject CODE PFN [ARG]
+ *   pin-user ADDR NPAGES
+ * Every result line is printk'd and appended to a log that reads of the
+ * control file return.  Target: Debian 6.1 (pgmap in struct page, compound
+ * order/nr/pincount in page[1]).
+ */
+#define pr_fmt(fmt) fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/memremap.h>
+#include <linux/percpu-refcount.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+
+#define PROC_NAME	"pgmapcheck_test"
+#define LOG_SIZE	(256 * 1024)
+#define LINE_SIZE	512
+#define CMD_SIZE	256
+#define MAX_INJECTED	64
+/* struct pages 0..63 of a compound share vmemmap page 0 with nobody */
+#define UNALIASED_TAILS	(PAGE_SIZE / sizeof(struct page))
+/* lib/percpu-refcount.c keeps this private */
+#define PCPU_COUNT_BIAS	(1LU << (BITS_PER_LONG - 1))
+
+static DEFINE_MUTEX(pct_lock);
+static char *pct_log;
+static size_t pct_log_len;
+static unsigned long injected_heads[MAX_INJECTED];
+static unsigned int nr_injected;
+
+/* Print one result line and append it to the log read back via /proc. */
+static __printf(1, 2) void emit(const char *fmt, ...)
+{
+	char line[LINE_SIZE];
+	va_list args;
+	int len;
+
+	va_start(args, fmt);
+	len = vscnprintf(line, sizeof(line) - 1, fmt, args);
+	va_end(args);
+	pr_info("%s\n", line);
+	line[len++] = '\n';
+	if (pct_log_len + len <= LOG_SIZE) {
+		memcpy(pct_log + pct_log_len, line, len);
+		pct_log_len += len;
+	}
+}
+
+static const char *pgmap_type_name(enum memory_type type)
+{
+	switch (type) {
+	case MEMORY_DEVICE_PRIVATE:	return "MEMORY_DEVICE_PRIVATE";
+	case MEMORY_DEVICE_COHERENT:	return "MEMORY_DEVICE_COHERENT";
+	case MEMORY_DEVICE_FS_DAX:	return "MEMORY_DEVICE_FS_DAX";
+	case MEMORY_DEVICE_GENERIC:	return "MEMORY_DEVICE_GENERIC";
+	case MEMORY_DEVICE_PCI_P2PDMA:	return "MEMORY_DEVICE_PCI_P2PDMA";
+	}
+	return "MEMORY_DEVICE_UNKNOWN";
+}
+
+/* Mirrors mm/memremap.c pfn_first(): range 0 starts after the altmap. */
+static unsigned long range_first_pfn(struct dev_pagemap *pgmap, int i)
+{
+	unsigned long pfn = PHYS_PFN(pgmap->ranges[i].start);
+	struct vmem_altmap *altmap = pgmap_altmap(pgmap);
+
+	if (i == 0 && altmap)
+		pfn += altmap->reserve + altmap->free;
+	return pfn;
+}
+
+static int pgmap_range_of(struct dev_pagemap *pgmap, unsigned long pfn)
+{
+	int i;
+
+	for (i = 0; i < pgmap->nr_range; i++)
+		if (pfn >= PHYS_PFN(pgmap->ranges[i].start) &&
+		    pfn <= PHYS_PFN(pgmap->ranges[i].end))
+			return i;
+	return -1;
+}
+
+/*
+ * Logical count of a percpu_ref (racy snapshot, good enough for a report).
+ * In percpu mode the atomic part carries PCPU_COUNT_BIAS.
+ */
+static long percpu_ref_logical(struct percpu_ref *ref, const char **mode)
+{
+	unsigned long ptr = READ_ONCE(ref->percpu_count_ptr);
+	unsigned long __percpu *counts;
+	unsigned long sum = 0;
+	int cpu;
+
+	if (!ref->data) {
+		*mode = "nodata";
+		return 0;
+	}
+	if (ptr & __PERCPU_REF_DEAD)
+		*mode = "dead";
+	else if (ptr & __PERCPU_REF_ATOMIC)
+		*mode = "atomic";
+	else
+		*mode = "percpu";
+	if (ptr & __PERCPU_REF_ATOMIC)
+		return atomic_long_read(&ref->data->count);
+
+	counts = (unsigned long __percpu *)(ptr & ~__PERCPU_REF_ATOMIC_DEAD);
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counts, cpu);
+	return atomic_long_read(&ref->data->count) + sum - PCPU_COUNT_BIAS;
+}
+
+/* Caller holds one reference on @pgmap (taken by get_dev_pagemap). */
+static void report_pgmap(struct dev_pagemap *pgmap)
+{
+	struct vmem_altmap *altmap = pgmap_altmap(pgmap);
+	char ranges[LINE_SIZE / 2] = "";
+	char alt[LINE_SIZE / 4] = "";
+	const char *mode;
+	long count;
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < pgmap->nr_range; i++)
+		off += scnprintf(ranges + off, sizeof(ranges) - off,
+				 " range%d=0x%llx-0x%llx", i,
+				 (u64)PHYS_PFN(pgmap->ranges[i].start),
+				 (u64)PHYS_PFN(pgmap->ranges[i].end));
+	if (altmap)
+		scnprintf(alt, sizeof(alt),
+			  " altmap_base_pfn=0x%lx altmap_reserve=%lu altmap_free=%lu altmap_alloc=%lu",
+			  altmap->base_pfn, altmap->reserve, altmap->free,
+			  altmap->alloc);
+	/* minus the reference this report itself holds */
+	count = percpu_ref_logical(&pgmap->ref, &mode) - 1;
+	emit("PGMAPCHECK-PGMAP addr=0x%lx type=%s nr_range=%d%s vmemmap_shift=%lu flags=0x%x altmap=%d%s first_pfn=0x%lx page=0x%lx vmemmap_base=0x%lx ref_count=%ld ref_mode=%s",
+	     (unsigned long)pgmap, pgmap_type_name(pgmap->type),
+	     pgmap->nr_range, ranges, pgmap->vmemmap_shift, pgmap->flags,
+	     altmap ? 1 : 0, alt, range_first_pfn(pgmap, 0),
+	     (unsigned long)pfn_to_page(PHYS_PFN(pgmap->ranges[0].start)),
+	     vmemmap_base, count, mode);
+}
+
+static int cmd_report(unsigned long pfn)
+{
+	struct dev_pagemap *pgmap = get_dev_pagemap(pfn, NULL);
+
+	if (!pgmap)
+		return -ENXIO;
+	report_pgmap(pgmap);
+	put_dev_pagemap(pgmap);
+	return 0;
+}
+
+/* A pfn resolved to its pgmap and compound. */
+struct target {
+	unsigned long pfn;
+	struct page *page;
+	unsigned long head_pfn;
+	struct page *head;
+	struct dev_pagemap *pgmap;	/* holds a reference */
+	unsigned long nr;		/* pages per compound */
+};
+
+static int resolve_target(unsigned long pfn, struct target *t)
+{
+	unsigned long first;
+	int i;
+
+	t->pgmap = get_dev_pagemap(pfn, NULL);
+	if (!t->pgmap)
+		return -ENXIO;
+	i = pgmap_range_of(t->pgmap, pfn);
+	first = i < 0 ? ULONG_MAX : range_first_pfn(t->pgmap, i);
+	/* pfns in the altmap reserve have no initialised struct page */
+	if (pfn < first) {
+		put_dev_pagemap(t->pgmap);
+		return -ERANGE;
+	}
+	t->nr = pgmap_vmemmap_nr(t->pgmap);
+	t->pfn = pfn;
+	t->page = pfn_to_page(pfn);
+	t->head_pfn = first + ((pfn - first) & ~(t->nr - 1));
+	t->head = pfn_to_page(t->head_pfn);
+	return 0;
+}
+
+static bool is_head(const struct target *t)
+{
+	return t->pfn == t->head_pfn;
+}
+
+/* Tail whose struct page is in the compound's own first vmemmap page. */
+static bool is_unaliased_tail(const struct target *t)
+{
+	unsigned long idx = t->pfn - t->head_pfn;
+
+	return idx >= 1 && idx < UNALIASED_TAILS;
+}
+
+/* One fault per compound: a second one would add findings to the first. */
+static bool compound_claimed(unsigned long head_pfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_injected; i++)
+		if (injected_heads[i] == head_pfn)
+			return true;
+	return false;
+}
+
+/* Heads we touch must be idle first, so the fault is the only anomaly. */
+static int require_idle_head(const struct target *t)
+{
+	if (t->nr > 1 && !PageHead(t->head))
+		return -EINVAL;
+	return page_ref_count(t->head) == 1 ? 0 : -EBUSY;
+}
+
+static void emit_inject(const char *code, const struct target *t,
+			const char *extra)
+{
+	emit("PGMAPCHECK-INJECT code=%s pfn=0x%lx pgmap=0x%lx page=0x%lx head_pfn=0x%lx%s",
+	     code, t->pfn, (unsigned long)t->pgmap, (unsigned long)t->page,
+	     t->head_pfn, extra);
+}
+
+static int inject_tail_refcount(const char *code, struct target *t,
+				long arg, bool has_arg, char *out, size_t n)
+{
+	unsigned long idx = t->pfn - t->head_pfn;
+	bool aliased = !strcmp(code, "TAIL_REFCOUNT_ALIASED");
+
+	if (t->nr == 1 || is_head(t))
+		return -EINVAL;
+	if (aliased ? idx < UNALIASED_TAILS : !is_unaliased_tail(t))
+		return -EINVAL;
+	set_page_count(t->page, has_arg ? arg : 1);
+	scnprintf(out, n, " refcount=%d tail_index=%lu", page_ref_count(t->page),
+		  idx);
+	return 0;
+}
+
+/* Default wrong head: the neighbouring compound of the same range. */
+static int inject_tail_head(struct target *t, long arg, bool has_arg,
+			    char *out, size_t n)
+{
+	unsigned long wrong = has_arg ? arg : t->head_pfn + t->nr;
+	struct page *wp;
+
+	if (t->nr == 1 || !is_unaliased_tail(t))
+		return -EINVAL;
+	if (!has_arg && pgmap_range_of(t->pgmap, wrong) !=
+			pgmap_range_of(t->pgmap, t->pfn))
+		wrong = t->head_pfn - t->nr;
+	if (wrong == t->head_pfn || pgmap_range_of(t->pgmap, wrong) < 0)
+		return -EINVAL;
+	wp = pfn_to_page(wrong);
+	if (!PageHead(wp))
+		return -EINVAL;
+	WRITE_ONCE(t->page->compound_head, (unsigned long)wp | 1);
+	scnprintf(out, n, " compound_head=0x%lx wrong_head_pfn=0x%lx expected_compound_head=0x%lx",
+		  READ_ONCE(t->page->compound_head), wrong,
+		  (unsigned long)t->head | 1);
+	return 0;
+}
+
+/* Writes order and nr together (set_compound_order) so only order is off. */
+static int inject_head_order(struct target *t, long arg, bool has_arg,
+			     char *out, size_t n)
+{
+	unsigned long shift = t->pgmap->vmemmap_shift;
+	long order = has_arg ? arg : (long)shift - 1;
+
+	if (t->nr == 1 || !is_head(t) || !PageHead(t->page))
+		return -EINVAL;
+	if (order < 0 || order > 30 || order == shift)
+		return -EINVAL;
+	set_compound_order(t->head, order);
+	scnprintf(out, n, " order=%u nr_pages=%u vmemmap_shift=%lu",
+		  t->head[1].compound_order, t->head[1].compound_nr, shift);
+	return 0;
+}
+
+/* Point the referenced head at a freed copy of its own pgmap. */
+static int inject_pgmap_dangling(struct target *t, char *out, size_t n)
+{
+	struct dev_pagemap *copy;
+	int err = require_idle_head(t);
+
+	if (err || !is_head(t))
+		return err ?: -EINVAL;
+	copy = kmemdup(t->pgmap, sizeof(*copy), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	get_page(t->head);
+	WRITE_ONCE(t->head->pgmap, copy);
+	kfree(copy);
+	scnprintf(out, n, " pgmap_ptr=0x%lx refcount=%d freed_size=%zu",
+		  (unsigned long)READ_ONCE(t->head->pgmap),
+		  page_ref_count(t->head), sizeof(*copy));
+	return 0;
+}
+
+/* Point the referenced head at another live pgmap (owner of pfn @other). */
+static int inject_pgmap_range(struct target *t, long arg, bool has_arg,
+			      char *out, size_t n)
+{
+	struct dev_pagemap *other;
+	int err = require_idle_head(t);
+
+	if (err || !is_head(t) || !has_arg)
+		return err ?: -EINVAL;
+	other = get_dev_pagemap(arg, NULL);
+	if (!other)
+		return -ENXIO;
+	if (other == t->pgmap || pgmap_range_of(other, t->pfn) >= 0) {
+		put_dev_pagemap(other);
+		return -EINVAL;
+	}
+	get_page(t->head);
+	WRITE_ONCE(t->head->pgmap, other);
+	put_dev_pagemap(other);
+	scnprintf(out, n, " pgmap_ptr=0x%lx refcount=%d",
+		  (unsigned long)READ_ONCE(t->head->pgmap),
+		  page_ref_count(t->head));
+	return 0;
+}
+
+/* 6.1: FS_DAX and GENERIC pages idle at refcount 1. */
+static int inject_below_idle(struct target *t, long arg, bool has_arg,
+			     char *out, size_t n)
+{
+	int err = require_idle_head(t);
+
+	if (err || !is_head(t))
+		return err ?: -EINVAL;
+	if (t->pgmap->type != MEMORY_DEVICE_FS_DAX &&
+	    t->pgmap->type != MEMORY_DEVICE_GENERIC)
+		return -EINVAL;
+	if (has_arg && arg >= 1)
+		return -EINVAL;
+	set_page_count(t->head, has_arg ? arg : 0);
+	scnprintf(out, n, " refcount=%d idle=1", page_ref_count(t->head));
+	return 0;
+}
+
+/*
+ * A compound head claiming more pins than references above idle; the
+ * 6.1 order-0 pin count is folded into _refcount and cannot be faked.
+ */
+static int inject_pincount(struct target *t, long arg, bool has_arg,
+			   char *out, size_t n)
+{
+	int err = require_idle_head(t);
+
+	if (err || t->nr == 1 || !is_head(t))
+		return err ?: -EINVAL;
+	if (has_arg && arg < 1)
+		return -EINVAL;
+	atomic_set(compound_pincount_ptr(t->head), has_arg ? arg : 1);
+	scnprintf(out, n, " pincount=%d refcount=%d idle=1",
+		  head_compound_pincount(t->head), page_ref_count(t->head));
+	return 0;
+}
+
+/*
+ * Only unaliased tails or order-0 pages: a head's zone is copied into the
+ * checks of all its tails.
+ */
+static int inject_zone(struct target *t, long arg, bool has_arg,
+		       char *out, size_t n)
+{
+	long zone = has_arg ? arg : ZONE_MOVABLE;
+	unsigned long old = t->page->flags;
+
+	if (t->nr > 1 && !is_unaliased_tail(t))
+		return -EINVAL;
+	if (zone < 0 || zone >= MAX_NR_ZONES || zone == ZONE_DEVICE)
+		return -EINVAL;
+	set_page_zone(t->page, zone);
+	scnprintf(out, n, " flags=0x%lx old_flags=0x%lx zone=%d zone_device=%d zones_pgshift=%d zones_mask=0x%lx",
+		  t->page->flags, old, page_zonenum(t->page), ZONE_DEVICE,
+		  (int)ZONES_PGSHIFT, (unsigned long)ZONES_MASK);
+	return 0;
+}
+
+/*
+ * The upstream leak pattern: get_dev_pagemap() never paired with
+ * put_dev_pagemap(), plus a page reference.  Unbinding the device then
+ * blocks memunmap_pages() in wait_for_completion(&pgmap->done).
+ */
+static int inject_ref_dead(struct target *t, char *out, size_t n)
+{
+	int err = require_idle_head(t);
+
+	if (err || !is_head(t))
+		return err ?: -EINVAL;
+	get_page(t->head);
+	/* the reference resolve_target() took is the leaked one */
+	scnprintf(out, n, " leaked_pgmap_ref=1 refcount=%d",
+		  page_ref_count(t->head));
+	return 0;
+}
+
+static int do_inject(const char *code, struct target *t, long arg,
+		     bool has_arg, char *out, size_t n)
+{
+	if (!strcmp(code, "TAIL_REFCOUNT") ||
+	    !strcmp(code, "TAIL_REFCOUNT_ALIASED"))
+		return inject_tail_refcount(code, t, arg, has_arg, out, n);
+	if (!strcmp(code, "TAIL_HEAD_MISMATCH"))
+		return inject_tail_head(t, arg, has_arg, out, n);
+	if (!strcmp(code, "HEAD_ORDER_MISMATCH"))
+		return inject_head_order(t, arg, has_arg, out, n);
+	if (!strcmp(code, "PGMAP_DANGLING"))
+		return inject_pgmap_dangling(t, out, n);
+	if (!strcmp(code, "PGMAP_RANGE"))
+		return inject_pgmap_range(t, arg, has_arg, out, n);
+	if (!strcmp(code, "REFCOUNT_BELOW_IDLE"))
+		return inject_below_idle(t, arg, has_arg, out, n);
+	if (!strcmp(code, "ZONE_MISMATCH"))
+		return inject_zone(t, arg, has_arg, out, n);
+	if (!strcmp(code, "PGMAP_REF_DEAD"))
+		return inject_ref_dead(t, out, n);
+	if (!strcmp(code, "PINCOUNT_EXCEEDS_REFCOUNT"))
+		return inject_pincount(t, arg, has_arg, out, n);
+	return -EOPNOTSUPP;
+}
+
+static int cmd_inject(const char *code, unsigned long pfn, long arg,
+		      bool has_arg)
+{
+	char extra[LINE_SIZE / 2];
+	struct target t;
+	int err;
+
+	if (nr_injected == MAX_INJECTED)
+		return -ENOSPC;
+	err = resolve_target(pfn, &t);
+	if (err)
+		return err;
+	err = compound_claimed(t.head_pfn) ? -EBUSY :
+		do_inject(code, &t, arg, has_arg, extra, sizeof(extra));
+	if (err) {
+		put_dev_pagemap(t.pgmap);
+		return err;
+	}
+	injected_heads[nr_injected++] = t.head_pfn;
+	emit_inject(code, &t, extra);
+	if (strcmp(code, "PGMAP_REF_DEAD"))
+		put_dev_pagemap(t.pgmap);
+	return 0;
+}
+
+/* Report one run of pinned pages that share a compound head. */
+static void emit_pin(struct page *head, unsigned long npages)
+{
+	int pincount = PageHead(head) ?
+		atomic_read(compound_pincount_ptr(head)) :
+		page_ref_count(head) / GUP_PIN_COUNTING_BIAS;
+
+	emit("PGMAPCHECK-PIN pfn=0x%lx npages=%lu head_refcount=%d pincount=%d",
+	     page_to_pfn(head), npages, page_ref_count(head), pincount);
+}
+
+/* Long-term pins on the writer's own mm; never released. */
+static int cmd_pin_user(unsigned long addr, unsigned long npages)
+{
+	struct page **pages, *head = NULL;
+	unsigned long run = 0;
+	long i, nr;
+
+	if (!npages || npages > 1UL << 18)
+		return -EINVAL;
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	nr = pin_user_pages_fast(addr, npages, FOLL_LONGTERM | FOLL_WRITE,
+				 pages);
+	for (i = 0; i < nr; i++) {
+		struct page *h = compound_head(pages[i]);
+
+		if (h != head && run) {
+			emit_pin(head, run);
+			run = 0;
+		}
+		head = h;
+		run++;
+	}
+	if (run)
+		emit_pin(head, run);
+	kvfree(pages);
+	if (nr < 0)
+		return nr;
+	return nr == npages ? 0 : -EFAULT;
+}
+
+static int parse_ulong(const char *s, unsigned long *v)
+{
+	return s ? kstrtoul(s, 0, v) : -EINVAL;
+}
+
+static int run_command(char *buf)
+{
+	char *argv[5] = { NULL };
+	unsigned long a, b;
+	int argc = 0, err;
+	char *tok;
+	long arg = 0;
+
+	while ((tok = strsep(&buf, " \t\n")) && argc < ARRAY_SIZE(argv))
+		if (*tok)
+			argv[argc++] = tok;
+	if (!argc)
+		return -EINVAL;
+	if (!strcmp(argv[0], "report") && argc == 2) {
+		err = parse_ulong(argv[1], &a);
+		return err ?: cmd_report(a);
+	}
+	if (!strcmp(argv[0], "pin-user") && argc == 3) {
+		err = parse_ulong(argv[1], &a) ?: parse_ulong(argv[2], &b);
+		return err ?: cmd_pin_user(a, b);
+	}
+	if (!strcmp(argv[0], "inject") && (argc == 3 || argc == 4)) {
+		err = parse_ulong(argv[2], &a);
+		if (!err && argc == 4)
+			err = kstrtol(argv[3], 0, &arg);
+		return err ?: cmd_inject(argv[1], a, arg, argc == 4);
+	}
+	return -EINVAL;
+}
+
+static ssize_t pct_write(struct file *file, const char __user *ubuf,
+			 size_t count, loff_t *ppos)
+{
+	char buf[CMD_SIZE], cmd[CMD_SIZE];
+	int err;
+
+	if (count >= sizeof(buf))
+		return -E2BIG;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	strim(buf);
+	strscpy(cmd, buf, sizeof(cmd));
+	mutex_lock(&pct_lock);
+	err = run_command(buf);
+	if (err)
+		emit("PGMAPCHECK-ERROR cmd=\"%s\" err=%d", cmd, err);
+	mutex_unlock(&pct_lock);
+	return err ?: count;
+}
+
+static ssize_t pct_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&pct_lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, pct_log, pct_log_len);
+	mutex_unlock(&pct_lock);
+	return ret;
+}
+
+static const struct proc_ops pct_ops = {
+	.proc_read = pct_read,
+	.proc_write = pct_write,
+	.proc_lseek = default_llseek,
+};
+
+static int __init pct_init(void)
+{
+	pct_log = kvzalloc(LOG_SIZE, GFP_KERNEL);
+	if (!pct_log)
+		return -ENOMEM;
+	if (!proc_create(PROC_NAME, 0600, NULL, &pct_ops)) {
+		kvfree(pct_log);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Injected faults and pins stay in place: unloading does not repair them. */
+static void __exit pct_exit(void)
+{
+	remove_proc_entry(PROC_NAME, NULL);
+	kvfree(pct_log);
+}
+
+module_init(pct_init);
+module_exit(pct_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pgmapcheck corpus: ZONE_DEVICE report and fault injection");

@@ -1,0 +1,17 @@
+# clean-devdax: device-dax, --map=mem, align 2M (compound devmap, vmemmap_shift
+# 9) with a live process holding touched and long-term pinned pages, plus 16
+# HVO'd hugetlb 2M pages held by a process.  Expected: zero violations.
+# pgmc-append: memmap=128M!512M nokaslr hugetlb_free_vmemmap=on
+# pgmc-mem: 1G
+# pgmc-dumps: elf kdump
+# pgmc-expect: clean
+. /run/pgmc/job/lib.sh
+pgmc_setup
+dax=$(create_ns region0 -m devdax -M mem -a 2M)
+echo 16 > /proc/sys/vm/nr_hugepages
+[ "$(cat /proc/sys/vm/nr_hugepages)" = 16 ] || pgmc_fail "could not reserve 16 huge pages"
+hold dax devdax /dev/$dax $((32 << 20)) pin 8
+hold huge hugetlb 16
+report_pgmaps
+pgmc_ready
+idle_forever
