@@ -11,6 +11,7 @@
 #include "defs.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include "crash_target.h"
 
 #define CT_NAME_MAX	256
@@ -97,17 +98,77 @@ static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
 	return ct_read_error(space, addr, len);
 }
 
-/* sizeof any type gdb knows: struct/union/enum tags, typedefs, base types. */
-static int ct_type_size(void *ctx, const char *type, uint64_t *size)
-{
-	char name[CT_NAME_MAX];
-	long sz;
+static const struct sigaction *ct_sigint;
 
-	(void)ctx;
-	if (ct_copy(type, name, sizeof(name)))
-		return -EINVAL;
-	sz = datatype_info(name, NULL, NULL);
-	if (sz < 0 && !ct_bare_name(type, name, sizeof(name)))
+void crash_target_keep_sigint(const struct sigaction *sa)
+{
+	ct_sigint = sa;
+}
+
+/* After a gdb call: gdb_interface() has reinstalled crash's handler. */
+static void ct_after_gdb(void)
+{
+	if (ct_sigint)
+		sigaction(SIGINT, ct_sigint, NULL);
+}
+
+/*
+ * Type answers cost crash a gdb evaluation each (5-20 ms), and the core asks
+ * the same few dozen questions on every run: remember them for the session,
+ * which is always about one kernel image.
+ */
+struct ct_answer {
+	struct ct_answer *next;
+	int err;
+	int64_t value;
+	char key[];		/* "kind\ntype\nmember" */
+};
+
+static struct ct_answer *ct_answers;
+
+static struct ct_answer *ct_lookup(const char *key)
+{
+	struct ct_answer *a;
+
+	for (a = ct_answers; a; a = a->next)
+		if (!strcmp(a->key, key))
+			return a;
+	return NULL;
+}
+
+static void ct_remember(const char *key, int err, int64_t value)
+{
+	struct ct_answer *a = malloc(sizeof(*a) + strlen(key) + 1);
+
+	if (!a)
+		return;		/* only a lost optimisation */
+	a->err = err;
+	a->value = value;
+	strcpy(a->key, key);
+	a->next = ct_answers;
+	ct_answers = a;
+}
+
+static void __attribute__((destructor)) ct_forget(void)
+{
+	struct ct_answer *a;
+
+	while ((a = ct_answers)) {
+		ct_answers = a->next;
+		free(a);
+	}
+}
+
+/* sizeof any type gdb knows: struct/union/enum tags, typedefs, base types. */
+static int ct_type_size_uncached(const char *type, int64_t *size)
+{
+	char name[CT_NAME_MAX] = "";
+	long sz = -1;
+
+	/* the bare tag is the cheap lookup; then "unsigned long", "pgd_t"... */
+	if (!ct_bare_name(type, name, sizeof(name)))
+		sz = datatype_info(name, NULL, NULL);
+	if (sz < 0 && strcmp(name, type) && !ct_copy(type, name, sizeof(name)))
 		sz = datatype_info(name, NULL, NULL);
 	if (sz < 0)
 		return -ENOENT;
@@ -122,13 +183,12 @@ static int ct_type_size(void *ctx, const char *type, uint64_t *size)
  * follows any nesting, and fails (-1) when a component is missing or is a
  * pointer rather than an embedded struct.
  */
-static int ct_member_offset(void *ctx, const char *type, const char *member,
-			    uint64_t *offset)
+static int ct_member_offset_uncached(const char *type, const char *member,
+				     int64_t *offset)
 {
 	char name[CT_NAME_MAX], path[CT_NAME_MAX];
 	long off = -1;
 
-	(void)ctx;
 	if (ct_bare_name(type, name, sizeof(name)) ||
 	    ct_copy(member, path, sizeof(path)))
 		return -EINVAL;
@@ -142,18 +202,79 @@ static int ct_member_offset(void *ctx, const char *type, const char *member,
 	return 0;
 }
 
-static int ct_enum_value(void *ctx, const char *name, int64_t *value)
+static int ct_enum_value_uncached(const char *name, int64_t *value)
 {
 	char buf[CT_NAME_MAX];
 	long v;
 
-	(void)ctx;
 	if (ct_copy(name, buf, sizeof(buf)))
 		return -EINVAL;
 	if (!enumerator_value(buf, &v))
 		return -ENOENT;
 	*value = v;
 	return 0;
+}
+
+enum ct_kind { CT_SIZEOF, CT_OFFSETOF, CT_ENUM };
+
+/* One type question, answered from the session's memory when possible. */
+static int ct_ask(enum ct_kind kind, const char *a, const char *b,
+		  int64_t *value)
+{
+	static const char *const kinds[] = { "sizeof", "offsetof", "enum" };
+	struct ct_answer *ans;
+	char key[3 * CT_NAME_MAX];
+	int err;
+
+	if (!a || (kind == CT_OFFSETOF && !b))
+		return -EINVAL;
+	if ((size_t)snprintf(key, sizeof(key), "%s\n%s\n%s", kinds[kind], a,
+			     b ? b : "") >= sizeof(key))
+		return -EINVAL;
+	ans = ct_lookup(key);
+	if (ans) {
+		*value = ans->value;
+		return ans->err;
+	}
+	if (kind == CT_SIZEOF)
+		err = ct_type_size_uncached(a, value);
+	else if (kind == CT_OFFSETOF)
+		err = ct_member_offset_uncached(a, b, value);
+	else
+		err = ct_enum_value_uncached(a, value);
+	ct_after_gdb();
+	if (err != -EINVAL)
+		ct_remember(key, err, err ? 0 : *value);
+	return err;
+}
+
+static int ct_type_size(void *ctx, const char *type, uint64_t *size)
+{
+	int64_t v = 0;
+	int err = ct_ask(CT_SIZEOF, type, NULL, &v);
+
+	(void)ctx;
+	if (!err)
+		*size = v;
+	return err;
+}
+
+static int ct_member_offset(void *ctx, const char *type, const char *member,
+			    uint64_t *offset)
+{
+	int64_t v = 0;
+	int err = ct_ask(CT_OFFSETOF, type, member, &v);
+
+	(void)ctx;
+	if (!err)
+		*offset = v;
+	return err;
+}
+
+static int ct_enum_value(void *ctx, const char *name, int64_t *value)
+{
+	(void)ctx;
+	return ct_ask(CT_ENUM, name, NULL, value);
 }
 
 /* crash's symbol table holds local symbols too, already KASLR-relocated. */
@@ -177,14 +298,16 @@ static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
 {
 	char buf[CT_NAME_MAX];
 	struct gnu_request req;
+	int err;
 
 	(void)ctx;
 	if (ct_copy(name, buf, sizeof(buf)))
 		return -EINVAL;
 	if (!symbol_exists(buf))
 		return -ENOENT;
-	if (get_symbol_type(buf, NULL, &req) == TYPE_CODE_UNDEF ||
-	    req.length <= 0)
+	err = get_symbol_type(buf, NULL, &req);
+	ct_after_gdb();
+	if (err == TYPE_CODE_UNDEF || req.length <= 0)
 		return -ENOENT;
 	*size = req.length;
 	return 0;

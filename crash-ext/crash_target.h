@@ -13,6 +13,14 @@
 void crash_target_init(struct li_target *t);
 
 /*
+ * crash puts its own SIGINT handler back after every call into gdb, which
+ * the type callbacks make: while sa is set (NULL: stop), they reinstall it
+ * after each such call.
+ */
+struct sigaction;
+void crash_target_keep_sigint(const struct sigaction *sa);
+
+/*
  * Answer one adapter query ("sizeof:struct page", "offsetof:struct
  * page:flags", "enum:ZONE_DEVICE", "symbol:pgmap_array",
  * "vmcoreinfo:OSRELEASE", "read:kv|phys:ADDR:LEN") on out: the debugging

@@ -177,11 +177,12 @@ static void parse_pfn_range(char *arg, struct li_options *opts)
  * crash's SIGINT handler longjmps straight back to the prompt, which would
  * leave libinspect's walk half-done and its report leaked.  While the check
  * runs, SIGINT only sets a flag that the progress callback turns into a
- * clean -EINTR; pc->cmd_cleanup puts crash's handler back even if an
+ * clean -EINTR (the adapter reinstalls it after its gdb calls, which put
+ * crash's back); pc->cmd_cleanup restores crash's handler even if an
  * error(FATAL) unwinds the command.
  */
 struct run_state {
-	struct sigaction old_sigint;
+	struct sigaction old_sigint, sigint;
 	bool sigint_saved;
 	struct li_report *report;
 	struct timespec start, last;
@@ -240,6 +241,7 @@ static void run_cleanup(void *arg)
 {
 	struct run_state *st = arg;
 
+	crash_target_keep_sigint(NULL);
 	if (st->sigint_saved) {
 		sigaction(SIGINT, &st->old_sigint, NULL);
 		st->sigint_saved = false;
@@ -262,8 +264,11 @@ static int run_check(struct run_state *st, const struct li_target *t,
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	pgmapcheck_sigint = 0;
-	if (!sigaction(SIGINT, &sa, &st->old_sigint))
+	if (!sigaction(SIGINT, &sa, &st->old_sigint)) {
 		st->sigint_saved = true;
+		st->sigint = sa;
+		crash_target_keep_sigint(&st->sigint);
+	}
 	pc->cmd_cleanup = run_cleanup;
 	pc->cmd_cleanup_arg = st;
 
@@ -275,6 +280,7 @@ static int run_check(struct run_state *st, const struct li_target *t,
 
 	err = li_check(t, opts, &st->report);
 
+	crash_target_keep_sigint(NULL);
 	if (st->sigint_saved) {
 		sigaction(SIGINT, &st->old_sigint, NULL);
 		st->sigint_saved = false;
@@ -346,7 +352,7 @@ static void cmd_pgmapcheck(void)
 	err = run_check(&st, &t, &opts);
 	if (err == -EINTR) {
 		run_cleanup(&st);
-		error(INFO, "interrupted\n");
+		fprintf(fp, "pgmapcheck: interrupted\n");
 		return;
 	}
 	if (err) {

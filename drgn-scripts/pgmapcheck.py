@@ -6,7 +6,8 @@ pages, compound devmaps, the vmemmap behind them) with libinspect.
 
     drgn -c VMCORE -s VMLINUX drgn-scripts/pgmapcheck.py [--json] [OPTION]...
     drgn drgn-scripts/pgmapcheck.py [OPTION]...            (live kernel)
-    /usr/bin/python3 drgn-scripts/pgmapcheck.py [OPTION]... [-k VMLINUX] [VMCORE]
+    /usr/bin/python3 drgn-scripts/pgmapcheck.py [OPTION]... [-k VMLINUX] \
+        [VMCORE]
 
 Same options, output and JSON schema as the pgmapcheck CLI; --help lists
 them.

@@ -353,6 +353,11 @@ def main():
             report(f"prerequisite {what}", False,
                    f"{path} missing (make test builds/installs it)")
             ok_prereq = False
+    lib = os.path.join(ROOT, "libinspect/build/libinspect.a")
+    if ok_prereq and os.path.exists(lib):
+        report("extension linked with the current libinspect.a",
+               os.path.getmtime(EXT) >= os.path.getmtime(lib),
+               "libinspect.a is newer than pgmapcheck.so (make crash-ext)")
     if os.path.exists(CRASH):
         v = subprocess.run([CRASH, "--version"], capture_output=True,
                            text=True).stdout

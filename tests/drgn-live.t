@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # The live-kernel path: boot the corpus kernel under QEMU with the faults
 # scenario (faults injected by the test module), and inside the guest run
-#   drgn -s VMLINUX drgn-scripts/pgmapcheck.py --json      (drgn on /proc/kcore)
+#   drgn -s VMLINUX drgn-scripts/pgmapcheck.py --json     (on /proc/kcore)
 #   libinspect/build/pgmapcheck --json -k VMLINUX         (CLI live mode)
 #   the helpers (for_each_dev_pagemap, pgmap_of_pfn, check_pgmaps)
 # through the corpus generator's harness (vmcores/guest run --then); the
@@ -26,20 +26,11 @@ TIMEOUT = 1800
 JOB = "/run/pgmc/job"	# the job directory, as the guest sees it
 
 
-def ok(name):
-    print(f"ok {name}", flush=True)
-
-
-def not_ok(name, why):
-    why = " ".join(str(why).split())[:500]
-    print(f"not ok {name} - {why}", flush=True)
-
-
 def check(name, cond, why):
-    if cond:
-        ok(name)
-    else:
-        not_ok(name, why)
+    """One TAP-ish line: ok NAME / not ok NAME - why."""
+    line = f"ok {name}" if cond else \
+        f"not ok {name} - {' '.join(str(why).split())[:500]}"
+    print(line, flush=True)
     return bool(cond)
 
 
@@ -67,12 +58,13 @@ echo $? > {job}/drgn.rc
 timeout 1200 libinspect/build/pgmapcheck --json --no-progress -k $V \
 	> {job}/cli.json 2> {job}/cli.err
 echo $? > {job}/cli.rc
-timeout 1200 /usr/bin/python3 - $V > {job}/helpers.json 2> {job}/helpers.err <<'EOF'
+timeout 1200 /usr/bin/python3 - $V > {job}/helpers.json \
+	2> {job}/helpers.err <<'EOF'
 import json, sys
 sys.path.insert(0, "drgn-scripts")
 import pgmapcheck_drgn as h
-from pgmapcheck_drgn.cli import _open_program
-prog = _open_program(None, sys.argv[1])
+from pgmapcheck_drgn.cli import open_program
+prog = open_program(None, sys.argv[1])
 pfns = [int(m.split("pfn=")[1].split()[0], 16)
         for m in open("{job}/kmsg.log") if m.startswith("PGMAPCHECK-INJECT")]
 of = {{}}
@@ -140,7 +132,8 @@ def covering(pgmaps, pfn):
 def main():
     krel = kernel_release()
     if not krel:
-        not_ok("live prerequisites", f"no kernel in {CACHE} (make vmcores)")
+        check("live prerequisites", False,
+              f"no kernel in {CACHE} (make vmcores)")
         return
     vmlinux = os.path.join(CACHE, "kernels", krel, "vmlinux")
     missing = [p for p in (GUEST, vmlinux,
@@ -162,7 +155,7 @@ def main():
                                capture_output=True, text=True,
                                timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            not_ok("live guest", f"no result after {TIMEOUT}s")
+            check("live guest", False, f"no result after {TIMEOUT}s")
             return
         if not check("live guest ran the commands",
                      "guest-commands-done" in p.stdout,
@@ -174,6 +167,8 @@ def main():
 
 def evaluate(job):
     pgmaps, faults = parse_kmsg(os.path.join(job, "kmsg.log"))
+    print(f"# guest: {len(pgmaps)} pgmaps, injected "
+          f"{', '.join(f'{c}@{p:#x}' for c, p in faults)}")
     check("live ground truth (test module lines)", pgmaps and faults,
           f"{len(pgmaps)} pgmaps, {len(faults)} injections in kmsg.log")
     docs = {}

@@ -148,13 +148,49 @@ def compare_frontends(name, dump, vmlinux):
     return cli
 
 
+def run_text(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+    return p.returncode, p.stdout
+
+
+def compare_options(name, dump, vmlinux, faults):
+    """The CLI's options give the same output and exit status through the
+    drgn script: text writer (plain, -v, -s), --pgmap/--pfn/--max-findings
+    in JSON, every --fail-on level."""
+    cli_cmd = [CLI, "--no-progress", "-k", vmlinux]
+    drgn_cmd = [DRGN, "-q", "-c", dump, "-s", vmlinux, SCRIPT,
+                "--no-progress"]
+    variants = [[], ["-v"], ["-s"], ["--fail-on", "warning"],
+                ["-f", "info"], ["--fail-on", "never"]]
+    # a pgmap and a pfn window holding several injected faults, so that
+    # --max-findings 1 truncates
+    f0 = faults[0]
+    pfns = [f["pfn"] for f in faults if f["pgmap"] == f0["pgmap"]]
+    lo, hi = min(pfns) & ~511, max(pfns) | 511
+    variants.append(["--json", "--pgmap", f0["pgmap"], "--pfn",
+                     f"{lo:#x}-{hi:#x}", "--max-findings", "1"])
+    variants.append(["-j", "-P", str(f0["pfn"]), "-m", "1", "--no-vmemmap"])
+    for opts in variants:
+        a = run_text(cli_cmd + opts + [dump])
+        b = run_text(drgn_cmd + opts)
+        if "--json" in opts or "-j" in opts:
+            try:
+                a = (a[0], normalize(json.loads(a[1])))
+                b = (b[0], normalize(json.loads(b[1])))
+            except ValueError as e:
+                b = (b[0], f"bad JSON: {e}")
+        check(f"{name} drgn-option {' '.join(opts) or '(text)'}", a == b,
+              f"exit {b[0]} vs cli {a[0]}; "
+              f"{first_difference(a[1], b[1]) if a[1] != b[1] else ''}")
+
+
 def check_helpers(name, man, dump, vmlinux, cli):
     import drgn
 
     import pgmapcheck_drgn as h
-    from pgmapcheck_drgn.cli import _open_program
+    from pgmapcheck_drgn.cli import open_program
 
-    prog = _open_program(dump, vmlinux)
+    prog = open_program(dump, vmlinux)
     infos = {i.address: i for i in h.dev_pagemap_info(prog)}
     want = {addr(p["address"]): p for p in man.get("pgmaps", ())}
     check(f"{name} helper-pgmap-addresses", set(infos) == set(want),
@@ -229,6 +265,118 @@ def check_helpers(name, man, dump, vmlinux, cli):
               f"{rows} vs cli {cli_rows}")
 
 
+def check_binding(name, man, dump, vmlinux):
+    """The li_target callbacks themselves, called as libinspect calls them:
+    errno conventions, -ENODATA vs -EFAULT, no exception through ctypes,
+    cancellation."""
+    import ctypes
+    import errno
+
+    import drgn
+
+    from pgmapcheck_drgn import _libinspect as li
+    from pgmapcheck_drgn.cli import open_program
+
+    prog = open_program(dump, vmlinux)
+    t = li.DrgnTarget(prog)
+    ops = t._ops
+    u64, i64 = ctypes.c_uint64(), ctypes.c_int64()
+    buf = ctypes.create_string_buffer(4096)
+    got = {
+        "size page": (ops.type_size(None, b"struct page", ctypes.byref(u64)),
+                      u64.value),
+        "size nonexistent": ops.type_size(None, b"struct no_such_type",
+                                          ctypes.byref(u64)),
+        "off ref.data": (ops.member_offset(None, b"struct dev_pagemap",
+                                           b"ref.data", ctypes.byref(u64)),
+                         u64.value),
+        "off flags.f": ops.member_offset(None, b"struct page", b"flags.f",
+                                         ctypes.byref(u64)),
+        "enum ZONE_DEVICE": (ops.enum_value(None, b"ZONE_DEVICE",
+                                            ctypes.byref(i64)), i64.value),
+        "enum nonexistent": ops.enum_value(None, b"NO_SUCH_ENUMERATOR",
+                                           ctypes.byref(i64)),
+        "sym nonexistent": ops.symbol_address(None, b"no_such_symbol",
+                                              ctypes.byref(u64)),
+        "read bad space": ops.read(None, 7, 0, buf, 8),
+        "read non-canonical": ops.read(None, li.LI_KVADDR,
+                                       0x8000000000000000, buf, 8),
+        # the guard hole at the start of the kernel half is never mapped
+        "read unmapped": ops.read(None, li.LI_KVADDR, 0xFFFF800000000000,
+                                  buf, 64),
+        "vmcoreinfo tiny buffer": ops.vmcoreinfo(None, b"OSRELEASE", buf, 2),
+    }
+    ret = ops.vmcoreinfo(None, b"OSRELEASE", buf, len(buf))
+    got["vmcoreinfo OSRELEASE"] = (ret, buf.value.decode())
+    sym = prog.symbol("pgmap_array")
+    ret = ops.symbol_address(None, b"pgmap_array", ctypes.byref(u64))
+    got["sym pgmap_array"] = (ret, u64.value == sym.address)
+    want = {
+        "size page": (0, 64),
+        "size nonexistent": -errno.ENOENT,
+        "off ref.data": (0, drgn.offsetof(prog.type("struct dev_pagemap"),
+                                          "ref.data")),
+        "off flags.f": -errno.ENOENT,
+        "enum ZONE_DEVICE": (0, prog.constant("ZONE_DEVICE").value_()),
+        "enum nonexistent": -errno.ENOENT,
+        "sym nonexistent": -errno.ENOENT,
+        "read bad space": -errno.EINVAL,
+        "read non-canonical": -errno.EFAULT,
+        "read unmapped": -errno.EFAULT,
+        "vmcoreinfo tiny buffer": -errno.EINVAL,
+        "vmcoreinfo OSRELEASE": (0, man["kernel"]["release"]),
+        "sym pgmap_array": (0, True),
+    }
+    bad = [f"{k}: {got[k]} != {want[k]}" for k in want if got[k] != want[k]]
+    check(f"{name} binding-callbacks", not bad, "; ".join(bad))
+
+    # A page the dump does not hold, read through the direct map: -ENODATA
+    # (not captured) when the page tables map it, -EFAULT when they do not.
+    # drgn's own translation is the independent oracle: its page-table
+    # walker says "address is not mapped" (ELF, kcore) and libkdumpfile
+    # "... not present" (kdump) exactly when the translation fails.
+    pob = prog["page_offset_base"].value_()
+    missing = None
+    for pfn in range(1 << 8, 1 << 20):
+        try:
+            prog.read(pfn << 12, 8, True)
+        except drgn.FaultError:
+            missing = pfn
+            break
+    if missing is not None:
+        vaddr = pob + (missing << 12)
+        try:
+            prog.read(vaddr, 8)
+            mapped = None
+        except drgn.FaultError as e:
+            mapped = not ("not mapped" in str(e) or
+                          "not present" in str(e))
+        codes = (ops.read(None, li.LI_PHYSADDR, missing << 12, buf, 8),
+                 ops.read(None, li.LI_KVADDR, vaddr, buf, 8))
+        want = (-errno.ENODATA,
+                -errno.ENODATA if mapped else -errno.EFAULT)
+        check(f"{name} binding-missing-page-ENODATA-or-EFAULT",
+              mapped is not None and codes == want,
+              f"pfn {missing:#x} mapped={mapped}: {codes} != {want}")
+
+    from pgmapcheck_drgn.cli import _build_id_mismatch, _elf_build_id
+
+    bid = t.vmcoreinfo().get("BUILD-ID")
+    check(f"{name} binding-build-id",
+          bid and _elf_build_id(vmlinux) == bid
+          and _build_id_mismatch(t, vmlinux) is None
+          and "does not match" in (_build_id_mismatch(t, "/bin/true") or ""),
+          f"VMCOREINFO {bid} vmlinux {_elf_build_id(vmlinux)}")
+
+    try:
+        li.run_check(t, progress=lambda phase, done, total: True)
+        cancelled = "no error"
+    except li.LibInspectError as e:
+        cancelled = e.errno
+    check(f"{name} binding-progress-cancels", cancelled == errno.EINTR,
+          f"got {cancelled}")
+
+
 def main():
     prereq = True
     for path, what in ((CLI, "pgmapcheck CLI"), (LIB, "libinspect.so.1"),
@@ -244,10 +392,16 @@ def main():
         prereq = False
     if not prereq:
         return
+    bound = set()
+    options_done = False
     for mpath in manifests:
         man_dir = os.path.dirname(mpath)
-        with open(mpath) as f:
-            man = json.load(f)
+        try:
+            with open(mpath) as f:
+                man = json.load(f)
+        except (OSError, ValueError) as e:
+            not_ok(f"manifest {mpath}", e)
+            continue
         vmlinux = vmlinux_of(man)
         tag = f"{man.get('kernel', {}).get('release', '?')}/" \
               f"{man.get('scenario', os.path.basename(man_dir))}"
@@ -266,7 +420,16 @@ def main():
                 continue
             try:
                 cli = compare_frontends(name, dump, vmlinux)
+                # once, on the first ELF dump with injected faults
+                if (cli and not options_done and man.get("faults")
+                        and d.get("format") == "elf"):
+                    options_done = True
+                    compare_options(name, dump, vmlinux, man["faults"])
                 check_helpers(name, man, dump, vmlinux, cli)
+                # once per dump format (a filtered kdump has missing pages)
+                if d.get("format") not in bound:
+                    bound.add(d.get("format"))
+                    check_binding(name, man, dump, vmlinux)
             except subprocess.TimeoutExpired as e:
                 not_ok(name, f"timeout: {e.cmd}")
             except Exception as e:		# noqa: BLE001

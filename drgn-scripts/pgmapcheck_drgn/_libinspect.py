@@ -23,7 +23,12 @@ non-present entry on the way, or a non-canonical address, is ``-EFAULT``; a
 complete translation means the memory behind it is missing, ``-ENODATA``; a
 page-table page that cannot be read is missing too, ``-ENODATA``.  On other
 architectures drgn's own fault message is used ("address is not mapped" from
-its page-table walker is ``-EFAULT``, anything else ``-ENODATA``).
+its page-table walker or libkdumpfile's "... not present" is ``-EFAULT``,
+anything else ``-ENODATA``).
+
+VMCOREINFO: ``prog["VMCOREINFO"]`` on newer drgn; drgn 0.0.22 does not expose
+it, so the kernel's own ``vmcoreinfo_note`` (the note the dump and
+/proc/kcore carry) is read, then ``vmcoreinfo_data``.
 """
 
 import ctypes
@@ -51,6 +56,8 @@ __all__ = (
     "library",
     "run_check",
 )
+
+LI_JSON_SCHEMA_VERSION = 1	# the schema this binding was written for
 
 LI_KVADDR = 0
 LI_PHYSADDR = 1
@@ -139,9 +146,9 @@ def _candidates() -> list:
     env = os.environ.get("LIBINSPECT")
     if env:
         return [env]
-    here = Path(__file__).resolve().parent
     # drgn-scripts/pgmapcheck_drgn/ -> repository root
-    paths = [str(here.parent.parent / "libinspect" / "build" / "libinspect.so.1")]
+    root = Path(__file__).resolve().parent.parent.parent
+    paths = [str(root / "libinspect" / "build" / "libinspect.so.1")]
     found = ctypes.util.find_library("inspect")
     if found:
         paths.append(found)
@@ -227,6 +234,7 @@ def codes() -> list:
 _PTE_PRESENT = 1 << 0
 _PTE_PSE = 1 << 7
 _PTE_PFN_MASK = 0x000FFFFFFFFFF000
+_U64 = (1 << 64) - 1
 
 
 class DrgnTarget:
@@ -307,7 +315,9 @@ class DrgnTarget:
             except Exception:
                 pass
         msg = str(err) if err is not None else ""
-        return -errno.EFAULT if "not mapped" in msg else -errno.ENODATA
+        if "not mapped" in msg or "not present" in msg:
+            return -errno.EFAULT
+        return -errno.ENODATA
 
     def _page_table_root(self) -> int:
         """Physical address of init_top_pgt (the kernel's root table)."""
@@ -316,7 +326,9 @@ class DrgnTarget:
             vaddr = prog.symbol("init_top_pgt").address
             phys_base = int.from_bytes(
                 prog.read(prog.symbol("phys_base").address, 8), "little")
-            self._pgd = vaddr - 0xFFFFFFFF80000000 + phys_base
+            # phys_base is "negative" when KASLR moved the kernel's virtual
+            # address further than its physical one: wrap to 64 bits.
+            self._pgd = (vaddr - 0xFFFFFFFF80000000 + phys_base) & _U64
         return self._pgd
 
     def _l5(self) -> bool:
@@ -326,6 +338,8 @@ class DrgnTarget:
             return False
 
     def _translate_x86_64(self, addr: int) -> int:
+        if not 0 <= addr <= _U64:
+            return -errno.EFAULT
         levels = 5 if self._l5() else 4
         top = 56 if levels == 5 else 47
         hi = addr >> top	# canonical: bits 63..top all equal
@@ -417,8 +431,7 @@ class DrgnTarget:
         if name != b"VMCOREINFO\0":
             raise ValueError("bad VMCOREINFO note")
         desc = note + 12 + ((namesz + 3) & ~3)
-        text = self.prog.read(desc, descsz).decode(errors="replace")
-        return text.split("\0", 1)[0]
+        return self.prog.read(desc, descsz).decode(errors="replace")
 
     def vmcoreinfo(self) -> Dict[str, str]:
         """VMCOREINFO as a dict (empty if it cannot be found)."""

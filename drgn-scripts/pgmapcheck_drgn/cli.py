@@ -4,11 +4,13 @@ The ``pgmapcheck.py`` drgn script: the ``pgmapcheck`` CLI's options, output
 (libinspect's own text and JSON writers) and exit codes, over a drgn program.
 
 Exit status: 0 clean, 1 a finding reached ``--fail-on``, 2 usage or input
-error, 130 interrupted.
+error (and interrupted), like the CLI.
 """
 
 import argparse
+import json
 import os
+import struct
 import sys
 import time
 from typing import List, Optional, Tuple
@@ -17,7 +19,7 @@ import drgn
 
 from pgmapcheck_drgn import _libinspect as li
 
-__all__ = ("main", "parse_args")
+__all__ = ("main", "open_program", "parse_args")
 
 _PROG = "pgmapcheck.py"
 _USAGE_UNDER_DRGN = (
@@ -32,8 +34,8 @@ Checks ZONE_DEVICE memory with libinspect, the library behind the pgmapcheck
 CLI and the crash extension; drgn supplies memory, types and symbols.  The
 options, output and JSON schema are the CLI's (libinspect/SCHEMA.md).
 
-exit status: 0 nothing at the --fail-on level, 1 a finding at that level,
-2 usage or input error, 130 interrupted.
+exit status: 0 no finding at or above the --fail-on level, 1 at least one,
+2 usage or input error (or interrupted).
 
 examples:
   drgn -c vmcore -s vmlinux drgn-scripts/pgmapcheck.py --summary
@@ -49,40 +51,47 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _int(text: str) -> int:
-    return int(text, 0)
+def _u64(text: str) -> int:
+    """A whole unsigned number, decimal or 0x-hex (the CLI's parse_u64)."""
+    t = text.strip()
+    if not t or t[0] in "+-":
+        raise ValueError(text)
+    value = int(t, 16) if t.lower().startswith("0x") else int(t, 10)
+    if value >= 1 << 64:
+        raise ValueError(text)
+    return value
 
 
 def _pfn_range(text: str) -> Tuple[int, int]:
     start, sep, end = text.partition("-")
     try:
-        s = int(start, 0)
-        e = int(end, 0) if sep else s
+        s = _u64(start)
+        e = _u64(end) if sep else s
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid pfn range: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a pfn (START or START-END)")
     if e < s:
-        raise argparse.ArgumentTypeError(f"pfn range ends before it starts: "
-                                         f"{text!r}")
+        raise argparse.ArgumentTypeError(f"END is below START in '{text}'")
     return s, e
 
 
 def _address(text: str) -> int:
     try:
-        value = int(text, 16 if not text.lower().startswith("0x") else 0)
+        value = _u64(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid address: {text!r}")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"invalid address: {text!r}")
+        value = 0
+    if not value:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an address")
     return value
 
 
 def _count(text: str) -> int:
     try:
-        value = int(text, 0)
+        value = _u64(text)
     except ValueError:
-        value = -1
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid count: {text!r}")
+        value = 0
+    if not 0 < value < 1 << 32:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive count")
     return value
 
 
@@ -92,21 +101,23 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
                 description="Check ZONE_DEVICE struct pages, their "
                 "dev_pagemaps and the vmemmap behind them.",
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", action="store_true",
+    p.add_argument("-j", "--json", action="store_true",
                    help="print the JSON report (libinspect/SCHEMA.md)")
-    p.add_argument("--pgmap", metavar="ADDR", type=_address,
+    p.add_argument("-p", "--pgmap", metavar="ADDR", type=_address,
                    help="check only this struct dev_pagemap")
-    p.add_argument("--pfn", metavar="START[-END]", type=_pfn_range,
+    p.add_argument("-P", "--pfn", metavar="START[-END]", type=_pfn_range,
                    help="check only pfns in [START, END] (inclusive)")
-    p.add_argument("--summary", action="store_true",
+    p.add_argument("-s", "--summary", action="store_true",
                    help="print only the summary lines")
-    p.add_argument("--verbose", action="store_true",
+    p.add_argument("-v", "--verbose", action="store_true",
                    help="print every stored finding and the kernel model")
-    p.add_argument("--fail-on", choices=("error", "warning", "never"),
+    p.add_argument("-f", "--fail-on", metavar="LEVEL",
+                   choices=("error", "warning", "info", "never"),
                    default="error",
-                   help="exit 1 when a finding reaches this severity "
-                   "(default: error)")
-    p.add_argument("--max-findings", metavar="N", type=_count, default=0,
+                   help="error (default), warning, info or never: exit 1 "
+                   "when a finding reaches LEVEL")
+    p.add_argument("-m", "--max-findings", metavar="N", type=_count,
+                   default=0,
                    help="findings stored per code (default 1000; counts "
                    "stay exact)")
     p.add_argument("--no-vmemmap", action="store_true",
@@ -120,7 +131,7 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
                             help="never show progress")
     p.add_argument("--list-codes", action="store_true",
                    help="list the finding codes and exit")
-    p.add_argument("--version", action="store_true",
+    p.add_argument("-V", "--version", action="store_true",
                    help="print the version and exit")
     if standalone:
         p.add_argument("-k", "--vmlinux", metavar="VMLINUX",
@@ -130,13 +141,18 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _list_codes() -> None:
-    for code, severity, summary in li.codes():
+def _list_codes(as_json: bool) -> None:
+    table = li.codes()
+    if as_json:
+        print(json.dumps([{"code": c, "severity": s, "summary": m}
+                          for c, s, m in table], indent=1))
+        return
+    for code, severity, summary in table:
         print(f"{code:<26} {severity:<8} {summary}")
 
 
 def _fail_level(fail_on: str) -> Optional[int]:
-    return {"error": 2, "warning": 1, "never": None}[fail_on]
+    return {"error": 2, "warning": 1, "info": 0, "never": None}[fail_on]
 
 
 class _Progress:
@@ -205,9 +221,59 @@ def _cache_vmlinux(prog: drgn.Program) -> Optional[str]:
     return path if os.path.exists(path) else None
 
 
-def _open_program(vmcore: Optional[str],
-                  vmlinux: Optional[str]) -> drgn.Program:
-    """Open a program without the drgn CLI (standalone use, tests)."""
+def _elf_build_id(path: str) -> Optional[str]:
+    """The GNU build-id note of a 64-bit little-endian ELF file, as hex."""
+    with open(path, "rb") as f:
+        ehdr = f.read(64)
+        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
+            return None
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+        for i in range(min(phnum, 64)):
+            f.seek(phoff + i * phentsize)
+            ptype, _, offset, _, _, filesz = struct.unpack("<IIQQQQ",
+                                                           f.read(40))
+            if ptype != 4 or filesz > 1 << 20:	# PT_NOTE
+                continue
+            f.seek(offset)
+            notes, pos = f.read(filesz), 0
+            while pos + 12 <= len(notes):
+                namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
+                name_at = pos + 12
+                desc_at = name_at + ((namesz + 3) & ~3)
+                if (ntype == 3 and
+                        notes[name_at:name_at + namesz] == b"GNU\0"):
+                    return notes[desc_at:desc_at + descsz].hex()
+                pos = desc_at + ((descsz + 3) & ~3)
+    return None
+
+
+def _build_id_mismatch(target: li.DrgnTarget,
+                       vmlinux: Optional[str]) -> Optional[str]:
+    """Refuse a vmlinux that is not the dump's kernel, like the CLI."""
+    want = target.vmcoreinfo().get("BUILD-ID")
+    if not want or not vmlinux:
+        return None
+    try:
+        have = _elf_build_id(vmlinux)
+    except (OSError, struct.error):
+        return None
+    if have and have != want.lower():
+        return (f"{vmlinux}: build-id {have} does not match the kernel's "
+                f"{want} (VMCOREINFO BUILD-ID)")
+    return None
+
+
+def open_program(vmcore: Optional[str],
+                 vmlinux: Optional[str]) -> drgn.Program:
+    """
+    Open a kernel without the drgn CLI (standalone use, scripts, tests).
+
+    :param vmcore: Dump path, or None for the live kernel (/proc/kcore).
+    :param vmlinux: Debug vmlinux, or None to look for
+        ``$PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux`` and then drgn's
+        default places.
+    """
     prog = drgn.Program()
     if vmcore:
         prog.set_core_dump(vmcore)
@@ -237,28 +303,30 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
     """
     standalone = prog is None
     args = parse_args(argv, standalone)
-    if args.version:
-        print(f"pgmapcheck.py (drgn {drgn.__version__}) libinspect "
-              f"{li.library().li_version().decode()}")
-        return 0
-    if args.list_codes:
-        _list_codes()
-        return 0
     if args.summary and args.verbose:
         print(f"{_PROG}: --summary and --verbose exclude each other",
               file=sys.stderr)
         return 2
     try:
-        li.library()
+        lib = li.library()
     except OSError as e:
         print(f"{_PROG}: {e}", file=sys.stderr)
         return 2
+    if args.version:
+        print(f"pgmapcheck.py (libinspect) {lib.li_version().decode()}, "
+              f"JSON schema {li.LI_JSON_SCHEMA_VERSION}, "
+              f"drgn {drgn.__version__}")
+        return 0
+    if args.list_codes:
+        _list_codes(args.json)
+        return 0
 
     if standalone:
         try:
-            prog = _open_program(args.vmcore, args.vmlinux)
-        except (OSError, ValueError, drgn.MissingDebugInfoError) as e:
-            print(f"{_PROG}: {e}", file=sys.stderr)
+            prog = open_program(args.vmcore, args.vmlinux)
+        except Exception as e:	# drgn raises plain Exception for bad files
+            print(f"{_PROG}: {args.vmcore or '/proc/kcore'}: {e}",
+                  file=sys.stderr)
             return 2
         source = os.path.abspath(args.vmcore) if args.vmcore else "live"
         vmlinux = args.vmlinux
@@ -268,12 +336,16 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
     if not prog.flags & drgn.ProgramFlags.IS_LINUX_KERNEL:
         print(f"{_PROG}: the program is not a Linux kernel", file=sys.stderr)
         return 2
+    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux)
+    mismatch = _build_id_mismatch(target, vmlinux)
+    if mismatch:
+        print(f"{_PROG}: {mismatch}", file=sys.stderr)
+        return 2
 
     show = args.progress
     if show is None:
         show = sys.stderr.isatty()
     progress = _Progress() if show else None
-    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux)
     try:
         report = li.run_check(
             target, pgmap=args.pgmap or 0, pfn_range=args.pfn,
@@ -284,7 +356,7 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         if progress:
             progress.finish()
         print(f"{_PROG}: interrupted", file=sys.stderr)
-        return 130
+        return 2
     except li.LibInspectError as e:
         if progress:
             progress.finish()

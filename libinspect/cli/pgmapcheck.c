@@ -39,8 +39,8 @@ struct cli {
 };
 
 struct progress {
-	bool tty;
-	double start, last;
+	bool show, tty;
+	double start, last, delay;
 	const char *phase;
 	bool shown;
 };
@@ -317,8 +317,9 @@ static void progress_clear(struct progress *p)
 }
 
 /*
- * On a terminal one line is rewritten in place; otherwise (--progress to a
- * file) a line is printed per phase and then every few seconds.
+ * Always installed, so that ^C cancels the walk cleanly.  On a terminal one
+ * line is rewritten in place; otherwise (--progress to a file) a line is
+ * printed per phase and then every few seconds.
  */
 static int on_progress(void *arg, const char *phase, uint64_t done,
 		       uint64_t total)
@@ -329,7 +330,7 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
 
 	if (interrupted)
 		return 1;
-	if (t - p->start < PROGRESS_DELAY)
+	if (!p->show || t - p->start < p->delay)
 		return 0;
 	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD : 5.0))
 		return 0;
@@ -399,17 +400,21 @@ int main(int argc, char **argv)
 	t->frontend = "cli";
 	prog.tty = isatty(STDERR_FILENO);
 	prog.start = now();
-	if (c.progress == 1 || (c.progress == -1 && prog.tty)) {
-		c.opts.progress = on_progress;
-		c.opts.progress_arg = &prog;
-	}
+	/* automatic progress waits to see whether the run is long */
+	prog.show = c.progress == 1 || (c.progress == -1 && prog.tty);
+	prog.delay = c.progress == 1 ? 0 : PROGRESS_DELAY;
+	c.opts.progress = on_progress;
+	c.opts.progress_arg = &prog;
 	signal(SIGINT, on_sigint);
 	ret = li_check(t, &c.opts, &r);
 	progress_clear(&prog);
 	if (ret) {
+		const char *why = li_last_error();
+
 		fprintf(stderr, "pgmapcheck: %s: %s\n",
 			c.dump ? c.dump : "live kernel",
-			ret == -EINTR ? "interrupted" : li_strerror(ret));
+			ret == -EINTR ? "interrupted" :
+			why && *why ? why : li_strerror(ret));
 		li_report_free(r);
 		li_kdump_target_close(t);
 		return EXIT_USAGE;

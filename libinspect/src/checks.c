@@ -120,22 +120,6 @@ int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn)
 	return -1;
 }
 
-static uint64_t get_u64(const uint8_t *buf, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
-static uint32_t get_u32(const uint8_t *buf, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
 /* Logical percpu_ref count (kernel-spec §1.4). */
 static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 {
@@ -155,8 +139,11 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 	    li_read_u64(c, g->ref_data + m->prd_ref, &back) ||
 	    li_read_u64(c, g->ref_data + m->prd_release, &release))
 		return;
+	/* 5.10 - 5.14 fsdax: an external ref (request_queue) has its own release */
 	g->ref_valid = back == g->ref_addr &&
-		       (!m->release_fn || release == m->release_fn);
+		       (!m->release_fn || release == m->release_fn ||
+			(m->ref_is_pointer &&
+			 g->ref_addr != g->addr + m->pm_internal_ref));
 	if (g->ref_atomic) {
 		g->ref_count = (int64_t)count;
 		g->ref_count_known = true;
@@ -182,13 +169,13 @@ static void read_altmap(const struct li_model *m, const uint8_t *buf,
 {
 	uint64_t a = m->pm_altmap;
 
-	g->alt_base_pfn = get_u64(buf, a + m->alt_base_pfn);
-	g->alt_end_pfn = get_u64(buf, a + m->alt_end_pfn);
-	g->alt_reserve = get_u64(buf, a + m->alt_reserve);
-	g->alt_free = get_u64(buf, a + m->alt_free);
-	g->alt_alloc = get_u64(buf, a + m->alt_alloc);
+	g->alt_base_pfn = li_get_u64(buf, a + m->alt_base_pfn);
+	g->alt_end_pfn = li_get_u64(buf, a + m->alt_end_pfn);
+	g->alt_reserve = li_get_u64(buf, a + m->alt_reserve);
+	g->alt_free = li_get_u64(buf, a + m->alt_free);
+	g->alt_alloc = li_get_u64(buf, a + m->alt_alloc);
 	g->alt_align = m->alt_align == UINT64_MAX ? 0 :
-		       get_u64(buf, a + m->alt_align);
+		       li_get_u64(buf, a + m->alt_align);
 }
 
 /* Ranges, bounded: a garbage nr_range or range is reported, not walked. */
@@ -291,6 +278,13 @@ static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 			li_report_add(c->r, "PGMAP_INVALID", r->start_pfn, 0, g->addr,
 				      "range %d not a multiple of 2^vmemmap_shift", k);
 	}
+	/* memremap_pages() refuses PRIVATE/COHERENT without ops and owner */
+	if ((g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT) &&
+	    c->m->pm_ops != UINT64_MAX && (!g->ops || !g->owner))
+		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			      "%s pgmap without ops (%#llx) or owner (%#llx)",
+			      li_mtype_name(g->mtype), (unsigned long long)g->ops,
+			      (unsigned long long)g->owner);
 	if (!g->ref_exited && !g->ref_valid)
 		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
 			      "percpu_ref data %#llx does not point back to the pgmap's ref",
@@ -316,16 +310,18 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 		return 0;
 	}
 	g->readable = true;
-	g->type_val = (int32_t)get_u32(buf, m->pm_type);
+	g->type_val = (int32_t)li_get_u32(buf, m->pm_type);
 	g->mtype = li_mtype_of(m, g->type_val);
-	g->flags = get_u32(buf, m->pm_flags);
-	g->vmemmap_shift = m->has_vmemmap_shift ? get_u64(buf, m->pm_shift) : 0;
-	g->nr_range = (int32_t)get_u32(buf, m->pm_nr_range);
+	g->flags = li_get_u32(buf, m->pm_flags);
+	g->vmemmap_shift = m->has_vmemmap_shift ? li_get_u64(buf, m->pm_shift) : 0;
+	g->nr_range = (int32_t)li_get_u32(buf, m->pm_nr_range);
 	g->altmap_valid = g->flags & PGMAP_ALTMAP_VALID;
 	if (m->pm_done != UINT64_MAX)
-		g->done = get_u32(buf, m->pm_done);
+		g->done = li_get_u32(buf, m->pm_done);
 	read_altmap(m, buf, g);
-	g->ref_addr = m->ref_is_pointer ? get_u64(buf, m->pm_ref) :
+	g->ops = m->pm_ops == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_ops);
+	g->owner = m->pm_owner == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_owner);
+	g->ref_addr = m->ref_is_pointer ? li_get_u64(buf, m->pm_ref) :
 		      g->addr + m->pm_ref;
 	free(buf);
 	if (!li_read_u64(c, g->ref_addr + m->pcr_ptr, &g->pcr_ptr) &&
@@ -337,43 +333,48 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 	return 0;
 }
 
-/* S10: the runs naming g must be exactly its ranges (adjacent merged). */
+/*
+ * S10: the runs naming g must be exactly its ranges (adjacent ranges
+ * merge into one run).  One finding per pgmap, at the first pfn where
+ * the registry and the ranges disagree.
+ */
 static void check_runs(struct li_ctx *c, struct li_pgmap *g)
 {
 	struct li_range merged[LI_MAX_NR_RANGE];
-	int nm = 0;
+	size_t nm = 0, k = 0, nruns = 0;
+	uint64_t bad = UINT64_MAX;
 
-	for (int k = 0; k < g->nr_valid; k++) {
-		if (nm && merged[nm - 1].end_pfn + 1 == g->ranges[k].start_pfn)
-			merged[nm - 1].end_pfn = g->ranges[k].end_pfn;
+	for (int i = 0; i < g->nr_valid; i++) {
+		if (nm && merged[nm - 1].end_pfn + 1 == g->ranges[i].start_pfn)
+			merged[nm - 1].end_pfn = g->ranges[i].end_pfn;
 		else
-			merged[nm++] = g->ranges[k];
+			merged[nm++] = g->ranges[i];
 	}
-	for (size_t i = 0; i < c->r->nr_runs; i++) {
+	if (!g->nr_valid)
+		return;
+	/* runs come out of the walk sorted by index */
+	for (size_t i = 0; i < c->r->nr_runs && bad == UINT64_MAX; i++) {
 		const struct li_run *run = &c->r->runs[i];
-		bool found = false;
 
 		if (run->entry != g->addr)
 			continue;
-		for (int k = 0; k < nm; k++) {
-			if (merged[k].start_pfn == run->first &&
-			    merged[k].end_pfn == run->last) {
-				merged[k].first_pfn = UINT64_MAX;	/* seen */
-				found = true;
-			}
-		}
-		if (!found)
-			li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", run->first, 0, g->addr,
-				      "pgmap_array run [%#llx-%#llx] is not a range of this pgmap",
-				      (unsigned long long)run->first,
-				      (unsigned long long)run->last);
+		nruns++;
+		if (k >= nm)
+			bad = run->first;
+		else if (run->first != merged[k].start_pfn)
+			bad = run->first < merged[k].start_pfn ? run->first :
+			      merged[k].start_pfn;
+		else if (run->last != merged[k].end_pfn)
+			bad = (run->last < merged[k].end_pfn ? run->last :
+			       merged[k].end_pfn) + 1;
+		k++;
 	}
-	for (int k = 0; k < nm; k++)
-		if (merged[k].first_pfn != UINT64_MAX && g->nr_valid)
-			li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", merged[k].start_pfn, 0,
-				      g->addr, "range [%#llx-%#llx] is not registered in pgmap_array",
-				      (unsigned long long)merged[k].start_pfn,
-				      (unsigned long long)merged[k].end_pfn);
+	if (bad == UINT64_MAX && k < nm)
+		bad = merged[k].start_pfn;
+	if (bad != UINT64_MAX)
+		li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", bad, 0, g->addr,
+			      "pgmap_array disagrees with the ranges from pfn %#llx (%zu runs for %zu ranges)",
+			      (unsigned long long)bad, nruns, nm);
 }
 
 /* Ranges of two pgmaps must not overlap (I1). */
@@ -395,6 +396,28 @@ static void check_overlaps(struct li_ctx *c)
 							      "range overlaps pgmap %#llx",
 							      (unsigned long long)r->pgmaps[i].addr);
 				}
+}
+
+/* S16/I11: devmap_managed_key counts the FS_DAX (+PRIVATE <= 5.17) pgmaps. */
+static void check_devmap_key(struct li_ctx *c)
+{
+	const struct li_model *m = c->m;
+	uint64_t want = 0;
+	uint32_t enabled;
+
+	if (!m->devmap_key || c->r->xa_error ||
+	    li_read_u32(c, m->devmap_key, &enabled))
+		return;
+	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
+		enum li_mtype t = c->r->pgmaps[i].mtype;
+
+		want += t == LI_MT_FS_DAX ||
+			(m->devmap_key_private && t == LI_MT_PRIVATE);
+	}
+	if (enabled != want)
+		li_report_add(c->r, "DEVMAP_KEY_MISMATCH", 0, 0, 0,
+			      "devmap_managed_key is %u but %llu registered pgmaps need it",
+			      enabled, (unsigned long long)want);
 }
 
 int li_check_pgmaps(struct li_ctx *c)
@@ -430,6 +453,7 @@ int li_check_pgmaps(struct li_ctx *c)
 	for (size_t i = 0; i < r->nr_pgmaps; i++)
 		check_runs(c, &r->pgmaps[i]);
 	check_overlaps(c);
+	check_devmap_key(c);
 	return 0;
 }
 

@@ -39,11 +39,17 @@ static const struct li_code_info codes[] = {
 	  "a hugetlb folio's vmemmap is aliased but HPG_vmemmap_optimized is clear" },
 	{ "XARRAY_CORRUPT", LI_SEV_ERROR,
 	  "pgmap_array is malformed (bad node shift, cycle, unreadable node or too many nodes)" },
+	{ "HUGETLB_LIST_CORRUPT", LI_SEV_ERROR,
+	  "a hugetlb hstate list does not end (cycle or garbage); the walk stopped" },
 	/* warnings: unexpected, may be legitimate */
 	{ "VMEMMAP_UNEXPECTED", LI_SEV_WARNING,
 	  "vmemmap backing frames differ from what the kernel's sharing rules predict" },
 	{ "VMEMMAP_SHARED_REFCOUNT", LI_SEV_WARNING,
 	  "a shared vmemmap frame's refcount differs from the number of vmemmap PTEs that map it" },
+	{ "HVO_KEY_MISMATCH", LI_SEV_WARNING,
+	  "hugetlb_optimize_vmemmap_key differs from the number of HVO-optimised folios" },
+	{ "DEVMAP_KEY_MISMATCH", LI_SEV_WARNING,
+	  "devmap_managed_key differs from the number of pgmaps that take it (torn down without memunmap_pages?)" },
 	{ "PGMAP_REF_LOW", LI_SEV_WARNING,
 	  "a live pgmap's percpu_ref count is below the references its pages must hold" },
 	/* info */

@@ -10,7 +10,9 @@
  * indexed lazily, in order, until a lookup is satisfied: struct page and
  * friends are defined in the first units, so a typical run reads a small
  * part of the DWARF; a name that does not exist costs one full pass, after
- * which everything is in the table.
+ * which everything is in the table.  Every answer is also remembered per
+ * build-id (dwarf_memo.c), so later runs on the same kernel skip all this,
+ * the ELF symtab included (it is loaded on the first symbol question).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
+#include "dwarf_memo.h"
 #include "dwarf_types.h"
 
 enum dwt_kind {
@@ -53,6 +57,8 @@ struct dwt {
 	Dwarf *dbg;
 	Dwarf_CU *cu;		/* last unit indexed (NULL: none yet) */
 	bool scan_done;
+	int symtab_err;		/* 1: not loaded yet */
+	struct dwm *memo;
 	unsigned int ptr_size;
 	struct dwt_ent *tab;
 	size_t cap, nr;		/* cap is a power of two */
@@ -340,25 +346,25 @@ static int lookup_type(struct dwt *d, const char *type, Dwarf_Die *die,
 	return 0;
 }
 
-int dwt_type_size(struct dwt *d, const char *type, uint64_t *size)
+static int q_type_size(struct dwt *d, const char *type, const char *unused,
+		       struct dwm_answer *ans)
 {
 	Dwarf_Die die;
 	Dwarf_Word w;
 	bool pointer;
 	int err;
 
-	if (!d || !type || !size)
-		return -EINVAL;
+	(void)unused;
 	err = lookup_type(d, type, &die, &pointer);
 	if (err)
 		return err;
 	if (pointer) {
-		*size = d->ptr_size;
+		ans->val = d->ptr_size;
 		return 0;
 	}
 	if (dwarf_aggregate_size(&die, &w))
 		return -ENOENT;	/* incomplete, or void */
-	*size = w;
+	ans->val = w;
 	return 0;
 }
 
@@ -474,8 +480,8 @@ static int index_array(const char **pp, Dwarf_Die *cur, uint64_t *total)
 	return 0;
 }
 
-int dwt_member_offset(struct dwt *d, const char *type, const char *path,
-		      uint64_t *offset)
+static int q_member_offset(struct dwt *d, const char *type, const char *path,
+			   struct dwm_answer *ans)
 {
 	Dwarf_Die cur, m;
 	uint64_t total = 0, off;
@@ -483,8 +489,6 @@ int dwt_member_offset(struct dwt *d, const char *type, const char *path,
 	bool pointer;
 	int err;
 
-	if (!d || !type || !path || !*path || !offset)
-		return -EINVAL;
 	err = lookup_type(d, type, &cur, &pointer);
 	if (err)
 		return err;
@@ -510,40 +514,120 @@ int dwt_member_offset(struct dwt *d, const char *type, const char *path,
 		else if (*p)
 			return -EINVAL;
 	}
-	*offset = total;
+	ans->val = total;
+	return 0;
+}
+
+static int q_enum_value(struct dwt *d, const char *name, const char *unused,
+			struct dwm_answer *ans)
+{
+	static const int kinds[] = { K_ENUMERATOR };
+	struct dwt_ent *e;
+
+	(void)unused;
+	e = find_any(d, kinds, 1, name, strlen(name));
+	if (!e)
+		return -ENOENT;
+	ans->val = e->val;
+	return 0;
+}
+
+static int load_symtab(struct dwt *d);
+
+#define AUX_PERCPU	(1ULL << 63)
+
+/* val: link-time address; aux: size, and AUX_PERCPU */
+static int q_symbol(struct dwt *d, const char *name, const char *unused,
+		    struct dwm_answer *ans)
+{
+	struct dwt_ent *e;
+
+	(void)unused;
+	if (d->symtab_err == 1)
+		d->symtab_err = load_symtab(d);
+	if (d->symtab_err)
+		return d->symtab_err;
+	e = tab_get(d, K_SYMBOL, name, strlen(name));
+	if (!e)
+		return -ENOENT;
+	ans->val = e->val;
+	ans->aux = (e->size & ~AUX_PERCPU) |
+		   (e->flags & SYM_PERCPU ? AUX_PERCPU : 0);
+	return 0;
+}
+
+typedef int (*dwt_question_fn)(struct dwt *d, const char *a, const char *b,
+			       struct dwm_answer *ans);
+
+/* Answer from the memo, or compute and remember the answer. */
+static int ask(struct dwt *d, char q, const char *a, const char *b,
+	       dwt_question_fn fn, struct dwm_answer *ans)
+{
+	char key[512];
+	int n;
+
+	n = snprintf(key, sizeof(key), "%c|%s|%s", q, a, b ? b : "");
+	if (n > 0 && (size_t)n < sizeof(key) && dwm_get(d->memo, key, ans))
+		return ans->err;
+	memset(ans, 0, sizeof(*ans));
+	ans->err = fn(d, a, b, ans);
+	if (n > 0 && (size_t)n < sizeof(key))
+		dwm_put(d->memo, key, ans);
+	return ans->err;
+}
+
+int dwt_type_size(struct dwt *d, const char *type, uint64_t *size)
+{
+	struct dwm_answer a;
+
+	if (!d || !type || !size)
+		return -EINVAL;
+	if (ask(d, 'S', type, NULL, q_type_size, &a))
+		return a.err;
+	*size = a.val;
+	return 0;
+}
+
+int dwt_member_offset(struct dwt *d, const char *type, const char *path,
+		      uint64_t *offset)
+{
+	struct dwm_answer a;
+
+	if (!d || !type || !path || !*path || !offset)
+		return -EINVAL;
+	if (ask(d, 'O', type, path, q_member_offset, &a))
+		return a.err;
+	*offset = a.val;
 	return 0;
 }
 
 int dwt_enum_value(struct dwt *d, const char *name, int64_t *value)
 {
-	static const int kinds[] = { K_ENUMERATOR };
-	struct dwt_ent *e;
+	struct dwm_answer a;
 
 	if (!d || !name || !value)
 		return -EINVAL;
-	e = find_any(d, kinds, 1, name, strlen(name));
-	if (!e)
-		return -ENOENT;
-	*value = (int64_t)e->val;
+	if (ask(d, 'E', name, NULL, q_enum_value, &a))
+		return a.err;
+	*value = (int64_t)a.val;
 	return 0;
 }
 
 int dwt_symbol(struct dwt *d, const char *name, uint64_t *addr,
 	       uint64_t *size, bool *percpu)
 {
-	struct dwt_ent *e;
+	struct dwm_answer a;
 
 	if (!d || !name)
 		return -EINVAL;
-	e = tab_get(d, K_SYMBOL, name, strlen(name));
-	if (!e)
-		return -ENOENT;
+	if (ask(d, 'Y', name, NULL, q_symbol, &a))
+		return a.err;
 	if (addr)
-		*addr = e->val;
+		*addr = a.val;
 	if (size)
-		*size = e->size;
+		*size = a.aux & ~AUX_PERCPU;
 	if (percpu)
-		*percpu = e->flags & SYM_PERCPU;
+		*percpu = a.aux & AUX_PERCPU;
 	return 0;
 }
 
@@ -689,6 +773,16 @@ int dwt_read_image(struct dwt *d, uint64_t addr, void *buf, size_t len)
 	return -EFAULT;
 }
 
+static struct dwm *open_memo(struct dwt *d)
+{
+	char id[128];
+	struct stat st;
+
+	if (dwt_build_id(d, id, sizeof(id)) || fstat(d->fd, &st))
+		return NULL;
+	return dwm_open(id, st.st_size);
+}
+
 static int open_fail(struct dwt *d, int err, char *errbuf, size_t errlen,
 		     const char *fmt, const char *path, const char *why)
 {
@@ -724,12 +818,11 @@ int dwt_open(const char *path, struct dwt **out, char *errbuf, size_t errlen)
 				 "%s has no usable DWARF debug info (%s); a debug vmlinux is needed (linux-image-*-dbg)",
 				 path, dwarf_errmsg(-1));
 	err = tab_grow(d);
-	if (!err)
-		err = load_symtab(d);
 	if (err)
-		return open_fail(d, err, errbuf, errlen,
-				 "%s: cannot read its symbol table (%s)", path,
+		return open_fail(d, err, errbuf, errlen, "%s: %s", path,
 				 strerror(-err));
+	d->symtab_err = 1;
+	d->memo = open_memo(d);
 	*out = d;
 	return 0;
 }
@@ -738,6 +831,7 @@ void dwt_close(struct dwt *d)
 {
 	if (!d)
 		return;
+	dwm_close(d->memo);
 	if (d->dbg)
 		dwarf_end(d->dbg);
 	if (d->elf)

@@ -101,18 +101,15 @@ static void check_folio(struct hwalk *w, uint64_t head_va, int order)
 	}
 }
 
-/* A list_head of folios linked through page->lru; bounded. */
-static int walk_list(struct hwalk *w, uint64_t head, int order)
+/* A list_head of folios linked through page->lru (first = head->next). */
+static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 {
 	struct li_ctx *c = w->c;
-	uint64_t pos;
 	int err;
 
-	if (li_read_u64(c, head, &pos))
-		return 0;
 	while (pos && pos != head) {
 		if (!w->budget--) {
-			li_report_add(c->r, "XARRAY_CORRUPT", 0, head, 0,
+			li_report_add(c->r, "HUGETLB_LIST_CORRUPT", 0, head, 0,
 				      "hugetlb list %#llx does not end (cycle or garbage)",
 				      (unsigned long long)head);
 			return 0;
@@ -131,9 +128,10 @@ static int walk_hstate(struct hwalk *w, uint64_t hs)
 {
 	struct li_ctx *c = w->c;
 	const struct li_model *m = c->m;
+	uint64_t nr, first;
+	uint8_t *heads;
 	uint32_t order;
-	uint64_t nr;
-	int err;
+	int err = 0;
 
 	if (li_read_u32(c, hs + m->hs_order, &order) || order > 30 ||
 	    li_read_u64(c, hs + m->hs_nr, &nr))
@@ -143,14 +141,43 @@ static int walk_hstate(struct hwalk *w, uint64_t hs)
 			sizeof(w->row->name) - 1);
 	w->budget = nr < LI_MAX_HUGETLB_FOLIOS ? nr + 16 : LI_MAX_HUGETLB_FOLIOS;
 	w->row->complete = true;
-	err = walk_list(w, hs + m->hs_active, (int)order);
-	for (uint64_t n = 0; !err && n < m->max_numnodes; n++)
-		err = walk_list(w, hs + m->hs_freelists + n * m->list_head_size,
-				(int)order);
+	if (!li_read_u64(c, hs + m->hs_active, &first))
+		err = walk_list(w, hs + m->hs_active, first, (int)order);
+	/* one read for all MAX_NUMNODES free lists; walk the non-empty ones */
+	heads = calloc(m->max_numnodes, m->list_head_size);
+	if (!heads)
+		return -ENOMEM;
+	if (!err && !li_read(c, LI_KVADDR, hs + m->hs_freelists, heads,
+			     m->max_numnodes * m->list_head_size)) {
+		for (uint64_t n = 0; !err && n < m->max_numnodes; n++) {
+			uint64_t lh = hs + m->hs_freelists + n * m->list_head_size;
+
+			memcpy(&first, heads + n * m->list_head_size, 8);
+			err = walk_list(w, lh, first, (int)order);
+		}
+	}
+	free(heads);
 	w->row->struct_bytes = w->row->nr_pages * m->page_size;
 	w->row->saved_bytes = w->row->vmemmap_pages > w->row->frames ?
 		(w->row->vmemmap_pages - w->row->frames) * LI_PAGE_SIZE : 0;
 	return err;
+}
+
+/* I11: hugetlb_optimize_vmemmap_key counts the optimised folios (6.0+). */
+static void check_hvo_key(struct li_ctx *c)
+{
+	struct li_report *r = c->r;
+	uint64_t opt = 0;
+
+	for (size_t i = 0; i < r->nr_huge; i++) {
+		if (!r->huge[i].complete)
+			return;
+		opt += r->huge[i].optimized;
+	}
+	if (opt != r->hvo_key)
+		li_report_add(r, "HVO_KEY_MISMATCH", 0, 0, 0,
+			      "hugetlb_optimize_vmemmap_key is %llu but %llu folios are optimised",
+			      (unsigned long long)r->hvo_key, (unsigned long long)opt);
 }
 
 int li_hugetlb_walk(struct li_ctx *c)
@@ -180,5 +207,7 @@ int li_hugetlb_walk(struct li_ctx *c)
 		err = walk_hstate(&w, m->hstates + i * m->hstate_size);
 	}
 	r->hugetlb_done = !err;
+	if (!err && r->has_hvo_key)
+		check_hvo_key(c);
 	return err;
 }

@@ -62,6 +62,8 @@ struct li_model {
 	enum li_order_loc order_loc;
 	uint64_t off_order;		/* from the head struct page */
 	bool has_pincount;
+	bool has_nr_pages;
+	uint64_t off_nr_pages;		/* from the head struct page (u32) */
 	uint64_t off_pincount;		/* from the head struct page */
 	/* flags word */
 	uint64_t pg_head_mask;
@@ -72,10 +74,14 @@ struct li_model {
 	int64_t nr_zones;
 	/* struct dev_pagemap */
 	uint64_t pgmap_size;
+	uint64_t pm_ops, pm_owner;	/* UINT64_MAX if absent */
+	uint64_t devmap_key;		/* &devmap_managed_key, 0 if absent */
+	bool devmap_key_private;	/* <= 5.17: PRIVATE counted too */
 	uint64_t pm_altmap, pm_ref, pm_type, pm_flags, pm_shift, pm_nr_range;
 	uint64_t pm_ranges, range_size, pm_done;
 	bool has_vmemmap_shift;
 	bool ref_is_pointer;		/* 5.10 - 5.14: struct percpu_ref *ref */
+	uint64_t pm_internal_ref;	/* with ref_is_pointer */
 	uint64_t alt_base_pfn, alt_end_pfn, alt_reserve, alt_free, alt_align,
 		 alt_alloc;
 	/* percpu_ref */
@@ -93,6 +99,7 @@ struct li_model {
 	/* memory layout */
 	uint64_t vmemmap_base;
 	uint64_t pgd_phys;		/* init_top_pgt (physical) */
+	uint64_t page_offset;		/* direct map base (page_offset_base) */
 	uint64_t sme_mask;
 	bool l5;
 	/* xarray */
@@ -108,6 +115,8 @@ struct li_model {
 	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
 	uint64_t max_numnodes;
 	char release[80];
+	uint64_t zone_selftest_pfn;	/* RAM pfn the zone decode was tested on */
+	int zone_selftest_zone;
 };
 
 /* One pgmap_array run: [first, last] -> entry. */
@@ -122,6 +131,7 @@ struct li_range {
 
 struct li_pgmap {
 	uint64_t addr;
+	uint64_t ops, owner;
 	int64_t type_val;
 	enum li_mtype mtype;
 	uint32_t flags;
@@ -234,7 +244,24 @@ struct li_ctx {
 	int cancelled;
 };
 
-/* target.c-ish helpers (checks.c) */
+/* Fields of a struct copied from the target (unaligned-safe). */
+static inline uint64_t li_get_u64(const uint8_t *buf, uint64_t off)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+static inline uint32_t li_get_u32(const uint8_t *buf, uint64_t off)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+/* reads through the target (checks.c) */
 int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 	    void *buf, size_t len);
 int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v);

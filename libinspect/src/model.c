@@ -24,6 +24,8 @@
 #define START_KERNEL_MAP	0xffffffff80000000ULL
 #define VMEMMAP_BASE_L4		0xffffea0000000000ULL
 #define VMEMMAP_BASE_L5		0xffd4000000000000ULL
+#define PAGE_OFFSET_L4		0xffff888000000000ULL
+#define PAGE_OFFSET_L5		0xff11000000000000ULL
 
 static const char *const mtype_enum[LI_MT_NR] = {
 	[LI_MT_PRIVATE] = "MEMORY_DEVICE_PRIVATE",
@@ -172,6 +174,16 @@ static int probe_page(struct li_ctx *c, struct li_model *m, char *err,
 		m->off_order = m->page_size + m->off_flags;
 	}
 
+	/* nr_pages: folio (6.1 - 6.14), page[1].compound_nr (5.10 - 6.2) */
+	m->has_nr_pages = true;
+	if (!moff(c, "struct folio", "_folio_nr_pages", &off) ||
+	    !moff(c, "struct folio", "_nr_pages", &off))
+		m->off_nr_pages = off;
+	else if (!moff(c, "struct page", "compound_nr", &off))
+		m->off_nr_pages = m->page_size + off;
+	else
+		m->has_nr_pages = false;
+
 	/* pincount: folio (6.1+), page[1] (5.18+), page[2] (<= 5.17) */
 	m->has_pincount = true;
 	if (!moff(c, "struct folio", "_pincount", &off))
@@ -236,7 +248,6 @@ static int probe_pgmap(struct li_ctx *c, struct li_model *m, char *err,
 		       size_t errlen)
 {
 	const char *pm = "struct dev_pagemap";
-	uint64_t off;
 
 	NEED(tsize(c, pm, &m->pgmap_size), "sizeof(struct dev_pagemap)");
 	NEED(moff(c, pm, "altmap", &m->pm_altmap), "dev_pagemap.altmap");
@@ -248,10 +259,14 @@ static int probe_pgmap(struct li_ctx *c, struct li_model *m, char *err,
 	if (tsize(c, "struct range", &m->range_size))
 		m->range_size = 16;
 	m->has_vmemmap_shift = !moff(c, pm, "vmemmap_shift", &m->pm_shift);
+	if (moff(c, pm, "ops", &m->pm_ops))
+		m->pm_ops = UINT64_MAX;
+	if (moff(c, pm, "owner", &m->pm_owner))
+		m->pm_owner = UINT64_MAX;
 	if (moff(c, pm, "done.done", &m->pm_done))
 		m->pm_done = UINT64_MAX;
 	/* 5.10 - 5.14: ref is a pointer next to internal_ref (§1.3 A) */
-	m->ref_is_pointer = !moff(c, pm, "internal_ref", &off);
+	m->ref_is_pointer = !moff(c, pm, "internal_ref", &m->pm_internal_ref);
 	NEED(moff(c, pm, "ref", &m->pm_ref), "dev_pagemap.ref");
 
 	NEED(moff(c, "struct vmem_altmap", "base_pfn", &m->alt_base_pfn), "altmap");
@@ -308,6 +323,11 @@ static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
 		m->idle_ref[LI_MT_P2PDMA] = 0;
 	}
 	m->idle_ref[LI_MT_UNKNOWN] = 0;
+	/* devmap_managed_key (<= 6.14): FS_DAX, and PRIVATE before 5.18 */
+	if (sym(c, "devmap_managed_key", &m->devmap_key))
+		m->devmap_key = 0;
+	m->devmap_key_private = !has_sym(c, "free_zone_device_page") &&
+				!has_sym(c, "free_zone_device_folio");
 	m->dedup_supported = m->has_vmemmap_shift &&
 			     (has_sym(c, "vmemmap_populate_address") ||
 			      has_sym(c, "vmemmap_populate_compound_pages"));
@@ -337,6 +357,9 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 	else
 		m->vmemmap_base = m->l5 ? VMEMMAP_BASE_L5 : VMEMMAP_BASE_L4;
 
+	if (sym(c, "page_offset_base", &a) || li_read_u64(c, a, &m->page_offset) ||
+	    !m->page_offset)
+		m->page_offset = m->l5 ? PAGE_OFFSET_L5 : PAGE_OFFSET_L4;
 	if (vmci(c, "NUMBER(sme_mask)", 10, &m->sme_mask))
 		m->sme_mask = 0;
 	/* root of the kernel page tables, physical (§7) */
@@ -398,6 +421,8 @@ static int zone_selftest(struct li_ctx *c, struct li_model *m, char *err,
 	if (li_read_u64(c, li_page_va(m, pfn) + m->off_flags, &flags))
 		return 0;	/* not captured: nothing to say */
 	zone = li_page_zone(m, flags);
+	m->zone_selftest_pfn = pfn;
+	m->zone_selftest_zone = zone;
 	if (zone == m->zone_device || zone >= m->nr_zones) {
 		snprintf(err, errlen,
 			 "zone decode self-test failed: RAM pfn %#llx decodes to zone %d (ZONES_PGSHIFT %d)",

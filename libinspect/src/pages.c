@@ -44,23 +44,8 @@ struct walk {
 	uint64_t nc_start, nc_count;
 	int nc_err;
 	int batch_err;			/* why the last batch had holes */
+	uint64_t dyn_end;		/* last pfn of a 6.15+ FS_DAX folio */
 };
-
-static uint64_t rd64(const uint8_t *p, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, 8);
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, 4);
-	return v;
-}
 
 static void nc_flush(struct walk *w)
 {
@@ -172,8 +157,11 @@ static void note_frame(struct walk *w, const char *code, uint64_t pfn)
 	if (!f || w->vpages < 2 || li_vmemmap_xlat(w->c, va, &x) || !x.level)
 		return;
 	head_va = li_page_va(w->m, w->head.pfn) & ~(LI_PAGE_SIZE - 1);
-	f->frame = x.phys;
 	f->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
+	if (f->aliases > 1)
+		f->frame = x.phys;
+	else
+		f->aliases = 0;
 }
 
 static int order_of(const struct walk *w, const uint8_t *head)
@@ -210,14 +198,31 @@ static void check_pgmap_ptr(struct walk *w, uint64_t pfn, uint64_t va,
 			      (unsigned long long)ptr, ref);
 }
 
+/*
+ * 6.15+: FS_DAX pages become compound folios while a PMD/PUD DAX entry
+ * maps them (dax_folio_init(), kernel-spec S5): follow such a folio's
+ * tails as a compound of its own order.
+ */
+static bool dynamic_folio(struct walk *w, uint64_t pfn, const uint8_t *p,
+			  bool have_next)
+{
+	int order = have_next ? order_of(w, p) : -1;
+
+	if (!w->m->pgmap_in_folio || w->g->mtype != LI_MT_FS_DAX ||
+	    order < 1 || order > LI_MAX_VMEMMAP_SHIFT)
+		return false;
+	w->dyn_end = pfn + (1ULL << order) - 1;
+	return true;
+}
+
 static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 		       bool have_next)
 {
 	const struct li_model *m = w->m;
 	struct li_report *r = w->c->r;
-	uint64_t va = li_page_va(m, pfn), flags = rd64(p, m->off_flags);
-	uint64_t pgmap = rd64(p, m->off_pgmap);
-	int32_t ref = (int32_t)rd32(p, m->off_refcount);
+	uint64_t va = li_page_va(m, pfn), flags = li_get_u64(p, m->off_flags);
+	uint64_t pgmap = li_get_u64(p, m->off_pgmap);
+	int32_t ref = (int32_t)li_get_u32(p, m->off_refcount);
 	int idle = m->idle_ref[w->g->mtype];
 
 	w->head = (struct head_state){ pfn, pgmap, true };
@@ -235,7 +240,7 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 				      (long long)w->g->ref_count);
 	}
 	if (w->n == 1) {
-		if (flags & m->pg_head_mask)
+		if ((flags & m->pg_head_mask) && !dynamic_folio(w, pfn, p, have_next))
 			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
 				      "PG_head set but vmemmap_shift is 0");
 		return;
@@ -248,13 +253,15 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 	}
 	if (have_next) {
 		int order = order_of(w, p);
+		uint32_t nr = m->has_nr_pages ? li_get_u32(p, m->off_nr_pages) : (uint32_t)w->n;
 
-		if (order >= 0 && (uint64_t)order != w->g->vmemmap_shift)
+		/* one finding per head, whichever of order / nr_pages is off */
+		if ((order >= 0 && (uint64_t)order != w->g->vmemmap_shift) || nr != w->n)
 			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
-				      "order %d != vmemmap_shift %llu", order,
-				      (unsigned long long)w->g->vmemmap_shift);
+				      "order %d, nr_pages %u; vmemmap_shift %llu",
+				      order, nr, (unsigned long long)w->g->vmemmap_shift);
 		if (m->has_pincount) {
-			int32_t pins = (int32_t)rd32(p, m->off_pincount);
+			int32_t pins = (int32_t)li_get_u32(p, m->off_pincount);
 
 			if (pins > 0 && (int64_t)pins > (int64_t)ref - idle)
 				li_report_add(r, "PINCOUNT_EXCEEDS_REFCOUNT", pfn, va,
@@ -269,8 +276,8 @@ static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
 	const struct li_model *m = w->m;
 	struct li_report *r = w->c->r;
 	uint64_t va = li_page_va(m, pfn), head_va = li_page_va(m, w->head.pfn);
-	uint64_t ch = rd64(p, m->off_head);
-	int32_t ref = (int32_t)rd32(p, m->off_refcount);
+	uint64_t ch = li_get_u64(p, m->off_head);
+	int32_t ref = (int32_t)li_get_u32(p, m->off_refcount);
 	bool ok_head = m->head_is_mask ? (ch & 1) == 0 && (va & ch) == head_va :
 		       ch == (head_va | 1);
 
@@ -283,7 +290,7 @@ static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
 				 "tail refcount %d (head pfn %#llx)", ref,
 				 (unsigned long long)w->head.pfn) > 0)
 		note_frame(w, "TAIL_REFCOUNT", pfn);
-	if (rd64(p, m->off_flags) & m->pg_head_mask &&
+	if (li_get_u64(p, m->off_flags) & m->pg_head_mask &&
 	    li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
 			  "PG_head set on tail %llu of head pfn %#llx",
 			  (unsigned long long)(pfn - w->head.pfn),
@@ -295,7 +302,7 @@ static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
 		      bool have_next)
 {
 	const struct li_model *m = w->m;
-	uint64_t flags = rd64(p, m->off_flags), off;
+	uint64_t flags = li_get_u64(p, m->off_flags), off;
 	int zone = li_page_zone(m, flags);
 
 	if (zone != m->zone_device &&
@@ -305,7 +312,9 @@ static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
 			  (unsigned long long)flags) > 0 && w->n > 1)
 		note_frame(w, "ZONE_MISMATCH", pfn);
 	off = (pfn - w->rg->first_pfn) & (w->n - 1);
-	if (!off)
+	if (w->dyn_end && pfn <= w->dyn_end && pfn != w->head.pfn)
+		check_tail(w, pfn, p);
+	else if (!off)
 		check_head(w, pfn, p, have_next);
 	else
 		check_tail(w, pfn, p);
@@ -408,6 +417,7 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 		hi = w->rg->end_pfn;
 		g->pages_uninit += w->rg->first_pfn - w->rg->start_pfn;
 		w->head.valid = false;
+		w->dyn_end = 0;
 		w->seen_head = UINT64_MAX;
 		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
 			continue;

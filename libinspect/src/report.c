@@ -98,7 +98,8 @@ static void json_model(FILE *f, const struct li_model *m)
 			m->idle_ref[i]);
 		first = 0;
 	}
-	fprintf(f, "},\"vmemmap_base\":");
+	fprintf(f, "},\"zone_selftest\":{\"pfn\":%llu,\"zone\":%d},\"vmemmap_base\":",
+		JU(m->zone_selftest_pfn), m->zone_selftest_zone);
 	JX(f, m->vmemmap_base);
 	fprintf(f, ",\"pgtable_levels\":%d,\"nr_cpus\":%u,\"vmemmap_reuse\":%s,"
 		"\"hvo_reserved_pages\":%d}",
@@ -396,6 +397,8 @@ static void text_vmemmap(const struct li_report *r, FILE *f)
 	for (size_t i = 0; i < r->nr_huge; i++) {
 		const struct li_vmem_row *h = &r->huge[i];
 
+		if (!h->folios)
+			continue;
 		fprintf(f, "  hugetlb %-10s %5s %10llu %11lluK %8llu %8llu %9llu %11lluK"
 			"  (%llu folios, %llu HVO, %llu fake heads resolved)\n",
 			h->name, "-", JU(h->nr_pages), JU(h->struct_bytes >> 10),

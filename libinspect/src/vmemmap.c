@@ -32,6 +32,10 @@ static int table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t)
 	}
 	c->pt_cache_ok[lvl] = false;
 	err = li_read(c, LI_PHYSADDR, phys, c->pt_cache[lvl], LI_PAGE_SIZE);
+	/* a target without physical reads (some live ones): the direct map */
+	if (err && err != -ENODATA)
+		err = li_read(c, LI_KVADDR, c->m->page_offset + phys,
+			      c->pt_cache[lvl], LI_PAGE_SIZE);
 	if (err)
 		return err;
 	c->pt_cache_addr[lvl] = phys;
@@ -105,12 +109,11 @@ struct frameset {
 	bool full;
 };
 
+/* Start over; the table regrows with the range, so cost stays O(range). */
 static void fs_reset(struct frameset *s)
 {
-	if (s->v)
-		memset(s->v, 0, s->cap * sizeof(*s->v));
-	s->nr = 0;
-	s->full = false;
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
 static int fs_add(struct frameset *s, uint64_t frame)
@@ -207,6 +210,14 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 		check_shared_frame(a, head_pfn, uses);
 }
 
+/* A PMD-mapped vmemmap frame of an altmap pgmap must be in its free area. */
+static bool altmap_frame_ok(const struct li_pgmap *g, uint64_t phys)
+{
+	uint64_t pfn = phys >> LI_PAGE_SHIFT, lo = g->alt_base_pfn + g->alt_reserve;
+
+	return !g->altmap_valid || (pfn >= lo && pfn < lo + g->alt_free);
+}
+
 static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 {
 	struct li_ctx *c = a->c;
@@ -218,7 +229,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	uint64_t vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
 	bool dedup = li_pgmap_dedups(m, g);
 	uint64_t n = 1ULL << g->vmemmap_shift;
-	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE;
+	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE, outside = 0;
 	int err;
 
 	row->pgmap = g->addr;
@@ -234,6 +245,10 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	for (uint64_t va = va0; va < va1; va += LI_PAGE_SIZE) {
 		struct li_xlat x;
 
+		if (!((va - va0) / LI_PAGE_SIZE % 65536) &&
+		    (err = li_progress(c, "vmemmap", (va - va0) / LI_PAGE_SIZE,
+				       (va1 - va0) / LI_PAGE_SIZE)))
+			return err;
 		row->vmemmap_pages++;
 		if (va >= vinit)
 			row->init_vmemmap_pages++;
@@ -248,12 +263,21 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 			row->pte_mapped++;
 		else
 			row->pmd_mapped++;
+		if (x.level != LI_PTE_4K && !altmap_frame_ok(g, x.phys))
+			outside++;
 		err = fs_add(&a->all, x.phys >> LI_PAGE_SHIFT);
 		if (err < 0)
 			return err;
 		if (va >= vinit && (err = fs_add(&a->init, x.phys >> LI_PAGE_SHIFT)) < 0)
 			return err;
 	}
+	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */
+	if (outside)
+		li_report_add(c->r, "ALTMAP_ACCOUNTING", r->start_pfn, 0, g->addr,
+			      "range %d: %llu vmemmap pages mapped by PMDs outside the altmap [%#llx-%#llx)",
+			      k, (unsigned long long)outside,
+			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve),
+			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve + g->alt_free));
 	row->frames = a->all.nr;
 	row->init_frames = a->init.nr;
 	row->complete = !a->all.full && !a->init.full;

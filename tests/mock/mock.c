@@ -47,7 +47,13 @@ struct mock {
 	uint64_t xa_root;		/* node VA */
 	unsigned int nr_cpus;
 	uint64_t hstate;		/* VA of hstates[0] */
+	bool folio_pgmap;
 };
+
+void mock_set_folio_pgmap(struct mock *m)
+{
+	m->folio_pgmap = true;
+}
 
 /* ---- physical memory ---- */
 
@@ -292,6 +298,7 @@ static const struct mmember members[] = {
 	{ "struct page", "_refcount", 52 },
 	{ "struct folio", "_pincount", 88 },
 	{ "struct folio", "_folio_order", 81 },
+	{ "struct folio", "_folio_nr_pages", 92 },
 	{ "struct dev_pagemap", "altmap", 0 },
 	{ "struct dev_pagemap", "ref", 48 },
 	{ "struct dev_pagemap", "done", 64 },
@@ -299,6 +306,8 @@ static const struct mmember members[] = {
 	{ "struct dev_pagemap", "type", 96 },
 	{ "struct dev_pagemap", "flags", 100 },
 	{ "struct dev_pagemap", "vmemmap_shift", 104 },
+	{ "struct dev_pagemap", "ops", 112 },
+	{ "struct dev_pagemap", "owner", 120 },
 	{ "struct dev_pagemap", "nr_range", 128 },
 	{ "struct dev_pagemap", "range", 136 },
 	{ "struct dev_pagemap", "ranges", 136 },
@@ -341,7 +350,8 @@ static const char *const symbols[] = {
 	"init_top_pgt", "pgmap_array", "vmemmap_base", "dev_pagemap_percpu_release",
 	"__per_cpu_offset", "nr_cpu_ids", "zone_device_page_init",
 	"vmemmap_populate_address", "node_data", "hstates", "hugetlb_max_hstate",
-	"hugetlb_optimize_vmemmap_key", "phys_base",
+	"hugetlb_optimize_vmemmap_key", "phys_base", "devmap_managed_key",
+	"free_zone_device_page",
 };
 
 static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
@@ -368,7 +378,15 @@ static int t_size(void *ctx, const char *type, uint64_t *size)
 static int t_member(void *ctx, const char *type, const char *member,
 		    uint64_t *off)
 {
-	(void)ctx;
+	struct mock *m = ctx;
+
+	/* 6.15+ layout: pgmap moved from struct page to struct folio */
+	if (m->folio_pgmap && !strcmp(member, "pgmap")) {
+		if (strcmp(type, "struct folio"))
+			return -ENOENT;
+		*off = 8;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
 		if (!strcmp(members[i].type, type) &&
 		    !strcmp(members[i].member, member)) {
@@ -536,7 +554,12 @@ static void xa_store_rec(struct mock *m, uint64_t node, uint64_t base, int shift
 		}
 		child = mock_r64(m, slot);
 		if ((child & 3) != 2) {
+			/* split a plain entry: the child inherits it */
+			uint64_t old = child;
+
 			child = xa_node_new(m, shift - 6) | 2;
+			for (unsigned int j = 0; j < 64; j++)
+				mock_w64(m, child - 2 + 40 + 8 * j, old);
 			mock_w64(m, slot, child);
 		}
 		xa_store_rec(m, child - 2, lo, shift - 6, first, last, entry);
@@ -597,7 +620,8 @@ static void init_pages(struct mock *m, const struct mock_pgmap_spec *s,
 		       uint64_t pgmap, uint64_t first)
 {
 	uint64_t n = 1ULL << s->shift, end = s->start_pfn + s->nr_pages;
-	uint32_t idle = s->type == MT_PRIVATE || s->type == MT_COHERENT ? 0 : 1;
+	uint32_t idle = s->type == MT_PRIVATE || s->type == MT_COHERENT ||
+			(m->folio_pgmap && (s->type == MT_FS_DAX || s->type == MT_P2PDMA)) ? 0 : 1;
 
 	for (uint64_t pfn = first; pfn < end; pfn++) {
 		uint64_t head = first + ((pfn - first) & ~(n - 1));
@@ -623,8 +647,14 @@ static void init_pages(struct mock *m, const struct mock_pgmap_spec *s,
 			memcpy(p + 8, &ch, 8);
 			memcpy(p + 24, &tm, 8);
 			memcpy(p + 52, &zero, 4);
-			if (pfn == head + 1)
+			if (pfn == head + 1) {
+				/* prep_compound_head(): order, pincount 0, nr */
+				uint32_t nr = (uint32_t)n;
+
 				p[17] = (uint8_t)s->shift;
+				memcpy(p + 24, &zero, 4);
+				memcpy(p + 28, &nr, 4);
+			}
 		}
 		mock_write(m, va, p, 64);
 	}
@@ -663,6 +693,11 @@ uint64_t mock_add_pgmap(struct mock *m, const struct mock_pgmap_spec *s)
 	mock_w32(m, g + 128, 1);
 	mock_w64(m, g + 136, start);
 	mock_w64(m, g + 144, end);
+	if (s->type == MT_FS_DAX && s->in_array) {
+		uint64_t key = mock_symbol(m, "devmap_managed_key");
+
+		mock_w32(m, key, (uint32_t)mock_r64(m, key) + 1);
+	}
 	map_vmemmap(m, s, alt_phys);
 	init_pages(m, s, g, first);
 	if (s->in_array)
@@ -714,4 +749,10 @@ void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize)
 	mock_w64(m, prev, head + 8);
 	mock_w64(m, list + 8, head + 8);
 	mock_w64(m, hs + 64, mock_r64(m, hs + 64) + 1);
+	if (optimize) {
+		uint64_t key = mock_symbol(m, "hugetlb_optimize_vmemmap_key");
+		uint64_t v = mock_r64(m, key);
+
+		mock_w32(m, key, (uint32_t)v + 1);
+	}
 }

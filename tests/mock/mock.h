@@ -59,6 +59,7 @@ uint64_t mock_symbol(struct mock *m, const char *name);
 void mock_xa_store(struct mock *m, uint64_t first, uint64_t last, uint64_t entry);
 uint64_t mock_xa_root_node(struct mock *m);			/* node VA or 0 */
 void mock_set_nr_cpus(struct mock *m, unsigned int n);
+void mock_set_folio_pgmap(struct mock *m);	/* 6.15+ layout */
 void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize);
 
 #endif

@@ -6,6 +6,7 @@
  *
  * Control file /proc/pgmapcheck_test, one command per write():
  *   report PFN
+ *   page PFN
  *   inject CODE PFN [ARG]
  *   pin-user ADDR NPAGES
  * Every result line is printk'd and appended to a log that reads of the
@@ -94,6 +95,16 @@ static int pgmap_range_of(struct dev_pagemap *pgmap, unsigned long pfn)
 }
 
 /*
+ * Whether the compound at @head_pfn has deduplicated vmemmap (tails >= 64
+ * alias one frame): mirrors compound_nr_pages() in mm/mm_init.c.
+ */
+static bool vmemmap_deduped(struct dev_pagemap *pgmap, unsigned long head_pfn)
+{
+	return !early_section(__pfn_to_section(head_pfn)) &&
+		vmemmap_can_optimize(pgmap_altmap(pgmap), pgmap);
+}
+
+/*
  * Logical count of a percpu_ref (racy snapshot, good enough for a report).
  * In percpu mode the atomic part carries PCPU_COUNT_BIAS.
  */
@@ -146,12 +157,13 @@ static void report_pgmap(struct dev_pagemap *pgmap)
 			  altmap->alloc);
 	/* minus the reference this report itself holds */
 	count = percpu_ref_logical(&pgmap->ref, &mode) - 1;
-	emit("PGMAPCHECK-PGMAP addr=0x%lx type=%s nr_range=%d%s vmemmap_shift=%lu flags=0x%x altmap=%d%s first_pfn=0x%lx page=0x%lx vmemmap_base=0x%lx ref_count=%ld ref_mode=%s",
+	emit("PGMAPCHECK-PGMAP addr=0x%lx type=%s nr_range=%d%s vmemmap_shift=%lu flags=0x%x altmap=%d%s first_pfn=0x%lx page=0x%lx vmemmap_base=0x%lx ref_count=%ld ref_mode=%s vmemmap_dedup=%d",
 	     (unsigned long)pgmap, pgmap_type_name(pgmap->type),
 	     pgmap->nr_range, ranges, pgmap->vmemmap_shift, pgmap->flags,
 	     altmap ? 1 : 0, alt, range_first_pfn(pgmap, 0),
 	     (unsigned long)pfn_to_page(PHYS_PFN(pgmap->ranges[0].start)),
-	     vmemmap_base, count, mode);
+	     vmemmap_base, count, mode,
+	     vmemmap_deduped(pgmap, range_first_pfn(pgmap, 0)));
 }
 
 static int cmd_report(unsigned long pfn)
@@ -246,7 +258,10 @@ static int inject_tail_refcount(const char *code, struct target *t,
 
 	if (t->nr == 1 || is_head(t))
 		return -EINVAL;
-	if (aliased ? idx < UNALIASED_TAILS : !is_unaliased_tail(t))
+	if (aliased && (idx < UNALIASED_TAILS ||
+			!vmemmap_deduped(t->pgmap, t->head_pfn)))
+		return -EINVAL;
+	if (!aliased && !is_unaliased_tail(t))
 		return -EINVAL;
 	set_page_count(t->page, has_arg ? arg : 1);
 	scnprintf(out, n, " refcount=%d tail_index=%lu", page_ref_count(t->page),
@@ -509,6 +524,31 @@ static int cmd_pin_user(unsigned long addr, unsigned long npages)
 	return nr == npages ? 0 : -EFAULT;
 }
 
+/*
+ * The guest's own view of one struct page, for cross-checking what crash
+ * and drgn read from the dump.  Works for any pfn with a memmap.
+ */
+static int cmd_page(unsigned long pfn)
+{
+	char first_tail[LINE_SIZE / 4] = "";
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return -ENXIO;
+	page = pfn_to_page(pfn);
+	if (PageHead(page))
+		scnprintf(first_tail, sizeof(first_tail),
+			  " order=%u nr_pages=%u pincount=%d",
+			  page[1].compound_order, page[1].compound_nr,
+			  head_compound_pincount(page));
+	emit("PGMAPCHECK-PAGE pfn=0x%lx page=0x%lx flags=0x%lx word8=0x%lx refcount=%d mapcount=%d zone=%d head=%d%s",
+	     pfn, (unsigned long)page, READ_ONCE(page->flags),
+	     READ_ONCE(page->compound_head), page_ref_count(page),
+	     atomic_read(&page->_mapcount), page_zonenum(page),
+	     PageHead(page) ? 1 : 0, first_tail);
+	return 0;
+}
+
 static int parse_ulong(const char *s, unsigned long *v)
 {
 	return s ? kstrtoul(s, 0, v) : -EINVAL;
@@ -530,6 +570,10 @@ static int run_command(char *buf)
 	if (!strcmp(argv[0], "report") && argc == 2) {
 		err = parse_ulong(argv[1], &a);
 		return err ?: cmd_report(a);
+	}
+	if (!strcmp(argv[0], "page") && argc == 2) {
+		err = parse_ulong(argv[1], &a);
+		return err ?: cmd_page(a);
 	}
 	if (!strcmp(argv[0], "pin-user") && argc == 3) {
 		err = parse_ulong(argv[1], &a) ?: parse_ulong(argv[2], &b);

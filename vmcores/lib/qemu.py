@@ -154,6 +154,13 @@ class Guest:
             fix_kdump_utsname(path + ".r", uts)
         os.rename(path + ".r", path)
 
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if hasattr(self, "qmp"):
+            self.qmp.close()
+
 
 # struct new_utsname in the kdump header: six 65-byte fields after the
 # 8-byte signature and the 4-byte header_version.
@@ -172,10 +179,3 @@ def fix_kdump_utsname(path, uts):
                 continue
             f.seek(off)
             f.write(uts[name].encode()[:64].ljust(65, b"\0"))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if hasattr(self, "qmp"):
-            self.qmp.close()

@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""Integration: pgmapcheck --json on every dump of every corpus manifest.
+
+For each $PGMAPCHECK_CACHE/corpus/*/*/manifest.json and each dump it names:
+  - the pgmaps equal the manifest's (address, type, ranges, vmemmap_shift,
+    altmap, first initialised pfn);
+  - every injected fault is reported with its code and pfn, and no other
+    error is reported; clean scenarios have zero errors and zero warnings;
+  - the vmemmap frame counts equal the manifest's gva2gpa oracle (whole
+    range and initialised part), hugetlb folios too;
+  - struct pages are all accounted (checked + aliased + not captured);
+    full ELF dumps have nothing not captured, and what is not captured is
+    reported as MEMMAP_NOT_CAPTURED ranges with exact counts;
+  - the exit status follows --fail-on error.
+The same runs are repeated with the ASan+UBSan build (build-san/), which
+must print no sanitizer report and produce the same findings.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+LI = os.path.join(TOP, "libinspect")
+CACHE = os.environ.get("PGMAPCHECK_CACHE", os.path.expanduser("~/.cache/pgmapcheck"))
+failed = 0
+
+
+def result(ok, name, why=""):
+    global failed
+    if ok:
+        print("ok %s" % name)
+    else:
+        failed += 1
+        print("not ok %s - %s" % (name, why))
+
+
+def run(binary, vmlinux, dump, extra=()):
+    cmd = [binary, "--json", "-k", vmlinux] + list(extra) + [dump]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        doc = None
+    return p.returncode, doc, p.stderr.decode(errors="replace")
+
+
+def pgmap_key(p):
+    return (p["address"], p["type"],
+            tuple((r["start_pfn"], r["end_pfn"]) for r in p["ranges"]),
+            p["vmemmap_shift"], bool(p["altmap"]))
+
+
+def fault_found(f, findings):
+    code = f["code"]
+    if code == "TAIL_REFCOUNT_ALIASED":
+        # one finding about the shared frame, named by its first alias
+        head = int(f["fields"].get("head_pfn", "0"), 0)
+        return any(x["code"] == "TAIL_REFCOUNT" and x.get("aliases", 0) > 1 and
+                   head < x["pfn"] < head + (1 << 18) and
+                   (x["pfn"] - f["pfn"]) % 64 == 0 for x in findings)
+    return any(x["code"] == code and x["pfn"] == f["pfn"] for x in findings)
+
+
+def error_explained(x, faults):
+    for f in faults:
+        if fault_found(f, [x]):
+            return True
+    return False
+
+
+def check_dump(name, m, dump, doc, rc):
+    pgmaps = {pgmap_key(p) for p in m["pgmaps"]}
+    got = {pgmap_key(p) for p in doc["pgmaps"]}
+    result(pgmaps == got, name + "-pgmaps", "manifest %s, report %s" % (sorted(pgmaps), sorted(got)))
+    first = {p["address"]: p["first_pfn"] for p in m["pgmaps"]}
+    gfirst = {p["address"]: p["ranges"][0]["first_pfn"] for p in doc["pgmaps"] if p["ranges"]}
+    result(first == gfirst, name + "-first-pfn", "manifest %s, report %s" % (first, gfirst))
+
+    findings = doc["findings"]
+    errors = [x for x in findings if x["severity"] == "error"]
+    faults = m.get("faults", [])
+    missing = [f for f in faults if not fault_found(f, findings)]
+    result(not missing, name + "-faults-reported",
+           "missing %s" % [(f["code"], hex(f["pfn"])) for f in missing])
+    extra = [x for x in errors if not error_explained(x, faults)]
+    result(not extra, name + "-no-other-errors",
+           "unexpected %s" % [(x["code"], hex(x["pfn"]), x["detail"]) for x in extra[:5]])
+    result(doc["summary"]["errors"] == len(errors) and not doc["summary"]["findings_truncated"],
+           name + "-error-count-exact", "summary %s vs %d" % (doc["summary"]["errors"], len(errors)))
+    if m.get("expect", {}).get("clean"):
+        warns = [x for x in findings if x["severity"] == "warning"]
+        result(not errors and not warns, name + "-clean",
+               "%s" % [(x["code"], hex(x["pfn"])) for x in (errors + warns)[:5]])
+    want_rc = 1 if errors else 0
+    result(rc == want_rc, name + "-exit-status", "rc %d, want %d" % (rc, want_rc))
+
+    rows = {(r["pgmap"], r["range"]): r for r in doc["vmemmap"]}
+    bad = []
+    for o in m.get("vmemmap_oracle", []):
+        r = rows.get((o["pgmap"], o["range"]))
+        if r is None:
+            bad.append("no row for %s/%d" % (o["pgmap"], o["range"]))
+            continue
+        if (r["vmemmap_pages"], r["frames"], r["unmapped"]) != \
+           (o["vmemmap_pages"], o["distinct_frames"], o["unmapped"]):
+            bad.append("%s: pages/frames/unmapped %s vs oracle %s" % (
+                o["pgmap"], (r["vmemmap_pages"], r["frames"], r["unmapped"]),
+                (o["vmemmap_pages"], o["distinct_frames"], o["unmapped"])))
+        init = o.get("initialised")
+        if init and (r["initialised"]["vmemmap_pages"], r["initialised"]["frames"]) != \
+           (init["vmemmap_pages"], init["distinct_frames"]):
+            bad.append("%s initialised: %s vs oracle %s" % (
+                o["pgmap"], r["initialised"], init))
+        comps = o.get("compounds")
+        if comps:
+            off = sum(1 for c in comps if c["distinct_frames"] != 2)
+            if r["compounds"] and r["compounds_unexpected"] != off:
+                bad.append("%s: %d compounds off pattern vs oracle %d" % (
+                    o["pgmap"], r["compounds_unexpected"], off))
+    result(not bad and m.get("vmemmap_oracle") is not None, name + "-vmemmap-oracle", "; ".join(bad[:4]))
+
+    folios = {f["pfn"]: f for f in doc["hugetlb"]["folios"]}
+    hbad = []
+    for o in m.get("hugetlb_oracle", []):
+        f = folios.get(o["pfn"])
+        if f is None:
+            hbad.append("folio %#x not found" % o["pfn"])
+        elif (f["vmemmap_pages"], f["frames"]) != (o["vmemmap_pages"], o["distinct_frames"]):
+            hbad.append("folio %#x: %s vs oracle %s" % (
+                o["pfn"], (f["vmemmap_pages"], f["frames"]),
+                (o["vmemmap_pages"], o["distinct_frames"])))
+        elif f["optimized"] and f["fake_heads_resolved"] != o["vmemmap_pages"] - 1:
+            hbad.append("folio %#x: %d fake heads resolved" % (o["pfn"], f["fake_heads_resolved"]))
+    if m.get("hugetlb_oracle"):
+        result(not hbad, name + "-hugetlb-oracle", "; ".join(hbad[:4]))
+
+    acct = []
+    nc = sum(x.get("count", 0) for x in findings if x["code"] == "MEMMAP_NOT_CAPTURED")
+    for p in doc["pgmaps"]:
+        n = sum(r["end_pfn"] + 1 - r["first_pfn"] for r in p["ranges"])
+        pg = p["pages"]
+        if pg["checked"] + pg["aliased"] + pg["not_captured"] != n:
+            acct.append("%s: %s != %d" % (p["address"], pg, n))
+    total_nc = doc["summary"]["pages_not_captured"]
+    if nc != total_nc:
+        acct.append("MEMMAP_NOT_CAPTURED counts %d != %d" % (nc, total_nc))
+    if dump["format"] == "elf" and total_nc:
+        acct.append("full ELF dump with %d struct pages not captured" % total_nc)
+    result(not acct, name + "-memmap-accounted", "; ".join(acct))
+
+
+def san_binary():
+    p = subprocess.run(["make", "-s", "-C", LI, "SANITIZE=1"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    ok = p.returncode == 0 and os.access(os.path.join(LI, "build-san", "pgmapcheck"), os.X_OK)
+    result(ok, "sanitizer-build", p.stdout.decode(errors="replace")[-500:])
+    return os.path.join(LI, "build-san", "pgmapcheck") if ok else None
+
+
+def main():
+    cli = os.path.join(LI, "build", "pgmapcheck")
+    result(os.access(cli, os.X_OK), "cli-built", "%s missing (make -C libinspect)" % cli)
+    manifests = sorted(glob.glob(os.path.join(CACHE, "corpus", "*", "*", "manifest.json")))
+    result(bool(manifests), "corpus-present", "no manifest under %s/corpus (make vmcores)" % CACHE)
+    if not manifests or not os.access(cli, os.X_OK):
+        return
+    san = san_binary()
+    for mf in manifests:
+        try:
+            m = json.load(open(mf))
+        except (OSError, ValueError) as e:
+            # the generator is rewriting this scenario right now
+            print("skip %s - manifest unreadable: %s" % (mf, e))
+            continue
+        rel = m["kernel"]["release"]
+        vmlinux = m["kernel"].get("vmlinux") or os.path.join(CACHE, "kernels", rel, "vmlinux")
+        for dump in m["dumps"]:
+            name = "%s-%s-%s" % (rel, m["scenario"], dump["format"])
+            if not os.path.exists(dump["path"]):
+                result(False, name + "-dump-exists", dump["path"])
+                continue
+            rc, doc, err = run(cli, vmlinux, dump["path"])
+            result(doc is not None and doc.get("schema_version") == 1, name + "-json",
+                   "rc %d, stderr %s" % (rc, err[-300:]))
+            if doc is None:
+                continue
+            check_dump(name, m, dump, doc, rc)
+            if san:
+                src, sdoc, serr = run(san, vmlinux, dump["path"])
+                clean = "runtime error" not in serr and "Sanitizer" not in serr
+                same = sdoc is not None and sdoc["findings"] == doc["findings"] and \
+                    sdoc["vmemmap"] == doc["vmemmap"]
+                result(clean and same and src == rc, name + "-sanitizer",
+                       "rc %d, same %s, stderr %s" % (src, same, serr[-400:]))
+
+
+main()
+sys.exit(0)

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit tests of the libinspect core on the mock target: registry edge
+ * cases (cycles, garbage), bounded counts, unreadable memmap, one minimal
+ * synthetic case per finding code, one finding per shared vmemmap frame.
+ * Prints TAP-like "ok NAME" / "not ok NAME - why" lines.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+#include "mock.h"
+
+#define DEV_PFN		0x20000ULL
+#define DEV2_PFN	0x28000ULL
+
+static int failures;
+
+static void result(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("ok %s\n", name);
+		return;
+	}
+	failures++;
+	printf("not ok %s - ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static uint64_t total(const struct li_report *r, const char *code)
+{
+	int i = li_code_index(code);
+
+	return i < 0 || !r ? 0 : r->buckets[i].total;
+}
+
+static const struct li_finding *first(const struct li_report *r, const char *code)
+{
+	int i = li_code_index(code);
+
+	return i < 0 || !r || !r->buckets[i].nr ? NULL : &r->buckets[i].v[0];
+}
+
+/* every code other than `except` (and infos) has zero findings */
+static bool only(const struct li_report *r, const char *except)
+{
+	for (size_t i = 0; i < r->nr_codes; i++) {
+		const struct li_code_info *ci = li_code((int)i);
+
+		if (ci->severity == LI_SEV_INFO || (except && !strcmp(ci->code, except)))
+			continue;
+		if (r->buckets[i].total) {
+			fprintf(stderr, "# unexpected %s: %s\n", ci->code,
+				r->buckets[i].v ? r->buckets[i].v[0].detail : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct mock_pgmap_spec devdax(uint64_t pfn, uint64_t npages, unsigned int shift)
+{
+	return (struct mock_pgmap_spec){ .type = MT_GENERIC, .start_pfn = pfn,
+		.nr_pages = npages, .shift = shift, .dedup = true, .in_array = true };
+}
+
+static struct li_report *run(struct mock *m, const struct li_options *o)
+{
+	struct li_report *r = NULL;
+	int err = li_check(mock_target(m), o, &r);
+
+	if (err)
+		fprintf(stderr, "# li_check: %s (%s)\n", li_strerror(err), li_last_error());
+	return r;
+}
+
+/* A clean device-dax pgmap: no finding, dedup accounted, model probed. */
+static void t_clean(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 8192, 9);
+	uint64_t g = mock_add_pgmap(m, &s);
+	struct li_report *r = run(m, NULL);
+
+	result(r && r->nr_pgmaps == 1 && r->pgmaps[0].addr == g, "clean-pgmap-found",
+	       "pgmaps %zu", r ? r->nr_pgmaps : 0);
+	result(r && only(r, NULL) && li_report_max_severity(r) < 0, "clean-no-findings",
+	       "max severity %d", r ? li_report_max_severity(r) : -2);
+	result(r && r->model.zones_pgshift == 51 && r->model.zone_device == 4,
+	       "model-zone-bits", "ZONES_PGSHIFT %d", r ? r->model.zones_pgshift : -1);
+	result(r && r->pgmaps[0].ref_count == 1 + 16 && r->pgmaps[0].ref_valid,
+	       "model-percpu-ref-sum", "count %lld", r ? (long long)r->pgmaps[0].ref_count : -1);
+	result(r && r->nr_vmem == 1 && r->vmem[0].vmemmap_pages == 128 &&
+	       r->vmem[0].frames == 32 && r->vmem[0].predicted == 32,
+	       "vmemmap-dedup-frames", "pages %llu frames %llu predicted %llu",
+	       r && r->nr_vmem ? (unsigned long long)r->vmem[0].vmemmap_pages : 0,
+	       r && r->nr_vmem ? (unsigned long long)r->vmem[0].frames : 0,
+	       r && r->nr_vmem ? (unsigned long long)r->vmem[0].predicted : 0);
+	result(r && r->pages_checked == 16 * 128 && r->pages_aliased == 16 * 384,
+	       "pages-aliased-skipped", "checked %llu aliased %llu",
+	       r ? (unsigned long long)r->pages_checked : 0,
+	       r ? (unsigned long long)r->pages_aliased : 0);
+	result(r && r->vmem[0].saved_bytes == 16 * 6 * 4096, "vmemmap-saved-bytes", "%llu",
+	       r ? (unsigned long long)r->vmem[0].saved_bytes : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+static void t_xa_cycle(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 1024, 9);
+	uint64_t root, child;
+	struct li_report *r;
+
+	mock_add_pgmap(m, &s);
+	root = mock_xa_root_node(m);
+	/* a slot of the child points back at the root */
+	child = mock_r64(m, root + 40 + 8 * (DEV_PFN >> 12)) - 2;
+	mock_w64(m, child + 40 + 8 * 63, root | 2);
+	alarm(10);
+	r = run(m, NULL);
+	alarm(0);
+	result(r && total(r, "XARRAY_CORRUPT") == 1 && r->nr_pgmaps == 1,
+	       "xarray-cycle", "XARRAY_CORRUPT %llu pgmaps %zu",
+	       (unsigned long long)total(r, "XARRAY_CORRUPT"), r ? r->nr_pgmaps : 0);
+	li_report_free(r);
+
+	/* a node of impossible shift */
+	mock_w8(m, child, 37);
+	r = run(m, NULL);
+	result(r && total(r, "XARRAY_CORRUPT") >= 1, "xarray-garbage-node", "%llu",
+	       (unsigned long long)total(r, "XARRAY_CORRUPT"));
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* 64-way fan-out onto the same child at every level: capped, no hang. */
+static void t_xa_bomb(void)
+{
+	struct mock *m = mock_new();
+	uint64_t xa = mock_symbol(m, "pgmap_array"), nodes[11];
+	struct li_report *r;
+
+	for (int l = 0; l < 11; l++) {
+		nodes[l] = mock_kmalloc(m, 576);
+		mock_w8(m, nodes[l], 60 - 6 * l);
+	}
+	for (int l = 0; l < 10; l++)
+		for (int i = 0; i < 64; i++)
+			mock_w64(m, nodes[l] + 40 + 8 * i, nodes[l + 1] | 2);
+	mock_w64(m, xa + 8, nodes[0] | 2);
+	alarm(20);
+	r = run(m, NULL);
+	alarm(0);
+	result(r && total(r, "XARRAY_CORRUPT") >= 1 && r->xa_nodes <= LI_MAX_XA_NODES + 1,
+	       "xarray-fanout-bounded", "nodes %llu",
+	       r ? (unsigned long long)r->xa_nodes : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* Sibling entries (real multi-index stores) resolve to their canonical slot. */
+static void t_xa_siblings(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	uint64_t g, root, child;
+	struct li_report *r;
+
+	s.in_array = false;
+	g = mock_add_pgmap(m, &s);
+	mock_xa_store(m, DEV_PFN, DEV_PFN + 63, g);	/* creates the nodes */
+	root = mock_xa_root_node(m);
+	child = mock_r64(m, root + 40 + 8 * (DEV_PFN >> 12)) - 2;
+	/* [0x20000, 0x20fff] as canonical slot 0 + 63 siblings */
+	mock_w64(m, child + 40, g);
+	for (int i = 1; i < 64; i++)
+		mock_w64(m, child + 40 + 8 * i, (0ULL << 2) | 2);
+	r = run(m, NULL);
+	result(r && r->nr_runs == 1 && r->runs[0].first == DEV_PFN &&
+	       r->runs[0].last == DEV_PFN + 4095 && only(r, NULL), "xarray-siblings",
+	       "runs %zu", r ? r->nr_runs : 0);
+	li_report_free(r);
+	/* a sibling whose canonical slot is empty (S10) */
+	mock_w64(m, child + 40, 0);
+	r = run(m, NULL);
+	result(r && total(r, "XARRAY_CORRUPT") >= 1, "xarray-sibling-empty-canonical", "%llu",
+	       (unsigned long long)total(r, "XARRAY_CORRUPT"));
+	li_report_free(r);
+	mock_free(m);
+}
+
+static void t_garbage_counts(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 1024, 9);
+	uint64_t g = mock_add_pgmap(m, &s);
+	struct li_report *r;
+
+	mock_w32(m, g + 128, 100000);	/* nr_range */
+	r = run(m, NULL);
+	result(r && total(r, "PGMAP_INVALID") == 1 && r->pages_checked == 0,
+	       "garbage-nr-range", "PGMAP_INVALID %llu", (unsigned long long)total(r, "PGMAP_INVALID"));
+	li_report_free(r);
+	mock_w32(m, g + 128, 1);
+	mock_w64(m, g + 104, 63);	/* vmemmap_shift */
+	r = run(m, NULL);
+	result(r && total(r, "PGMAP_INVALID") >= 1, "garbage-vmemmap-shift", "%llu",
+	       (unsigned long long)total(r, "PGMAP_INVALID"));
+	li_report_free(r);
+	mock_w64(m, g + 104, 9);
+	mock_w64(m, g + 144, 1ULL << 62);	/* range end */
+	r = run(m, NULL);
+	result(r && total(r, "PGMAP_INVALID") >= 1 && r->pages_checked == 0,
+	       "garbage-range", "%llu", (unsigned long long)total(r, "PGMAP_INVALID"));
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* Unreadable memmap: MEMMAP_NOT_CAPTURED with exact counts, no violation. */
+static void t_not_captured(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 0);
+	struct li_report *r;
+	const struct li_finding *f;
+
+	s.dedup = false;
+	mock_add_pgmap(m, &s);
+	/* vmemmap pages 3 and 4 (pfns +192..+319) not in the dump */
+	mock_set_nodata(m, mock_vmemmap_frame(m, mock_page(DEV_PFN + 192)), 4096);
+	mock_set_nodata(m, mock_vmemmap_frame(m, mock_page(DEV_PFN + 256)), 4096);
+	r = run(m, NULL);
+	f = first(r, "MEMMAP_NOT_CAPTURED");
+	result(r && total(r, "MEMMAP_NOT_CAPTURED") == 1 && f && f->pfn == DEV_PFN + 192 &&
+	       f->count == 128 && r->pages_not_captured == 128 && only(r, NULL),
+	       "unreadable-pages-not-captured", "total %llu pfn %#llx count %llu",
+	       (unsigned long long)total(r, "MEMMAP_NOT_CAPTURED"),
+	       f ? (unsigned long long)f->pfn : 0, f ? (unsigned long long)f->count : 0);
+	result(r && r->pages_checked == 4096 - 128, "unreadable-rest-checked", "%llu",
+	       r ? (unsigned long long)r->pages_checked : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+typedef void (*inject_fn)(struct mock *m, uint64_t g, uint64_t g2);
+
+static void inj_tail_ref(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w32(m, mock_page(DEV_PFN + 512 + 5) + 52, 1);
+}
+
+static void inj_tail_head(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w64(m, mock_page(DEV_PFN + 512 + 7) + 8, mock_page(DEV_PFN) | 1);
+}
+
+static void inj_order(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w8(m, mock_page(DEV_PFN + 1024 + 1) + 17, 3);
+}
+
+static void inj_dangling(struct mock *m, uint64_t g, uint64_t g2)
+{
+	uint64_t copy = mock_kmalloc(m, 152);
+
+	(void)g; (void)g2;
+	mock_w64(m, mock_page(DEV_PFN + 1536) + 8, copy);
+	mock_w32(m, mock_page(DEV_PFN + 1536) + 52, 2);
+}
+
+static void inj_range(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g;
+	mock_w64(m, mock_page(DEV_PFN + 2048) + 8, g2);
+	mock_w32(m, mock_page(DEV_PFN + 2048) + 52, 2);
+}
+
+static void inj_below_idle(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w32(m, mock_page(DEV_PFN + 2560) + 52, 0);
+}
+
+static void inj_zone(struct mock *m, uint64_t g, uint64_t g2)
+{
+	uint64_t va = mock_page(DEV_PFN + 3072 + 9);
+
+	(void)g; (void)g2;
+	mock_w64(m, va, (mock_r64(m, va) & ~(7ULL << 51)) | (3ULL << 51));
+}
+
+static void inj_ref_dead(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g2;
+	/* percpu_ref_kill: DEAD|ATOMIC, count 1 (the leaked ref) */
+	mock_w64(m, g + 48, mock_r64(m, g + 48) | 3);
+	mock_w64(m, mock_r64(m, g + 56), 1);
+	mock_w32(m, mock_page(DEV_PFN + 3584) + 52, 2);
+}
+
+static void inj_teardown(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g2;
+	mock_w64(m, g + 48, mock_r64(m, g + 48) | 3);
+	mock_w64(m, mock_r64(m, g + 56), 1);
+}
+
+static void inj_array(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g2;
+	/* one subsection of the range is dropped from pgmap_array */
+	mock_xa_store(m, DEV_PFN + 1024, DEV_PFN + 1535, 0);
+	(void)g;
+}
+
+static void inj_altmap(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g;
+	mock_w64(m, g2 + 40, 1000);	/* alloc > free */
+}
+
+static void inj_pins(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w32(m, mock_page(DEV_PFN + 512) + 52, 3);
+	mock_w32(m, mock_page(DEV_PFN + 512) + 88, 5);
+}
+
+static void inj_vmemmap(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	/* a compound's 4th vmemmap page gets its own frame (copy) */
+	uint64_t va = mock_page(DEV_PFN + 512 * 5) + 3 * 4096, pa = mock_alloc_phys(m, 4096);
+	uint8_t buf[4096];
+
+	mock_read_va(m, va, buf, sizeof(buf));
+	mock_map4k(m, va, pa, true);
+	mock_write(m, va, buf, sizeof(buf));
+	/* F1 now mapped one time less: keep its refcount consistent */
+	{
+		uint64_t f1 = mock_vmemmap_frame(m, va - 2 * 4096) / 4096;
+
+		mock_w32(m, mock_page(f1) + 52, 6);
+	}
+}
+
+static void inj_shared_ref(struct mock *m, uint64_t g, uint64_t g2)
+{
+	uint64_t f1 = mock_vmemmap_frame(m, mock_page(DEV_PFN + 512 * 6) + 4096) / 4096;
+
+	(void)g; (void)g2;
+	mock_w32(m, mock_page(f1) + 52, 1);
+}
+
+static void inj_ref_low(struct mock *m, uint64_t g, uint64_t g2)
+{
+	uint64_t data = mock_r64(m, g + 56);
+
+	(void)g2;
+	mock_w64(m, data, mock_r64(m, data) - 5);
+}
+
+static void inj_hvo(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_hugetlb_add(m, 0x4000, true);
+	mock_hugetlb_add(m, 0x4200, true);
+	/* second folio: one aliased vmemmap page made writable */
+	mock_map4k(m, mock_page(0x4200) + 5 * 4096,
+		   mock_vmemmap_frame(m, mock_page(0x4200)), true);
+}
+
+static void inj_hvo_flag(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_hugetlb_add(m, 0x4400, true);
+	mock_w64(m, mock_page(0x4400) + 40, 0);	/* flag cleared, aliases kept */
+	mock_w32(m, mock_symbol(m, "hugetlb_optimize_vmemmap_key"), 0);
+}
+
+static void inj_hvo_key(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_hugetlb_add(m, 0x4600, true);
+	mock_w32(m, mock_symbol(m, "hugetlb_optimize_vmemmap_key"), 0);
+}
+
+static void inj_huge_cycle(struct mock *m, uint64_t g, uint64_t g2)
+{
+	uint64_t hs = mock_symbol(m, "hstates");
+
+	(void)g; (void)g2;
+	mock_hugetlb_add(m, 0x4800, false);
+	/* the folio's lru.next points at itself: a list that never ends */
+	mock_w64(m, mock_page(0x4800) + 8, mock_page(0x4800) + 8);
+	(void)hs;
+}
+
+static void inj_devmap_key(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	mock_w32(m, mock_symbol(m, "devmap_managed_key"), 2);
+}
+
+static void inj_nr_pages(struct mock *m, uint64_t g, uint64_t g2)
+{
+	(void)g; (void)g2;
+	/* order kept, compound_nr wrong: still one finding */
+	mock_w32(m, mock_page(DEV_PFN + 1024 + 1) + 28, 256);
+	mock_w8(m, mock_page(DEV_PFN + 1536 + 1) + 17, 8);
+	mock_w32(m, mock_page(DEV_PFN + 1536 + 1) + 28, 256);
+}
+
+static const struct {
+	const char *code;
+	inject_fn fn;
+	uint64_t pfn;
+} injections[] = {
+	{ "TAIL_REFCOUNT", inj_tail_ref, DEV_PFN + 517 },
+	{ "TAIL_HEAD_MISMATCH", inj_tail_head, DEV_PFN + 519 },
+	{ "HEAD_ORDER_MISMATCH", inj_order, DEV_PFN + 1024 },
+	{ "PGMAP_DANGLING", inj_dangling, DEV_PFN + 1536 },
+	{ "PGMAP_RANGE", inj_range, DEV_PFN + 2048 },
+	{ "REFCOUNT_BELOW_IDLE", inj_below_idle, DEV_PFN + 2560 },
+	{ "ZONE_MISMATCH", inj_zone, DEV_PFN + 3081 },
+	{ "PGMAP_REF_DEAD", inj_ref_dead, DEV_PFN + 3584 },
+	{ "PGMAP_TEARDOWN", inj_teardown, DEV_PFN },
+	{ "PGMAP_ARRAY_MISMATCH", inj_array, DEV_PFN + 1024 },
+	{ "ALTMAP_ACCOUNTING", inj_altmap, DEV2_PFN },
+	{ "PINCOUNT_EXCEEDS_REFCOUNT", inj_pins, DEV_PFN + 512 },
+	{ "VMEMMAP_UNEXPECTED", inj_vmemmap, DEV_PFN },
+	{ "VMEMMAP_SHARED_REFCOUNT", inj_shared_ref, DEV_PFN + 512 * 6 },
+	{ "PGMAP_REF_LOW", inj_ref_low, DEV_PFN },
+	{ "HVO_MAPPING", inj_hvo, 0x4200 },
+	{ "HVO_FLAG_MISMATCH", inj_hvo_flag, 0x4400 },
+	{ "HVO_KEY_MISMATCH", inj_hvo_key, 0 },
+	{ "DEVMAP_KEY_MISMATCH", inj_devmap_key, 0 },
+	{ "HUGETLB_LIST_CORRUPT", inj_huge_cycle, 0 },
+};
+
+/* Each code on a minimal synthetic case: exactly one finding, at its pfn. */
+static void t_codes(void)
+{
+	for (size_t i = 0; i < sizeof(injections) / sizeof(injections[0]); i++) {
+		struct mock *m = mock_new();
+		struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+		struct mock_pgmap_spec s2 = { .type = MT_FS_DAX, .start_pfn = DEV2_PFN,
+			.nr_pages = 2048, .altmap = true, .reserve = 2, .free = 40,
+			.in_array = true };
+		uint64_t g = mock_add_pgmap(m, &s), g2 = mock_add_pgmap(m, &s2);
+		const struct li_finding *f;
+		struct li_report *r;
+		char name[64];
+
+		injections[i].fn(m, g, g2);
+		r = run(m, NULL);
+		f = first(r, injections[i].code);
+		snprintf(name, sizeof(name), "code-%s", injections[i].code);
+		result(r && total(r, injections[i].code) == 1 && f &&
+		       f->pfn == injections[i].pfn && only(r, injections[i].code), name,
+		       "total %llu pfn %#llx want %#llx",
+		       (unsigned long long)total(r, injections[i].code),
+		       f ? (unsigned long long)f->pfn : 0,
+		       (unsigned long long)injections[i].pfn);
+		li_report_free(r);
+		mock_free(m);
+	}
+}
+
+/* A corrupted tail in the shared frame of a 256 KiB compound: one finding. */
+static void t_shared_frame(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 8192, 12);	/* V = 64 */
+	const struct li_finding *f;
+	struct li_report *r;
+
+	mock_add_pgmap(m, &s);
+	/* tail 4096+70 aliases tail 70 (and 62 more) */
+	mock_w32(m, mock_page(DEV_PFN + 4096 + 200) + 52, 7);
+	r = run(m, NULL);
+	f = first(r, "TAIL_REFCOUNT");
+	result(r && total(r, "TAIL_REFCOUNT") == 1 && f && f->aliases == 63 && f->frame &&
+	       only(r, "TAIL_REFCOUNT"), "shared-frame-one-finding",
+	       "total %llu aliases %llu", (unsigned long long)total(r, "TAIL_REFCOUNT"),
+	       f ? (unsigned long long)f->aliases : 0);
+	result(f && f->pfn == DEV_PFN + 4096 + 72, "shared-frame-first-alias-pfn", "pfn %#llx",
+	       f ? (unsigned long long)f->pfn : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* Cap per code, exact totals; --pfn and --pgmap filters. */
+static void t_caps_filters(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	struct li_options o = { .max_findings = 5 };
+	struct li_report *r;
+	uint64_t g;
+
+	s.dedup = false;
+	g = mock_add_pgmap(m, &s);
+	for (int i = 1; i < 100; i++)
+		mock_w32(m, mock_page(DEV_PFN + i) + 52, 1);
+	r = run(m, &o);
+	result(r && total(r, "TAIL_REFCOUNT") == 99 &&
+	       r->buckets[li_code_index("TAIL_REFCOUNT")].nr == 5, "max-findings-cap",
+	       "total %llu", (unsigned long long)total(r, "TAIL_REFCOUNT"));
+	li_report_free(r);
+	o = (struct li_options){ .pfn_start = DEV_PFN + 50, .pfn_end = DEV_PFN + 59 };
+	r = run(m, &o);
+	result(r && total(r, "TAIL_REFCOUNT") == 10 && r->pages_checked == 10, "pfn-filter",
+	       "total %llu checked %llu", (unsigned long long)total(r, "TAIL_REFCOUNT"),
+	       r ? (unsigned long long)r->pages_checked : 0);
+	li_report_free(r);
+	o = (struct li_options){ .pgmap = g + 64 };
+	r = run(m, &o);
+	result(r && r->pages_checked == 0, "pgmap-filter", "checked %llu",
+	       r ? (unsigned long long)r->pages_checked : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* order and nr_pages both off (as set_compound_order does): one finding each head */
+static void t_order_nr(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	const struct li_finding *f;
+	struct li_report *r;
+
+	mock_add_pgmap(m, &s);
+	inj_nr_pages(m, 0, 0);
+	r = run(m, NULL);
+	f = first(r, "HEAD_ORDER_MISMATCH");
+	result(r && total(r, "HEAD_ORDER_MISMATCH") == 2 && f && f->pfn == DEV_PFN + 1024 &&
+	       only(r, "HEAD_ORDER_MISMATCH"), "head-order-nr-one-finding-per-head",
+	       "total %llu", (unsigned long long)total(r, "HEAD_ORDER_MISMATCH"));
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* PRIVATE pgmaps: idle 0 on 6.1, owner required */
+static void t_private(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = { .type = MT_PRIVATE, .start_pfn = DEV_PFN,
+		.nr_pages = 1024, .in_array = true };
+	uint64_t g = mock_add_pgmap(m, &s);
+	struct li_report *r;
+
+	mock_w64(m, g + 112, mock_kmalloc(m, 64));	/* ops */
+	mock_w64(m, g + 120, g);			/* owner */
+	r = run(m, NULL);
+	result(r && only(r, NULL) && r->pgmaps[0].mtype == LI_MT_PRIVATE &&
+	       r->model.idle_ref[LI_MT_PRIVATE] == 0, "private-idle-zero", "");
+	li_report_free(r);
+	mock_w64(m, g + 120, 0);
+	r = run(m, NULL);
+	result(r && total(r, "PGMAP_INVALID") == 1 && only(r, "PGMAP_INVALID"),
+	       "private-without-owner", "%llu", (unsigned long long)total(r, "PGMAP_INVALID"));
+	li_report_free(r);
+	mock_free(m);
+}
+
+/*
+ * Garbage everywhere: random words written cumulatively into the pgmap, its
+ * ref data, the xarray nodes and the struct pages; every run must return
+ * (no crash, no hang, sanitizer clean) with bounded findings.
+ */
+static void t_fuzz(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 2048, 9);
+	uint64_t g = mock_add_pgmap(m, &s), root = mock_xa_root_node(m);
+	uint64_t child = mock_r64(m, root + 40 + 8 * (DEV_PFN >> 12)) - 2;
+	uint64_t data = mock_r64(m, g + 56);
+	struct { uint64_t base, len; } areas[] = {
+		{ g, 152 }, { data, 56 }, { root, 576 }, { child, 576 },
+		{ mock_page(DEV_PFN), 64 * 2048 },
+	};
+	unsigned int seed = 12345, runs = 0, bounded = 0;
+
+	for (int i = 0; i < 300; i++) {
+		size_t a = rand_r(&seed) % (sizeof(areas) / sizeof(areas[0]));
+		uint64_t off = (rand_r(&seed) % areas[a].len) & ~7ULL;
+		uint64_t v = ((uint64_t)rand_r(&seed) << 33) ^ rand_r(&seed);
+		struct li_options o = { .max_findings = 50 };
+		struct li_report *r = NULL;
+
+		if (rand_r(&seed) % 3 == 0)
+			v = (v & 0xfff) | (rand_r(&seed) % 2 ? 2 : 0);	/* small / internal */
+		mock_w64(m, areas[a].base + off, v);
+		alarm(20);
+		if (!li_check(mock_target(m), &o, &r))
+			runs++;
+		alarm(0);
+		if (r) {
+			bool ok = true;
+
+			for (size_t k = 0; k < r->nr_codes; k++)
+				ok &= r->buckets[k].nr <= 50;
+			bounded += ok;
+		}
+		li_report_free(r);
+	}
+	result(runs == bounded && runs > 250, "fuzz-garbage-no-crash", "runs %u bounded %u",
+	       runs, bounded);
+	mock_free(m);
+}
+
+/* 6.15+: an FS_DAX folio made compound by a PMD mapping is not a fault */
+static void t_dynamic_folio(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = { .type = MT_FS_DAX, .start_pfn = DEV_PFN,
+		.nr_pages = 2048, .in_array = true };
+	uint64_t head = DEV_PFN + 512, g;
+	struct li_report *r;
+
+	mock_set_folio_pgmap(m);
+	g = mock_add_pgmap(m, &s);
+	mock_w64(m, mock_page(head), mock_r64(m, mock_page(head)) | (1ULL << 16));
+	mock_w32(m, mock_page(head) + 52, 1);		/* one mapping */
+	for (uint64_t i = 1; i < 512; i++)
+		mock_w64(m, mock_page(head + i) + 8, mock_page(head) | 1);
+	mock_w8(m, mock_page(head + 1) + 17, 9);
+	mock_w32(m, mock_page(head + 1) + 28, 512);
+	r = run(m, NULL);
+	result(r && r->model.pgmap_in_folio && r->model.idle_ref[LI_MT_FS_DAX] == 0 &&
+	       only(r, NULL), "folio-pgmap-dynamic-fsdax-folio", "");
+	li_report_free(r);
+	mock_w32(m, mock_page(head + 100) + 52, 1);	/* a tail takes a ref */
+	r = run(m, NULL);
+	result(r && total(r, "TAIL_REFCOUNT") == 1 && first(r, "TAIL_REFCOUNT")->pfn == head + 100 &&
+	       only(r, "TAIL_REFCOUNT"), "folio-pgmap-dynamic-tail-refcount", "%llu",
+	       (unsigned long long)total(r, "TAIL_REFCOUNT"));
+	li_report_free(r);
+	(void)g;
+	mock_free(m);
+}
+
+static int cancel_cb(void *arg, const char *phase, uint64_t done, uint64_t tot)
+{
+	(void)phase; (void)done; (void)tot;
+	return ++*(int *)arg >= 2;
+}
+
+static void t_cancel(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 65536, 9);
+	int calls = 0;
+	struct li_options o = { .progress = cancel_cb, .progress_arg = &calls };
+	struct li_report *r = NULL;
+	int err;
+
+	mock_add_pgmap(m, &s);
+	err = li_check(mock_target(m), &o, &r);
+	result(err == -EINTR && !r && calls == 2, "progress-cancel", "err %d calls %d",
+	       err, calls);
+	mock_free(m);
+}
+
+/* The JSON document goes to a file for the .t to validate with python. */
+static void t_json(const char *path)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	struct li_report *r;
+	FILE *f;
+	char *js;
+
+	mock_add_pgmap(m, &s);
+	inj_tail_ref(m, 0, 0);
+	mock_hugetlb_add(m, 0x4000, true);
+	r = run(m, NULL);
+	js = li_report_json(r);
+	f = fopen(path, "w");
+	if (f && js)
+		fputs(js, f);
+	if (f)
+		fclose(f);
+	result(js && r && r->nr_huge == 1 && r->huge[0].fake_heads == 7 &&
+	       r->huge[0].frames == 1, "hugetlb-hvo-fake-heads", "fake %llu frames %llu",
+	       r && r->nr_huge ? (unsigned long long)r->huge[0].fake_heads : 0,
+	       r && r->nr_huge ? (unsigned long long)r->huge[0].frames : 0);
+	li_free(js);
+	li_report_free(r);
+	mock_free(m);
+}
+
+static void t_model_errors(void)
+{
+	struct mock *m = mock_new();
+	struct li_report *r = NULL;
+	int err;
+
+	/* zone self-test: RAM decodes to ZONE_DEVICE -> refuse the model */
+	mock_w64(m, mock_page(mock_virt_to_phys(m, mock_symbol(m, "init_top_pgt")) / 4096),
+		 4ULL << 51);
+	err = li_check(mock_target(m), NULL, &r);
+	result(err && !r && strstr(li_last_error(), "self-test"), "zone-selftest-refuses",
+	       "err %d: %s", err, li_last_error());
+	mock_free(m);
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGALRM, SIG_DFL);
+	t_clean();
+	t_xa_cycle();
+	t_xa_bomb();
+	t_xa_siblings();
+	t_garbage_counts();
+	t_not_captured();
+	t_codes();
+	t_shared_frame();
+	t_order_nr();
+	t_fuzz();
+	t_dynamic_folio();
+	t_private();
+	t_caps_filters();
+	t_cancel();
+	t_json(argc > 1 ? argv[1] : "/dev/null");
+	t_model_errors();
+	return 0;
+}

@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""Self-test of the dump corpus (vmcores/), independent of libinspect.
+
+Every dump of every scenario is opened with drgn 0.0.22 and with crash 8.0.2;
+both must show, at each injected pfn, the struct page state the test module
+says it wrote, and every pgmap of the manifest with its type, pfn range,
+vmemmap_shift and altmap flag.  A few vmemmap oracle frames are checked
+against crash's own page-table walk (vtop).  The corpus must already exist
+(make vmcores; `make test` runs it first).
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PGMAPCHECK_CACHE") or os.path.expanduser("~/.cache/pgmapcheck")
+PGMAP_ALTMAP_VALID = 1
+PERCPU_REF_DEAD = 2
+SIZEOF_PAGE = 64
+
+failures = 0
+
+
+def result(ok, name, why=""):
+    global failures
+    if ok:
+        print("ok %s" % name)
+    else:
+        failures += 1
+        print("not ok %s - %s" % (name, why))
+    sys.stdout.flush()
+
+
+def krel():
+    if os.environ.get("KREL"):
+        return os.environ["KREL"]
+    out = subprocess.run(["apt-cache", "depends", "linux-image-amd64"],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"Depends: linux-image-(\d\S*)", out)
+    return m.group(1) if m else None
+
+
+def num(v):
+    return v if isinstance(v, int) else int(v, 0)
+
+
+def expected_page_state(f):
+    """(member, value) pairs the injected pfn's struct page must show, from
+    the fields of the module's PGMAPCHECK-INJECT line.  Members are read at
+    the page (offset 0) or at page[1] ("1:member")."""
+    x = f["fields"]
+    code = f["code"]
+    want = []
+    if code in ("TAIL_REFCOUNT", "REFCOUNT_BELOW_IDLE", "PGMAP_REF_DEAD"):
+        want.append(("_refcount", num(x["refcount"])))
+    if code == "TAIL_HEAD_MISMATCH":
+        want.append(("compound_head", num(x["compound_head"])))
+    if code == "HEAD_ORDER_MISMATCH":
+        want.append(("1:compound_order", num(x["order"])))
+    if code in ("PGMAP_DANGLING", "PGMAP_RANGE"):
+        want += [("pgmap", num(x["pgmap_ptr"])), ("_refcount", num(x["refcount"]))]
+    if code == "ZONE_MISMATCH":
+        want.append(("flags", num(x["flags"])))
+    return want
+
+
+def covers(pg, pfn):
+    return any(r["start_pfn"] <= pfn <= r["end_pfn"] for r in pg["ranges"])
+
+
+def check_manifest(name, m, scen):
+    """Manifest-only assertions (no dump opened)."""
+    pre = "%s/manifest" % scen
+    result(m.get("schema") == 1 and m.get("scenario") == scen, pre + "/schema",
+           "schema %r scenario %r" % (m.get("schema"), m.get("scenario")))
+    vmlinux = m["kernel"]["vmlinux"]
+    result(os.path.exists(vmlinux), pre + "/vmlinux", vmlinux + " missing")
+    formats = [d["format"] for d in m["dumps"]]
+    result("elf" in formats, pre + "/elf-dump", "formats %s" % formats)
+    for d in m["dumps"]:
+        result(os.path.getsize(d["path"]) > 1 << 20 if os.path.exists(d["path"]) else False,
+               "%s/dump-%s-exists" % (pre, d["format"]), d["path"])
+    result(len(m["pgmaps"]) > 0, pre + "/pgmaps", "no pgmap recorded")
+    nranges = sum(len(p["ranges"]) for p in m["pgmaps"])
+    result(len(m["vmemmap_oracle"]) == nranges, pre + "/oracle-entries",
+           "%d oracle entries for %d ranges" % (len(m["vmemmap_oracle"]), nranges))
+    for o in m["vmemmap_oracle"]:
+        want = ((o["end_pfn"] + 1 - o["start_pfn"]) * SIZEOF_PAGE + 4095) // 4096
+        good = (o["vmemmap_pages"] >= want and o["unmapped"] == 0 and
+                0 < o["distinct_frames"] <= o["vmemmap_pages"])
+        result(good, "%s/oracle-%s" % (pre, o["pgmap"]),
+               "pages %d (want >= %d) unmapped %d distinct %d" %
+               (o["vmemmap_pages"], want, o["unmapped"], o["distinct_frames"]))
+    if m["expect"].get("clean"):
+        result(not m["faults"], pre + "/no-faults", "%d faults in a clean scenario" % len(m["faults"]))
+    else:
+        codes = sorted(f["code"] for f in m["faults"])
+        want = sorted(["TAIL_REFCOUNT", "TAIL_HEAD_MISMATCH", "HEAD_ORDER_MISMATCH",
+                       "PGMAP_DANGLING", "PGMAP_RANGE", "REFCOUNT_BELOW_IDLE",
+                       "ZONE_MISMATCH", "PGMAP_REF_DEAD"])
+        result(codes == want, pre + "/fault-codes", "codes %s" % codes)
+        pfns = [f["pfn"] for f in m["faults"]]
+        result(len(set(pfns)) == len(pfns), pre + "/fault-pfns-distinct", "pfns %s" % pfns)
+        for f in m["faults"]:
+            if f["code"] == "PGMAP_RANGE":
+                other = [p for p in m["pgmaps"] if p["address"] == f["fields"]["pgmap_ptr"]]
+                result(len(other) == 1 and not covers(other[0], f["pfn"]),
+                       pre + "/pgmap-range-target", "pgmap_ptr %s is not another recorded "
+                       "pgmap missing pfn 0x%x" % (f["fields"]["pgmap_ptr"], f["pfn"]))
+            if f["code"] == "PGMAP_DANGLING":
+                known = [p["address"] for p in m["pgmaps"]]
+                result(f["fields"]["pgmap_ptr"] not in known, pre + "/pgmap-dangling-target",
+                       "dangling pointer names a live pgmap")
+    if scen == "clean-devdax":
+        h = m["hugetlb_oracle"]
+        result(len(h) == 16 and all(e["vmemmap_pages"] == 8 and e["distinct_frames"] == 1
+                                    for e in h), pre + "/hugetlb-hvo",
+               "hugetlb oracle %s" % [(e["vmemmap_pages"], e["distinct_frames"]) for e in h])
+        comps = [c for o in m["vmemmap_oracle"] for c in o.get("compounds", [])]
+        result(comps and all(c["distinct_frames"] == 2 for c in comps),
+               pre + "/devdax-vmemmap-dedup",
+               "distinct frames per compound %s" % sorted({c["distinct_frames"] for c in comps}))
+        result(len(m["pins"]) > 0, pre + "/pins", "no PGMAPCHECK-PIN line")
+
+
+# ---------------------------------------------------------------- drgn
+
+DRGN_PROG = r'''
+import json, sys, drgn
+from drgn.helpers.linux.mm import pfn_to_page
+req = json.load(sys.stdin)
+prog = drgn.Program()
+prog.set_core_dump(req["dump"])
+prog.load_debug_info([req["vmlinux"]])
+out = {"release": prog["init_uts_ns"].name.release.string_().decode(),
+       "vmemmap_base": int(prog["vmemmap_base"]),
+       "zone_device": prog.constant("ZONE_DEVICE").value_(),
+       "pages": {}, "pgmaps": {}}
+def member(page, m):
+    if m.startswith("1:"):
+        page, m = page + 1, m[2:]
+    v = getattr(page, m)
+    return v.counter.value_() if m in ("_refcount", "compound_pincount") else v.value_()
+for pfn, members in req["pages"].items():
+    page = pfn_to_page(prog, int(pfn))
+    out["pages"][pfn] = {"addr": page.value_(),
+                         "values": {m: member(page, m) for m in members}}
+for addr in req["pgmaps"]:
+    g = drgn.Object(prog, "struct dev_pagemap", address=int(addr, 16))
+    out["pgmaps"][addr] = {
+        "type": g.member_("type").format_(), "vmemmap_shift": g.vmemmap_shift.value_(),
+        "flags": g.flags.value_(), "nr_range": g.nr_range.value_(),
+        "start": g.range.start.value_(), "end": g.range.end.value_(),
+        "percpu_count_ptr": g.ref.percpu_count_ptr.value_(), "done": g.done.done.value_()}
+json.dump(out, sys.stdout)
+'''
+
+
+def page_requests(m):
+    """pfn -> members to read, for every fault and every pin."""
+    req = {}
+    for f in m["faults"]:
+        req.setdefault(str(f["pfn"]), set()).update(k for k, _ in expected_page_state(f))
+    for p in m["pins"]:
+        req.setdefault(str(p["pfn"]), set()).update(["_refcount", "1:compound_pincount"])
+    return {k: sorted(v) for k, v in req.items()}
+
+
+def check_state(pre, m, tool, pages, pgmaps, zone_device):
+    """Compare what a tool read from the dump with the manifest."""
+    for pg in m["pgmaps"]:
+        g = pgmaps.get(pg["address"])
+        if g is None:
+            result(False, "%s/pgmap-%s" % (pre, pg["address"]), "%s could not read it" % tool)
+            continue
+        r = pg["ranges"][0]
+        got = (g["type"].split(")")[-1].strip(), g["vmemmap_shift"], g["start"] >> 12,
+               g["end"] >> 12, bool(g["flags"] & PGMAP_ALTMAP_VALID), g["nr_range"])
+        want = (pg["type"], pg["vmemmap_shift"], r["start_pfn"], r["end_pfn"], pg["altmap"],
+                len(pg["ranges"]))
+        result(got == want, "%s/pgmap-%s" % (pre, pg["address"]), "%s read %s, manifest %s" %
+               (tool, got, want))
+    for f in m["faults"]:
+        name = "%s/fault-%s" % (pre, f["code"])
+        p = pages.get(str(f["pfn"]))
+        if p is None:
+            result(False, name, "%s could not read pfn 0x%x" % (tool, f["pfn"]))
+            continue
+        bad = ["%s=%s (want %s)" % (k, hex(p["values"].get(k, -1)), hex(v))
+               for k, v in expected_page_state(f) if p["values"].get(k) != v]
+        if p["addr"] is not None and p["addr"] != num(f["fields"]["page"]):
+            bad.append("struct page at 0x%x, module said %s" % (p["addr"], f["fields"]["page"]))
+        if f["code"] == "ZONE_MISMATCH":
+            x = f["fields"]
+            zone = (p["values"].get("flags", 0) >> x["zones_pgshift"]) & num(x["zones_mask"])
+            if zone == (x["zone_device"] if zone_device is None else zone_device):
+                bad.append("zone bits still ZONE_DEVICE")
+        if f["code"] == "PGMAP_REF_DEAD":
+            g = pgmaps.get(f["pgmap"])
+            if g is None or not g["percpu_count_ptr"] & PERCPU_REF_DEAD or g["done"]:
+                bad.append("pgmap %s ref not dead-and-waiting: %s" % (f["pgmap"], g))
+        result(not bad, name, "; ".join(bad))
+    for pin in m["pins"]:
+        p = pages.get(str(pin["pfn"]))
+        want = {"_refcount": pin["head_refcount"], "1:compound_pincount": pin["pincount"]}
+        got = p and {k: p["values"].get(k) for k in want}
+        result(got == want, "%s/pin-0x%x" % (pre, pin["pfn"]),
+               "%s read %s, module said %s" % (tool, got, want))
+
+
+def check_drgn(pre, m, dump):
+    req = {"dump": dump, "vmlinux": m["kernel"]["vmlinux"], "pages": page_requests(m),
+           "pgmaps": [p["address"] for p in m["pgmaps"]] +
+                     [f["pgmap"] for f in m["faults"] if f["code"] == "PGMAP_REF_DEAD"]}
+    r = subprocess.run(["/usr/bin/python3", "-c", DRGN_PROG], input=json.dumps(req),
+                       capture_output=True, text=True)
+    if r.returncode:
+        result(False, pre + "/open", (r.stderr.strip().splitlines() or ["?"])[-1])
+        return
+    out = json.loads(r.stdout)
+    result(out["release"] == m["kernel"]["release"], pre + "/open",
+           "release %s" % out["release"])
+    vb = num(m["kernel"]["vmemmap_base"])
+    result(out["vmemmap_base"] == vb, pre + "/vmemmap_base",
+           "0x%x vs manifest 0x%x" % (out["vmemmap_base"], vb))
+    check_state(pre, m, "drgn", out["pages"], out["pgmaps"], out["zone_device"])
+
+
+# ---------------------------------------------------------------- crash
+
+MARK = 0x7067630000
+
+
+def run_crash(vmlinux, dump, cmds):
+    """Runs crash in batch mode; returns each command's output (split on
+    p/x markers printed between the commands)."""
+    script = []
+    for i, c in enumerate(cmds):
+        script += ["p/x 0x%x" % (MARK + i), c]
+    script.append("p/x 0x%x" % (MARK + len(cmds)))
+    path = "/tmp/pgmc-selftest-%d.crash" % os.getpid()
+    with open(path, "w") as f:
+        f.write("\n".join(script) + "\nquit\n")
+    try:
+        r = subprocess.run(["crash", "-s", vmlinux, dump, "-i", path], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=600)
+    finally:
+        os.unlink(path)
+    blocks, cur = {}, None
+    for line in r.stdout.splitlines():
+        mk = re.match(r"\$\d+ = 0x([0-9a-f]+)$", line.strip())
+        if mk and int(mk.group(1), 16) - MARK in range(len(cmds) + 1):
+            cur = int(mk.group(1), 16) - MARK
+            blocks[cur] = []
+        elif cur is not None:
+            blocks[cur].append(line)
+    return [blocks.get(i) for i in range(len(cmds))], r
+
+
+def members(lines):
+    """member -> last integer/enum value printed for it ("x = 0x..")."""
+    out = {}
+    for line in lines or []:
+        mm = re.match(r"\s*(\w+) = (\S+?),?$", line)
+        if mm:
+            v = mm.group(2)
+            out[mm.group(1)] = int(v, 0) if re.match(r"-?(0x[0-9a-f]+|\d+)$", v) else v
+    return out
+
+
+def check_crash(pre, m, dump):
+    vmlinux = m["kernel"]["vmlinux"]
+    vb = num(m["kernel"]["vmemmap_base"])
+    cmds, keys = [], []
+    for pfn, mems in page_requests(m).items():
+        addr = vb + int(pfn) * SIZEOF_PAGE
+        for mem in mems:
+            off, name = (SIZEOF_PAGE, mem[2:]) if mem.startswith("1:") else (0, mem)
+            cmds.append("struct page.%s -x 0x%x" % (name, addr + off))
+            keys.append(("page", pfn, mem, name))
+    addrs = [p["address"] for p in m["pgmaps"]]
+    addrs += [f["pgmap"] for f in m["faults"] if f["code"] == "PGMAP_REF_DEAD"]
+    for a in dict.fromkeys(addrs):
+        cmds.append("struct dev_pagemap.type,vmemmap_shift,flags,nr_range,range,ref,done -x " + a)
+        keys.append(("pgmap", a, None, None))
+    vtops = []
+    for o in m["vmemmap_oracle"]:
+        for i in sorted({0, len(o["frames"]) // 2, len(o["frames"]) - 1}):
+            va = num(o["va_start"]) + i * 4096
+            cmds.append("vtop 0x%x" % va)
+            keys.append(("vtop", o["pgmap"], va, o["frames"][i]))
+    out, r = run_crash(vmlinux, dump, cmds)
+    if all(b is None for b in out):
+        result(False, pre + "/open", "no output: %s" % (r.stderr.strip()[-300:] or r.stdout[-300:]))
+        return
+    result(True, pre + "/open")
+    pages, pgmaps = {}, {}
+    for (kind, a, b, c), lines in zip(keys, out):
+        vals = members(lines)
+        if kind == "page":
+            p = pages.setdefault(a, {"addr": None, "values": {}})
+            v = vals.get("counter" if c in ("_refcount", "compound_pincount") else c)
+            if v is not None:
+                p["values"][b] = v
+        elif kind == "pgmap":
+            pgmaps[a] = {"type": vals.get("type"), "vmemmap_shift": vals.get("vmemmap_shift"),
+                         "flags": vals.get("flags"), "nr_range": vals.get("nr_range"),
+                         "start": vals.get("start", 0), "end": vals.get("end", 0),
+                         "percpu_count_ptr": vals.get("percpu_count_ptr", 0),
+                         "done": vals.get("done")}
+        else:
+            vtops.append((a, b, c, lines))
+    # crash has no DWARF enum lookup here: ZONE_DEVICE as the module printed it
+    check_state(pre, m, "crash", pages, pgmaps, zone_device=None)
+    for pgmap, va, frame, lines in vtops:
+        phys = None
+        for i, line in enumerate(lines or []):
+            if line.split()[:2] == ["VIRTUAL", "PHYSICAL"] and i + 1 < len(lines):
+                phys = int(lines[i + 1].split()[1], 16)
+                break
+        want = None if frame is None else num(frame) << 12
+        result(phys == want, "%s/vtop-0x%x" % (pre, va),
+               "crash vtop %s, oracle (gva2gpa) %s" % (phys and hex(phys), want and hex(want)))
+
+
+def main():
+    rel = krel()
+    if not rel:
+        result(False, "krel", "cannot resolve the kernel release")
+        return 1
+    scenarios = sorted(os.path.basename(p)[:-3]
+                       for p in glob.glob(os.path.join(ROOT, "vmcores/scenarios/*.sh")))
+    result(len(scenarios) >= 4, "scenarios", "only %s" % scenarios)
+    only = os.environ.get("SELFTEST_SCENARIOS", "").split()
+    for scen in scenarios:
+        if only and scen not in only:
+            continue
+        path = os.path.join(CACHE, "corpus", rel, scen, "manifest.json")
+        if not os.path.exists(path):
+            result(False, "%s/manifest" % scen, "%s missing: run make vmcores" % path)
+            continue
+        with open(path) as f:
+            m = json.load(f)
+        check_manifest(scen, m, scen)
+        for d in m["dumps"]:
+            if not os.path.exists(d["path"]):
+                continue
+            check_drgn("%s/%s/drgn" % (scen, d["format"]), m, d["path"])
+            check_crash("%s/%s/crash" % (scen, d["format"]), m, d["path"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
