@@ -321,16 +321,17 @@ static int ct_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
 	(void)ctx;
 	if (!key || !*key || !len)
 		return -EINVAL;
-	if (!pc->read_vmcoreinfo)
-		return -ENOENT;
 	/* the readers return a malloc'ed copy (or NULL) */
-	v = pc->read_vmcoreinfo(key);
+	v = pc->read_vmcoreinfo ? pc->read_vmcoreinfo(key) : NULL;
+	/* a dump without VMCOREINFO: crash found the release in the banner */
+	if (!v && !strcmp(key, "OSRELEASE") && *kt->utsname.release)
+		v = strdup(kt->utsname.release);
 	if (!v)
 		return -ENOENT;
+	/* like the CLI's target: a truncated value and -ENOSPC */
 	if (strlen(v) >= len)
-		err = -ERANGE;
-	else
-		strcpy(val, v);
+		err = -ENOSPC;
+	snprintf(val, len, "%s", v);
 	free(v);
 	return err;
 }

@@ -86,29 +86,46 @@ static const char *const help_tail[] = {
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* crash prints help lines as formats ("%s>" is the program name). */
-static char *help_code_line(const struct li_code_info *ci)
+/*
+ * "    CODE (severity)" and the summary wrapped under it, as one help entry.
+ * crash prints help lines as formats ("%s>" is the program name), so a '%'
+ * in a summary is doubled.
+ */
+static char *help_code_entry(const struct li_code_info *ci)
 {
-	char *line, *out;
-	size_t i, j;
+	const char *w = ci->summary, *end;
+	size_t cap, n, col = 0;
+	char *out;
 
-	if (asprintf(&line, "    %-20s %-7s %s", ci->code,
-		     li_severity_name(ci->severity), ci->summary) < 0)
+	cap = strlen(ci->code) + 32 + 3 * strlen(ci->summary);
+	out = malloc(cap);
+	if (!out)
 		return NULL;
-	out = malloc(2 * strlen(line) + 1);
-	if (out) {
-		for (i = j = 0; line[i]; i++) {
-			if (line[i] == '%')
-				out[j++] = '%';
-			out[j++] = line[i];
+	n = snprintf(out, cap, "    %s (%s)", ci->code,
+		     li_severity_name(ci->severity));
+	while (*w) {
+		while (*w == ' ')
+			w++;
+		end = w + strcspn(w, " ");
+		if (end == w)
+			break;
+		if (!col || col + (end - w) > 68) {
+			n += snprintf(out + n, cap - n, "\n       ");
+			col = 0;
 		}
-		out[j] = '\0';
+		out[n++] = ' ';
+		for (; w < end; w++, col++) {
+			if (*w == '%')
+				out[n++] = '%';
+			out[n++] = *w;
+		}
+		col++;
+		out[n] = '\0';
 	}
-	free(line);
 	return out;
 }
 
-/* One line per finding code, from the library's own table. */
+/* One entry per finding code, from the library's own table. */
 static char **build_help(void)
 {
 	const struct li_code_info *codes;
@@ -123,7 +140,7 @@ static char **build_help(void)
 	for (i = 0; i < ARRAY_LEN(help_head); i++)
 		h[n++] = (char *)help_head[i];
 	for (i = 0; i < nr; i++) {
-		h[n] = help_code_line(&codes[i]);
+		h[n] = help_code_entry(&codes[i]);
 		if (!h[n])
 			return NULL;
 		n++;
@@ -291,6 +308,25 @@ static int run_check(struct run_state *st, const struct li_target *t,
 
 /* -- the command -- */
 
+/*
+ * With --zero_excluded, crash hands out zeros for pages makedumpfile left
+ * out, so filtered struct pages cannot be told apart from zeroed ones.
+ */
+static void warn_zero_excluded(void)
+{
+	bool zero = false;
+
+	if (DISKDUMP_DUMPFILE() && diskdump_flags)
+		zero = *diskdump_flags & ZERO_EXCLUDED;
+	else if (SADUMP_DUMPFILE())
+		zero = sadump_is_zero_excluded();
+	if (zero)
+		error(WARNING, "crash runs with --zero_excluded: struct pages "
+		      "filtered out of the dump read as zeros and are checked "
+		      "as such instead of being reported as "
+		      "MEMMAP_NOT_CAPTURED\n");
+}
+
 static void cmd_pgmapcheck(void)
 {
 	static struct run_state st;
@@ -299,6 +335,7 @@ static void cmd_pgmapcheck(void)
 	unsigned int text = 0;
 	bool json = false;
 	char *query = NULL;
+	uint64_t max;
 	int c, err;
 
 	memset(&opts, 0, sizeof(opts));
@@ -320,9 +357,10 @@ static void cmd_pgmapcheck(void)
 			parse_pfn_range(optarg, &opts);
 			break;
 		case 'm':
-			opts.max_findings = parse_u64(optarg, 0, "maximum");
-			if (!opts.max_findings)
+			max = parse_u64(optarg, 0, "maximum");
+			if (!max || max > UINT_MAX)
 				error(FATAL, "invalid maximum: %s\n", optarg);
+			opts.max_findings = max;
 			break;
 		case 'n':
 			opts.flags |= LI_OPT_NO_VMEMMAP;
@@ -349,6 +387,7 @@ static void cmd_pgmapcheck(void)
 
 	/* a previous run unwound by error(FATAL) may have left these */
 	run_cleanup(&st);
+	warn_zero_excluded();
 	err = run_check(&st, &t, &opts);
 	if (err == -EINTR) {
 		run_cleanup(&st);
@@ -356,8 +395,10 @@ static void cmd_pgmapcheck(void)
 		return;
 	}
 	if (err) {
+		const char *why = li_last_error();
+
 		run_cleanup(&st);
-		error(FATAL, "%s\n", li_strerror(err));
+		error(FATAL, "%s\n", why && *why ? why : li_strerror(err));
 	}
 	errno = 0;
 	if (json)

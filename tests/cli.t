@@ -36,19 +36,12 @@ expect() {
 }
 
 # ---- build ---------------------------------------------------------------
-if make -C "$li" >"$tmp/build.log" 2>&1; then
-	pass "build"
-else
-	fail "build" "make -C libinspect failed: $(tail -5 "$tmp/build.log" | tr '\n' ' ')"
-	exit 1
-fi
 probe=$tmp/target-probe
-if cc -O2 -g -Wall -Wextra -Werror -I"$li/include" -o "$probe" \
-	"$here/target-probe.c" "$li/build/libinspect.a" \
-	$(pkg-config --libs libkdumpfile libdw libelf) 2>"$tmp/cc.log"; then
-	pass "build target-probe"
+if "$here/build-target-probe" "$probe" 2>"$tmp/build.log"; then
+	pass "build libinspect, the CLI and target-probe"
 else
-	fail "build target-probe" "$(head -c 300 "$tmp/cc.log")"
+	fail "build libinspect, the CLI and target-probe" "$(cat "$tmp/build.log")"
+	exit 1
 fi
 
 # ---- usage errors: exit 2 and say what is wrong ----------------------------
@@ -243,13 +236,40 @@ else
 	pass "no vmlinux anywhere: skipped, $found is installed"
 fi
 
+# The per-build-id memo of type/symbol answers: written by the first run,
+# used by the second (same answers), and a corrupt memo is ignored.
+queries="size:struct page off:struct dev_pagemap:vmemmap_shift off:struct page:pgmap enum:ZONE_DEVICE enum:NO_SUCH_ENUMERATOR_X sym:pgmap_array sym:runqueues symsize:node_data off:struct page:no_such_member"
+memo_dir=$tmp/memo-cache
+# shellcheck disable=SC2086
+PGMAPCHECK_TYPE_CACHE=0 "$probe" -k "$vmlinux" "$dump" $queries >"$tmp/memo0" 2>&1
+# shellcheck disable=SC2086
+PGMAPCHECK_CACHE=$memo_dir "$probe" -k "$vmlinux" "$dump" $queries >"$tmp/memo1" 2>&1
+memo=$(ls "$memo_dir"/types/*.memo 2>/dev/null | head -1)
+# shellcheck disable=SC2086
+PGMAPCHECK_CACHE=$memo_dir "$probe" -k "$vmlinux" "$dump" $queries >"$tmp/memo2" 2>&1
+if [ -n "$memo" ] && cmp -s "$tmp/memo0" "$tmp/memo1" && cmp -s "$tmp/memo0" "$tmp/memo2" &&
+   grep -q '^-2 0 0 E|NO_SUCH_ENUMERATOR_X|$' "$memo" && grep -q 'error -2' "$tmp/memo2"; then
+	pass "type memo: second run answers the same from $(basename "$memo"), absent names included"
+else
+	fail "type memo: second run answers the same" "memo '$memo': $(diff "$tmp/memo0" "$tmp/memo2" | head -c 300)"
+fi
+[ -n "$memo" ] && head -c 4096 /dev/urandom >"$memo"
+# shellcheck disable=SC2086
+PGMAPCHECK_CACHE=$memo_dir "$probe" -k "$vmlinux" "$dump" $queries >"$tmp/memo3" 2>&1
+if cmp -s "$tmp/memo0" "$tmp/memo3" && head -1 "$memo" | grep -q '^pgmapcheck-type-memo 1 '; then
+	pass "type memo: a corrupt memo is ignored and rewritten"
+else
+	fail "type memo: a corrupt memo is ignored and rewritten" "$(diff "$tmp/memo0" "$tmp/memo3" | head -c 300)"
+fi
+
 # ---- the target backend against drgn (every dump) and crash (one dump) --------------
 $py - "$probe" $manifests <<'EOF'
-import json, subprocess, sys
+import json, os, subprocess, sys
 import drgn
 from drgn import offsetof, sizeof
 
-probe, manifests = sys.argv[1], sys.argv[2:]
+probe = sys.argv[1]
+manifests = [json.load(open(p)) for p in sys.argv[2:]]
 
 TYPES = ["struct page", "struct dev_pagemap", "struct folio", "struct xa_node",
          "struct percpu_ref_data", "struct vmem_altmap", "struct hstate",
@@ -271,8 +291,10 @@ SYMS = ["pgmap_array", "dev_pagemap_percpu_release", "vmemmap_base", "init_top_p
         "__per_cpu_offset", "hstates", "node_data", "linux_banner"]
 
 def probe_answers(m, dump, queries):
+    # the DWARF and symtab themselves, not the per-build-id memo
+    env = dict(os.environ, PGMAPCHECK_TYPE_CACHE="0")
     out = subprocess.run([probe, "-k", m["kernel"]["vmlinux"], dump] + queries,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env=env)
     if out.returncode:
         raise RuntimeError("target-probe failed: " + out.stderr.strip())
     ans = {}
@@ -390,9 +412,7 @@ def check_dump(m, d, elf_dump):
     print("%s backend %s: unmapped VA gives -EFAULT, absent PA gives -ENODATA%s" % (
         "ok" if ok else "not ok", tag, "" if ok else " - got %s, %s" % (a[qs[0]], a[qs[1]])))
 
-crash_done = False
-for path in manifests:
-    m = json.load(open(path))
+for m in manifests:
     elf = [x["path"] for x in m["dumps"] if x["format"] == "elf"]
     for d in m["dumps"]:
         try:
@@ -401,8 +421,7 @@ for path in manifests:
             print("not ok backend %s/%s - %s: %s" % (m["scenario"], d["format"], type(e).__name__, e))
 
 # crash: symbol values of one dump, KASLR if the corpus has one.
-cands = sorted(((bool(json.load(open(p))["kernel"].get("kaslr")), p) for p in manifests), reverse=True)
-m = json.load(open(cands[0][1]))
+m = sorted(manifests, key=lambda m: bool(m["kernel"].get("kaslr")), reverse=True)[0]
 d = [x for x in m["dumps"] if x["format"] == "elf"][0]
 names = ["pgmap_array", "dev_pagemap_percpu_release", "runqueues", "vmemmap_base"]
 # "ffffffff9135db50 (t) dev_pagemap_percpu_release mm/memremap.c: 163"
@@ -427,6 +446,7 @@ try:
 except Exception as e:
     print("not ok backend vs crash - %s: %s" % (type(e).__name__, e))
 EOF
+[ $? -eq 0 ] || fail "backend comparison" "the comparison script failed"
 
 # ---- CLI options on the fault-injected dump -------------------------------------------------
 fm=$(ls "$cache"/corpus/*/faults/manifest.json 2>/dev/null | head -1)
@@ -442,32 +462,38 @@ print(d, m["kernel"]["vmlinux"], f["TAIL_REFCOUNT"]["pfn"], f["TAIL_REFCOUNT"]["
       f["PGMAP_REF_DEAD"]["pgmap"])
 EOF2
 )
-	jq_findings() { # python expression over the JSON report r -> prints "ok" or why not
-		$py -c "import json,sys; r=json.load(open(sys.argv[1])); F=r['findings']; print($1)" "$tmp/out" 2>&1
+	# json_expect NAME STATUS PYTHON-EXPR CMD...: the JSON report r (findings F)
+	# of CMD must make EXPR evaluate to "ok" (else to what is wrong)
+	json_expect() {
+		local name=$1 want=$2 expr=$3 res
+		shift 3
+		run "$@"
+		res=$($py -c "import json,sys; r=json.load(open(sys.argv[1])); F=r['findings']; print($expr)" "$tmp/out" 2>&1)
+		if [ "$rc" -eq "$want" ] && [ "$res" = ok ]; then
+			pass "$name"
+		else
+			fail "$name" "exit $rc (want $want): $(echo "$res" | head -c 300)"
+		fi
 	}
+	errors="[f for f in F if f['severity'] == 'error']"
 	expect "faults dump: default --fail-on error exits 1" 1 "" "$cli" -k "$fvml" "$fdump"
 	expect "faults dump: --fail-on never exits 0" 0 "" "$cli" --fail-on never -k "$fvml" "$fdump"
 	expect "faults dump: --fail-on warning exits 1" 1 "" "$cli" --fail-on warning -k "$fvml" "$fdump"
-	run "$cli" --json --pfn "$tpfn" -k "$fvml" "$fdump"
-	res=$(jq_findings "'ok' if any(f['code'] == 'TAIL_REFCOUNT' and f['pfn'] == $tpfn for f in F) and all(f['pfn'] == $tpfn for f in F if f['severity'] == 'error') else [(f['code'], f['pfn']) for f in F]")
-	[ "$rc" -eq 1 ] && [ "$res" = ok ] && pass "--pfn $tpfn: only that pfn's TAIL_REFCOUNT error" ||
-		fail "--pfn $tpfn: only that pfn's TAIL_REFCOUNT error" "exit $rc: $res"
-	run "$cli" --json --pfn "$((tpfn + 1))-$((tpfn + 3))" -k "$fvml" "$fdump"
-	res=$(jq_findings "'ok' if not [f for f in F if f['severity'] == 'error'] else F")
-	[ "$rc" -eq 0 ] && [ "$res" = ok ] && pass "--pfn START-END of clean pages: no error, exit 0" ||
-		fail "--pfn START-END of clean pages: no error, exit 0" "exit $rc: $res"
-	run "$cli" --json --pgmap "$dpgmap" -k "$fvml" "$fdump"
-	res=$(jq_findings "'ok' if [f['code'] for f in F if f['severity'] == 'error'] == ['PGMAP_REF_DEAD'] and all(f['pgmap'] == '$dpgmap' for f in F) else [(f['code'], f['pgmap']) for f in F]")
-	[ "$rc" -eq 1 ] && [ "$res" = ok ] && pass "--pgmap $dpgmap: only its PGMAP_REF_DEAD" ||
-		fail "--pgmap $dpgmap: only its PGMAP_REF_DEAD" "exit $rc: $res"
-	run "$cli" --json --max-findings 1 -k "$fvml" "$fdump"
-	res=$(jq_findings "'ok' if r['summary']['errors'] == sum(1 for f in F if f['severity'] == 'error') >= 8 and all(v >= 1 for v in r['summary']['by_code'].values()) else r['summary']")
-	[ "$rc" -eq 1 ] && [ "$res" = ok ] && pass "--max-findings 1: exact counts kept" ||
-		fail "--max-findings 1: exact counts kept" "exit $rc: $res"
-	run "$cli" --json --no-vmemmap -k "$fvml" "$fdump"
-	res=$(jq_findings "'ok' if r['vmemmap'] == [] and len(r['pgmaps']) == 3 else r['vmemmap']")
-	[ "$rc" -eq 1 ] && [ "$res" = ok ] && pass "--no-vmemmap: no vmemmap rows" ||
-		fail "--no-vmemmap: no vmemmap rows" "exit $rc: $res"
+	json_expect "--pfn $tpfn: only that pfn's TAIL_REFCOUNT error" 1 \
+		"'ok' if [(f['code'], f['pfn']) for f in $errors] == [('TAIL_REFCOUNT', $tpfn)] else F" \
+		"$cli" --json --pfn "$tpfn" -k "$fvml" "$fdump"
+	json_expect "--pfn START-END of clean pages: no error, exit 0" 0 \
+		"'ok' if not $errors else F" \
+		"$cli" --json --pfn "$((tpfn + 1))-$((tpfn + 3))" -k "$fvml" "$fdump"
+	json_expect "--pgmap $dpgmap: only its PGMAP_REF_DEAD" 1 \
+		"'ok' if [f['code'] for f in $errors] == ['PGMAP_REF_DEAD'] and all(f['pgmap'] == '$dpgmap' for f in F) else F" \
+		"$cli" --json --pgmap "$dpgmap" -k "$fvml" "$fdump"
+	json_expect "--max-findings 1: exact counts kept" 1 \
+		"'ok' if r['summary']['errors'] == len($errors) >= 8 else r['summary']" \
+		"$cli" --json --max-findings 1 -k "$fvml" "$fdump"
+	json_expect "--no-vmemmap: no vmemmap rows" 1 \
+		"'ok' if r['vmemmap'] == [] and len(r['pgmaps']) == 3 else r['vmemmap']" \
+		"$cli" --json --no-vmemmap -k "$fvml" "$fdump"
 	run "$cli" --summary -k "$fvml" "$fdump"
 	if [ "$rc" -eq 1 ] && grep -q '^SUMMARY: .* 8 errors' "$tmp/out" && ! grep -q 'pfn 0x' "$tmp/out"; then
 		pass "--summary: summary line, no finding lines"

@@ -97,6 +97,20 @@ def check_dump(name, m, dump, doc, rc):
     want_rc = 1 if errors else 0
     result(rc == want_rc, name + "-exit-status", "rc %d, want %d" % (rc, want_rc))
 
+    # the idle-refcount rule against the test module's own idea of idle,
+    # and, on clean dumps, referenced pages = the compounds the holder pinned
+    types = {p["address"]: p["type"] for p in doc["pgmaps"]}
+    idle_bad = ["%s: idle %s, kmod says %s" % (f["code"], doc["kernel"]["idle_refcount"].get(types.get(f["pgmap"])),
+                                               f["fields"]["idle"])
+                for f in faults if "idle" in f.get("fields", {}) and
+                doc["kernel"]["idle_refcount"].get(types.get(f["pgmap"])) != int(f["fields"]["idle"])]
+    if m.get("expect", {}).get("clean"):
+        pinned = len({pin["pfn"] for pin in m.get("pins", [])})
+        referenced = sum(p["pages"]["referenced"] for p in doc["pgmaps"])
+        if referenced != pinned:
+            idle_bad.append("%d pages above idle, %d pinned compounds" % (referenced, pinned))
+    result(not idle_bad, name + "-idle-refcount-rule", "; ".join(idle_bad))
+
     rows = {(r["pgmap"], r["range"]): r for r in doc["vmemmap"]}
     bad = []
     for o in m.get("vmemmap_oracle", []):
@@ -114,6 +128,9 @@ def check_dump(name, m, dump, doc, rc):
            (init["vmemmap_pages"], init["distinct_frames"]):
             bad.append("%s initialised: %s vs oracle %s" % (
                 o["pgmap"], r["initialised"], init))
+        if r["shared_frames_checked"] != r["compounds"] - r["compounds_unexpected"]:
+            bad.append("%s: %d of %d reused frames had their refcount checked" % (
+                o["pgmap"], r["shared_frames_checked"], r["compounds"]))
         comps = o.get("compounds")
         if comps:
             off = sum(1 for c in comps if c["distinct_frames"] != 2)

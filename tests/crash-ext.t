@@ -165,7 +165,8 @@ def check_dump(name, man, vmlinux, dump, work):
                  "print('piped-pgmaps', len(json.load(sys.stdin)['pgmaps']))\"")
     rc, out = crash_run(vmlinux, dump, lines)
     if not report(f"{name} crash-session", rc == 0 and
-                  "shared object loaded" in out, f"exit {rc}: {out[-300:]}"):
+                  "shared object loaded" in out and
+                  "zero_excluded" not in out, f"exit {rc}: {out[-300:]}"):
         return
 
     for tag, _, cli_opts in runs:
@@ -205,6 +206,17 @@ def check_dump(name, man, vmlinux, dump, work):
     m = re.search(r"^piped-pgmaps (\d+)$", out, re.M)
     report(f"{name} pipe", m and int(m.group(1)) ==
            len(man.get("pgmaps", ())), f"no/bad piped line: {out[-200:]}")
+
+
+def check_zero_excluded(name, vmlinux, dump):
+    """crash --zero_excluded hides filtered pages: the command says so."""
+    p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH,
+                        "--zero_excluded", "-s", vmlinux, dump],
+                       input=f"extend {EXT}\npgmapcheck -s\nq\n",
+                       capture_output=True, text=True)
+    out = p.stdout + p.stderr
+    report(f"{name} --zero_excluded warned", "WARNING: crash runs with "
+           "--zero_excluded" in out and "SUMMARY" in out, out[-300:])
 
 
 def help_expectations():
@@ -375,6 +387,10 @@ def main():
                                           d[0].endswith("/elf")))
         if os.path.exists(first[3]):
             check_help_and_adapter(first[1], first[2], first[3], work)
+        kdumps = [d for d in dumps if not d[0].endswith("/elf") and
+                  os.path.exists(d[3])]
+        if kdumps:
+            check_zero_excluded(kdumps[0][0], kdumps[0][2], kdumps[0][3])
         for name, man, vmlinux, dump in dumps:
             if not report(f"{name} dump-present", os.path.exists(dump) and
                           os.path.exists(vmlinux), f"{dump} / {vmlinux}"):

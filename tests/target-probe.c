@@ -16,12 +16,18 @@
  *   readv:ADDR:LEN          readv:ADDR:LEN=<hex bytes>   (kernel virtual)
  *   readp:ADDR:LEN          readp:ADDR:LEN=<hex bytes>   (physical)
  * and on failure QUERY=error <negative errno>.  DUMP "-" is the live kernel.
+ *
+ *   target-probe --elf FILE QUERY...
+ *
+ * asks the DWARF/symtab half of the target (dwarf_types.c) about any ELF
+ * file with debug info, without a dump (tests/dwarf-types.t).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "libinspect.h"
+#include "dwarf_types.h"
 
 static int do_read(const struct li_target *t, enum li_addr_space sp,
 		   const char *arg)
@@ -95,6 +101,80 @@ static int query(const struct li_target *t, const char *q)
 	return err;
 }
 
+/* The li_target_ops of the DWARF index alone: no memory. */
+static int elf_read(void *ctx, enum li_addr_space sp, uint64_t addr,
+		    void *buf, size_t len)
+{
+	(void)ctx, (void)sp, (void)addr, (void)buf, (void)len;
+	return -EFAULT;
+}
+
+static int elf_type_size(void *ctx, const char *type, uint64_t *size)
+{
+	return dwt_type_size(ctx, type, size);
+}
+
+static int elf_member_offset(void *ctx, const char *type, const char *member,
+			     uint64_t *off)
+{
+	return dwt_member_offset(ctx, type, member, off);
+}
+
+static int elf_enum_value(void *ctx, const char *name, int64_t *value)
+{
+	return dwt_enum_value(ctx, name, value);
+}
+
+static int elf_symbol_address(void *ctx, const char *name, uint64_t *addr)
+{
+	return dwt_symbol(ctx, name, addr, NULL, NULL);
+}
+
+static int elf_symbol_size(void *ctx, const char *name, uint64_t *size)
+{
+	return dwt_symbol(ctx, name, NULL, size, NULL);
+}
+
+static int elf_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
+{
+	(void)ctx, (void)key, (void)val, (void)len;
+	return -ENOENT;
+}
+
+static const struct li_target_ops elf_ops = {
+	.read = elf_read,
+	.type_size = elf_type_size,
+	.member_offset = elf_member_offset,
+	.enum_value = elf_enum_value,
+	.symbol_address = elf_symbol_address,
+	.symbol_size = elf_symbol_size,
+	.vmcoreinfo = elf_vmcoreinfo,
+};
+
+static int probe_elf(int argc, char **argv)
+{
+	struct li_target t = { .ops = &elf_ops };
+	char errbuf[1024];
+	struct dwt *d;
+	int i, err;
+
+	err = dwt_open(argv[2], &d, errbuf, sizeof(errbuf));
+	if (err) {
+		fprintf(stderr, "target-probe: %s (%d)\n", errbuf, err);
+		return 2;
+	}
+	t.ctx = d;
+	for (i = 3; i < argc; i++) {
+		printf("%s=", argv[i]);
+		err = query(&t, argv[i]);
+		if (err)
+			printf("error %d", err);
+		putchar('\n');
+	}
+	dwt_close(d);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *vmlinux = NULL, *dump;
@@ -102,6 +182,8 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int i = 1, err;
 
+	if (argc > 2 && !strcmp(argv[1], "--elf"))
+		return probe_elf(argc, argv);
 	if (argc > 2 && !strcmp(argv[1], "-k")) {
 		vmlinux = argv[2];
 		i = 3;

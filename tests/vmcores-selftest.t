@@ -166,7 +166,18 @@ def page_requests(m):
         req.setdefault(str(f["pfn"]), set()).update(k for k, _ in expected_page_state(f))
     for p in m["pins"]:
         req.setdefault(str(p["pfn"]), set()).update(["_refcount", "1:compound_pincount"])
+    for p in m.get("pages", []):
+        req.setdefault(str(p["pfn"]), set()).update(k for k, _ in recorded_page_state(p))
     return {k: sorted(v) for k, v in req.items()}
+
+
+def recorded_page_state(p):
+    """(member, value) pairs of a PGMAPCHECK-PAGE record (the guest's view)."""
+    want = [("_refcount", p["refcount"]), ("flags", num(p["flags"])),
+            ("compound_head", num(p["word8"]))]
+    if p["head"]:
+        want += [("1:compound_order", p["order"]), ("1:compound_pincount", p["pincount"])]
+    return want
 
 
 def check_state(pre, m, tool, pages, pgmaps, zone_device):
@@ -203,6 +214,11 @@ def check_state(pre, m, tool, pages, pgmaps, zone_device):
             if g is None or not g["percpu_count_ptr"] & PERCPU_REF_DEAD or g["done"]:
                 bad.append("pgmap %s ref not dead-and-waiting: %s" % (f["pgmap"], g))
         result(not bad, name, "; ".join(bad))
+    for rec in m.get("pages", []):
+        p = pages.get(str(rec["pfn"]), {"values": {}})
+        bad = ["%s=%s (guest saw %s)" % (k, p["values"].get(k), hex(v))
+               for k, v in recorded_page_state(rec) if p["values"].get(k) != v]
+        result(not bad, "%s/page-0x%x" % (pre, rec["pfn"]), "; ".join(bad))
     for pin in m["pins"]:
         p = pages.get(str(pin["pfn"]))
         want = {"_refcount": pin["head_refcount"], "1:compound_pincount": pin["pincount"]}

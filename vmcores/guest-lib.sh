@@ -64,6 +64,21 @@ note() {
 	echo "$*" >> $JOB/state.txt
 }
 
+# record_pages PFN...: the module's own view of these struct pages
+# (PGMAPCHECK-PAGE lines) for the manifest; the self-test reads them back.
+record_pages() {
+	local pfn
+	for pfn in "$@"; do
+		kmod page "$pfn"
+	done
+}
+
+# hold_pfns NAME [N]: the first N (default all) pfns a holder reported.
+hold_pfns() {
+	grep -o '^PGMAPCHECK-HOLD .* pfn=0x[0-9a-f]*' $JOB/hold-$1.log |
+		sed 's/.* pfn=//' | head -n ${2:-1000000}
+}
+
 # Physical address range of every nd region: "NAME START SIZE" lines.
 nd_regions() {
 	local r

@@ -23,6 +23,7 @@
 
 #define EXIT_FINDINGS	1
 #define EXIT_USAGE	2
+#define EXIT_SIGINT	130
 #define FAIL_NEVER	(LI_SEV_ERROR + 1)
 
 /* Progress appears once a run has lasted this long. */
@@ -41,7 +42,7 @@ struct cli {
 struct progress {
 	bool show, tty;
 	double start, last, delay;
-	const char *phase;
+	char phase[32];
 	bool shown;
 };
 
@@ -106,6 +107,7 @@ static const char help_text[] =
 "    1  at least one finding at or above it\n"
 "    2  usage or input error (unreadable or truncated dump, missing or\n"
 "       mismatched vmlinux, ...)\n"
+"    130  interrupted (^C)\n"
 "\n"
 "EXAMPLES\n"
 "    pgmapcheck /var/crash/202611251200/dump.202611251200\n"
@@ -326,7 +328,7 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
 {
 	struct progress *p = arg;
 	double t = now();
-	bool new_phase = !p->phase || strcmp(p->phase, phase);
+	bool new_phase = strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0;
 
 	if (interrupted)
 		return 1;
@@ -334,7 +336,7 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
 		return 0;
 	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD : 5.0))
 		return 0;
-	p->phase = phase;
+	snprintf(p->phase, sizeof(p->phase), "%s", phase);
 	p->last = t;
 	if (p->tty)
 		fputs("\r\033[K", stderr);
@@ -417,7 +419,7 @@ int main(int argc, char **argv)
 			why && *why ? why : li_strerror(ret));
 		li_report_free(r);
 		li_kdump_target_close(t);
-		return EXIT_USAGE;
+		return ret == -EINTR ? EXIT_SIGINT : EXIT_USAGE;
 	}
 	status = exit_status(r, c.fail_on);
 	if (write_report(&c, r) || fflush(stdout)) {

@@ -355,13 +355,14 @@ static int q_type_size(struct dwt *d, const char *type, const char *unused,
 	int err;
 
 	(void)unused;
-	err = lookup_type(d, type, &die, &pointer);
-	if (err)
-		return err;
-	if (pointer) {
+	/* any pointer has the same size, even to a type without DWARF */
+	if (strchr(type, '*')) {
 		ans->val = d->ptr_size;
 		return 0;
 	}
+	err = lookup_type(d, type, &die, &pointer);
+	if (err)
+		return err;
 	if (dwarf_aggregate_size(&die, &w))
 		return -ENOENT;	/* incomplete, or void */
 	ans->val = w;

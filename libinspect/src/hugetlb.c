@@ -133,7 +133,7 @@ static int walk_hstate(struct hwalk *w, uint64_t hs)
 	uint32_t order;
 	int err = 0;
 
-	if (li_read_u32(c, hs + m->hs_order, &order) || order > 30 ||
+	if (li_read_u32(c, hs + m->hs_order, &order) || order > LI_MAX_VMEMMAP_SHIFT ||
 	    li_read_u64(c, hs + m->hs_nr, &nr))
 		return 0;
 	if (m->hs_name != UINT64_MAX)

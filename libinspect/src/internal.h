@@ -95,7 +95,6 @@ struct li_model {
 	bool pgmap_ref_per_page;	/* PRIVATE/COHERENT hold a pgmap ref (6.1+) */
 	bool dedup_supported;		/* 5.19+ compound devmap vmemmap reuse */
 	bool dedup_needs_v_gt_2;	/* 6.5+ vmemmap_can_optimize() */
-	bool hvo_copy_head;		/* 6.2+ head vmemmap page copied */
 	/* memory layout */
 	uint64_t vmemmap_base;
 	uint64_t pgd_phys;		/* init_top_pgt (physical) */
@@ -163,6 +162,7 @@ struct li_vmem_row {
 	uint64_t init_start_pfn;	/* first initialised pfn */
 	uint64_t init_vmemmap_pages, init_frames;
 	uint64_t compounds, compounds_unexpected;
+	uint64_t shared_checked;	/* reused frames whose refcount was checked */
 	char name[32];			/* hstate name for hugetlb rows */
 	uint64_t nr_pages;		/* struct pages needed */
 	uint64_t struct_bytes;

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pwd.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <libkdumpfile/kdumpfile.h>
 #include "libinspect.h"
+#include "dwarf_memo.h"
 #include "dwarf_types.h"
 
 #define KT_LIVE_PATH	"/proc/kcore"
@@ -192,7 +192,7 @@ static int kt_check_elf_size(int fd, const char *path, char *errbuf,
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return 0;
 	is_elf = elf_kind(elf) == ELF_K_ELF;
@@ -337,22 +337,15 @@ static const char *const vmlinux_places[] = {
 static void vmlinux_candidate(size_t i, const char *rel, char *buf,
 			      size_t len)
 {
-	const char *env = getenv("PGMAPCHECK_CACHE");
-	const char *home = getenv("HOME");
-	struct passwd *pw;
+	char cache[4096];
 
-	/* a guest's init or a cron job may run without $HOME */
-	if (!home || !*home) {
-		pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : "";
-	}
-	if (i < KT_NR_PLACES - 1)
+	if (i < KT_NR_PLACES - 1) {
 		snprintf(buf, len, vmlinux_places[i], rel);
-	else if (env && *env)
-		snprintf(buf, len, "%s/kernels/%s/vmlinux", env, rel);
-	else
-		snprintf(buf, len, "%s/.cache/pgmapcheck/kernels/%s/vmlinux",
-			 home, rel);
+		return;
+	}
+	dwm_cache_dir(cache, sizeof(cache));
+	if (snprintf(buf, len, "%s/kernels/%s/vmlinux", cache, rel) >= (int)len)
+		buf[0] = '\0';
 }
 
 static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
@@ -390,8 +383,8 @@ static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
  * truncated dumps, a wrong KERNELOFFSET and a mismatched vmlinux that has
  * no build-id to compare.
  */
-static int kt_check_banner(struct kt_ctx *k, const char *path, char *errbuf,
-			   size_t errlen)
+static int kt_check_banner(struct kt_ctx *k, const char *path,
+			   const char *hint, char *errbuf, size_t errlen)
 {
 	char want[KT_BANNER_MAX], got[KT_BANNER_MAX];
 	uint64_t addr, size;
@@ -410,14 +403,14 @@ static int kt_check_banner(struct kt_ctx *k, const char *path, char *errbuf,
 	err = kt_read(k, LI_KVADDR, addr + k->kaslr, got, size);
 	if (err)
 		return kt_fail(errbuf, errlen, -EIO,
-			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump, or %s does not match it?",
+			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump, or %s does not match it?%s",
 			       path, (unsigned long long)(addr + k->kaslr),
-			       strerror(-err), k->vmlinux);
+			       strerror(-err), k->vmlinux, hint);
 	want[size - 1] = got[size - 1] = '\0';
 	if (memcmp(want, got, size))
 		return kt_fail(errbuf, errlen, -EINVAL,
-			       "%s does not match %s: the dump's linux_banner is \"%.100s\"",
-			       k->vmlinux, path, got);
+			       "%s does not match %s: the dump's linux_banner is \"%.100s\"%s",
+			       k->vmlinux, path, got, hint);
 	return 0;
 }
 
@@ -466,7 +459,10 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 	err = kt_setup_xlat(k, path, errbuf, errlen);
 	if (err)
 		goto fail;
-	err = kt_check_banner(k, path, errbuf, errlen);
+	err = kt_check_banner(k, path,
+			      rel[0] ? "" :
+				       " (the dump has no VMCOREINFO: KASLR offset unknown, 0 assumed)",
+			      errbuf, errlen);
 	if (err)
 		goto fail;
 	k->source = strdup(dump ? dump : "live");

@@ -334,8 +334,6 @@ static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
 	/* 6.5+ vmemmap_can_optimize() needs more than 2 vmemmap pages */
 	m->dedup_needs_v_gt_2 = has_sym(c, "vmemmap_can_optimize") ||
 				has_sym(c, "__vmemmap_can_optimize");
-	/* 6.2+ HVO copies the head vmemmap page to a new frame */
-	m->hvo_copy_head = false;
 }
 
 static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,

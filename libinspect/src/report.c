@@ -173,13 +173,15 @@ static void json_vmem(FILE *f, const struct li_vmem_row *v)
 		"\"vmemmap_pages\":%llu,\"frames\":%llu,\"predicted_frames\":%llu,"
 		"\"pte_mapped\":%llu,\"pmd_mapped\":%llu,\"unmapped\":%llu,"
 		"\"saved_bytes\":%llu,\"compounds\":%llu,\"compounds_unexpected\":%llu,"
+		"\"shared_frames_checked\":%llu,"
 		"\"complete\":%s,\"initialised\":{\"start_pfn\":%llu,"
 		"\"vmemmap_pages\":%llu,\"frames\":%llu}}",
 		v->range, JU(v->start_pfn), JU(v->end_pfn), JU(v->nr_pages),
 		JU(v->struct_bytes), JU(v->vmemmap_pages), JU(v->frames),
 		JU(v->predicted), JU(v->pte_mapped), JU(v->pmd_mapped),
 		JU(v->unmapped), JU(v->saved_bytes), JU(v->compounds),
-		JU(v->compounds_unexpected), v->complete ? "true" : "false",
+		JU(v->compounds_unexpected), JU(v->shared_checked),
+		v->complete ? "true" : "false",
 		JU(v->init_start_pfn), JU(v->init_vmemmap_pages),
 		JU(v->init_frames));
 }

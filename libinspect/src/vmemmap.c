@@ -168,6 +168,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn, uint64_t uses)
 
 	if (uses < 2 || li_read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
 		return;
+	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
 		li_report_add(c->r, "VMEMMAP_SHARED_REFCOUNT", head_pfn,
 			      li_page_va(c->m, pfn), a->g->addr,

@@ -25,6 +25,13 @@
 #include <linux/percpu-refcount.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
+#include <linux/version.h>
+
+/* page[1].compound_order/_nr/_pincount and page->pgmap: 6.1/6.2 only */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#error "pgmapcheck_test knows the 6.1 struct page layout only; port it"
+#endif
 
 #define PROC_NAME	"pgmapcheck_test"
 #define LOG_SIZE	(256 * 1024)
@@ -234,10 +241,13 @@ static bool compound_claimed(unsigned long head_pfn)
 	return false;
 }
 
-/* Heads we touch must be idle first, so the fault is the only anomaly. */
+/*
+ * Head codes need PFN to be the head, and an idle one, so the fault is the
+ * only anomaly of its compound.
+ */
 static int require_idle_head(const struct target *t)
 {
-	if (t->nr > 1 && !PageHead(t->head))
+	if (!is_head(t) || (t->nr > 1 && !PageHead(t->head)))
 		return -EINVAL;
 	return page_ref_count(t->head) == 1 ? 0 : -EBUSY;
 }
@@ -250,11 +260,10 @@ static void emit_inject(const char *code, const struct target *t,
 	     t->head_pfn, extra);
 }
 
-static int inject_tail_refcount(const char *code, struct target *t,
-				long arg, bool has_arg, char *out, size_t n)
+static int set_tail_refcount(struct target *t, bool aliased, long arg,
+			     bool has_arg, char *out, size_t n)
 {
 	unsigned long idx = t->pfn - t->head_pfn;
-	bool aliased = !strcmp(code, "TAIL_REFCOUNT_ALIASED");
 
 	if (t->nr == 1 || is_head(t))
 		return -EINVAL;
@@ -263,10 +272,24 @@ static int inject_tail_refcount(const char *code, struct target *t,
 		return -EINVAL;
 	if (!aliased && !is_unaliased_tail(t))
 		return -EINVAL;
+	if (has_arg && !arg)
+		return -EINVAL;
 	set_page_count(t->page, has_arg ? arg : 1);
 	scnprintf(out, n, " refcount=%d tail_index=%lu", page_ref_count(t->page),
 		  idx);
 	return 0;
+}
+
+static int inject_tail_refcount(struct target *t, long arg, bool has_arg,
+				char *out, size_t n)
+{
+	return set_tail_refcount(t, false, arg, has_arg, out, n);
+}
+
+static int inject_tail_aliased(struct target *t, long arg, bool has_arg,
+			       char *out, size_t n)
+{
+	return set_tail_refcount(t, true, arg, has_arg, out, n);
 }
 
 /* Default wrong head: the neighbouring compound of the same range. */
@@ -299,9 +322,10 @@ static int inject_head_order(struct target *t, long arg, bool has_arg,
 {
 	unsigned long shift = t->pgmap->vmemmap_shift;
 	long order = has_arg ? arg : (long)shift - 1;
+	int err = require_idle_head(t);
 
-	if (t->nr == 1 || !is_head(t) || !PageHead(t->page))
-		return -EINVAL;
+	if (err || t->nr == 1)
+		return err ?: -EINVAL;
 	if (order < 0 || order > 30 || order == shift)
 		return -EINVAL;
 	set_compound_order(t->head, order);
@@ -311,13 +335,14 @@ static int inject_head_order(struct target *t, long arg, bool has_arg,
 }
 
 /* Point the referenced head at a freed copy of its own pgmap. */
-static int inject_pgmap_dangling(struct target *t, char *out, size_t n)
+static int inject_pgmap_dangling(struct target *t, long arg, bool has_arg,
+				 char *out, size_t n)
 {
 	struct dev_pagemap *copy;
 	int err = require_idle_head(t);
 
-	if (err || !is_head(t))
-		return err ?: -EINVAL;
+	if (err)
+		return err;
 	copy = kmemdup(t->pgmap, sizeof(*copy), GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
@@ -337,7 +362,7 @@ static int inject_pgmap_range(struct target *t, long arg, bool has_arg,
 	struct dev_pagemap *other;
 	int err = require_idle_head(t);
 
-	if (err || !is_head(t) || !has_arg)
+	if (err || !has_arg)
 		return err ?: -EINVAL;
 	other = get_dev_pagemap(arg, NULL);
 	if (!other)
@@ -361,8 +386,8 @@ static int inject_below_idle(struct target *t, long arg, bool has_arg,
 {
 	int err = require_idle_head(t);
 
-	if (err || !is_head(t))
-		return err ?: -EINVAL;
+	if (err)
+		return err;
 	if (t->pgmap->type != MEMORY_DEVICE_FS_DAX &&
 	    t->pgmap->type != MEMORY_DEVICE_GENERIC)
 		return -EINVAL;
@@ -382,7 +407,7 @@ static int inject_pincount(struct target *t, long arg, bool has_arg,
 {
 	int err = require_idle_head(t);
 
-	if (err || t->nr == 1 || !is_head(t))
+	if (err || t->nr == 1)
 		return err ?: -EINVAL;
 	if (has_arg && arg < 1)
 		return -EINVAL;
@@ -418,12 +443,13 @@ static int inject_zone(struct target *t, long arg, bool has_arg,
  * put_dev_pagemap(), plus a page reference.  Unbinding the device then
  * blocks memunmap_pages() in wait_for_completion(&pgmap->done).
  */
-static int inject_ref_dead(struct target *t, char *out, size_t n)
+static int inject_ref_dead(struct target *t, long arg, bool has_arg,
+			   char *out, size_t n)
 {
 	int err = require_idle_head(t);
 
-	if (err || !is_head(t))
-		return err ?: -EINVAL;
+	if (err)
+		return err;
 	get_page(t->head);
 	/* the reference resolve_target() took is the leaked one */
 	scnprintf(out, n, " leaked_pgmap_ref=1 refcount=%d",
@@ -431,45 +457,52 @@ static int inject_ref_dead(struct target *t, char *out, size_t n)
 	return 0;
 }
 
-static int do_inject(const char *code, struct target *t, long arg,
-		     bool has_arg, char *out, size_t n)
+typedef int (*inject_fn)(struct target *t, long arg, bool has_arg,
+			 char *out, size_t n);
+
+static const struct {
+	const char *code;
+	inject_fn fn;
+} injectors[] = {
+	{ "TAIL_REFCOUNT",		inject_tail_refcount },
+	{ "TAIL_REFCOUNT_ALIASED",	inject_tail_aliased },
+	{ "TAIL_HEAD_MISMATCH",		inject_tail_head },
+	{ "HEAD_ORDER_MISMATCH",	inject_head_order },
+	{ "PGMAP_DANGLING",		inject_pgmap_dangling },
+	{ "PGMAP_RANGE",		inject_pgmap_range },
+	{ "REFCOUNT_BELOW_IDLE",	inject_below_idle },
+	{ "ZONE_MISMATCH",		inject_zone },
+	{ "PGMAP_REF_DEAD",		inject_ref_dead },
+	{ "PINCOUNT_EXCEEDS_REFCOUNT",	inject_pincount },
+};
+
+static inject_fn find_injector(const char *code)
 {
-	if (!strcmp(code, "TAIL_REFCOUNT") ||
-	    !strcmp(code, "TAIL_REFCOUNT_ALIASED"))
-		return inject_tail_refcount(code, t, arg, has_arg, out, n);
-	if (!strcmp(code, "TAIL_HEAD_MISMATCH"))
-		return inject_tail_head(t, arg, has_arg, out, n);
-	if (!strcmp(code, "HEAD_ORDER_MISMATCH"))
-		return inject_head_order(t, arg, has_arg, out, n);
-	if (!strcmp(code, "PGMAP_DANGLING"))
-		return inject_pgmap_dangling(t, out, n);
-	if (!strcmp(code, "PGMAP_RANGE"))
-		return inject_pgmap_range(t, arg, has_arg, out, n);
-	if (!strcmp(code, "REFCOUNT_BELOW_IDLE"))
-		return inject_below_idle(t, arg, has_arg, out, n);
-	if (!strcmp(code, "ZONE_MISMATCH"))
-		return inject_zone(t, arg, has_arg, out, n);
-	if (!strcmp(code, "PGMAP_REF_DEAD"))
-		return inject_ref_dead(t, out, n);
-	if (!strcmp(code, "PINCOUNT_EXCEEDS_REFCOUNT"))
-		return inject_pincount(t, arg, has_arg, out, n);
-	return -EOPNOTSUPP;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(injectors); i++)
+		if (!strcmp(injectors[i].code, code))
+			return injectors[i].fn;
+	return NULL;
 }
 
 static int cmd_inject(const char *code, unsigned long pfn, long arg,
 		      bool has_arg)
 {
+	inject_fn inject = find_injector(code);
 	char extra[LINE_SIZE / 2];
 	struct target t;
 	int err;
 
+	if (!inject)
+		return -EOPNOTSUPP;
 	if (nr_injected == MAX_INJECTED)
 		return -ENOSPC;
 	err = resolve_target(pfn, &t);
 	if (err)
 		return err;
 	err = compound_claimed(t.head_pfn) ? -EBUSY :
-		do_inject(code, &t, arg, has_arg, extra, sizeof(extra));
+		inject(&t, arg, has_arg, extra, sizeof(extra));
 	if (err) {
 		put_dev_pagemap(t.pgmap);
 		return err;

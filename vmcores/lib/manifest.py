@@ -13,7 +13,7 @@ SCHEMA = 1
 PAGE = 4096
 SIZEOF_PAGE = 64        # struct page on x86_64 6.1 (checked against the kmod's page= field)
 TEXT_BASE = 0xffffffff81000000
-ADDR_KEY = re.compile(r"addr|page$|pgmap|ptr|flags|compound_head|base$")
+ADDR_KEY = re.compile(r"addr|page$|pgmap|ptr|flags|compound_head|word8|base$")
 LINE_RE = re.compile(r"PGMAPCHECK-([A-Z_]+)((?: +[A-Za-z0-9_]+=\S*)*)")
 
 
@@ -64,6 +64,8 @@ def pgmap_entry(f):
     for k in ("ref_count", "ref_mode"):
         if k in f:
             e[k] = typed({k: f[k]})[k]
+    if "vmemmap_dedup" in f:
+        e["vmemmap_dedup"] = f["vmemmap_dedup"] == "1"
     if e["altmap"]:
         e["altmap_detail"] = {k: num(f[k]) for k in
                               ("altmap_base_pfn", "altmap_reserve", "altmap_free",
@@ -80,7 +82,7 @@ def fault_entry(f):
 
 def collect(lines):
     """Split parsed lines into pgmaps (deduplicated by address), faults, holds, pins."""
-    pgmaps, faults, holds, pins, other = {}, [], [], [], []
+    pgmaps, faults, holds, pins, pages, other = {}, [], [], [], [], []
     vmemmap_base = None
     for kind, f in lines:
         if kind == "PGMAP":
@@ -94,6 +96,8 @@ def collect(lines):
             holds.append(typed(f))
         elif kind == "PIN":
             pins.append(typed(f))
+        elif kind == "PAGE":
+            pages.append(typed(f))
         elif kind != "READY":
             other.append({"kind": kind, "fields": f})
     # the same injection may be seen on the console and in dmesg
@@ -101,7 +105,7 @@ def collect(lines):
     for fe in faults:
         if fe not in uniq:
             uniq.append(fe)
-    return list(pgmaps.values()), uniq, holds, pins, other, vmemmap_base
+    return list(pgmaps.values()), uniq, holds, pins, pages, other, vmemmap_base
 
 
 def vmemmap_span(translate, vmemmap_base, start_pfn, end_pfn):
@@ -195,7 +199,7 @@ def guest_lines(job):
 
 
 def build(job, translate, scenario, krel, vmlinux, append, dumps, expect):
-    pgmaps, faults, holds, pins, other, vb = collect(guest_lines(job))
+    pgmaps, faults, holds, pins, pages, other, vb = collect(guest_lines(job))
     if vb is None and (pgmaps or holds):
         raise ValueError("no vmemmap_base in the test module's report")
     for pg in pgmaps:
@@ -221,6 +225,7 @@ def build(job, translate, scenario, krel, vmlinux, append, dumps, expect):
         "faults": faults,
         "holds": holds,
         "pins": pins,
+        "pages": pages,
         "vmemmap_oracle": [e for pg in pgmaps for e in pgmap_oracle(translate, vb, pg)],
         "hugetlb_oracle": hugetlb_oracle(translate, vb, holds) if vb is not None else [],
         "guest": {

@@ -13,5 +13,7 @@ echo 16 > /proc/sys/vm/nr_hugepages
 hold dax devdax /dev/$dax $((32 << 20)) pin 8
 hold huge hugetlb 16
 report_pgmaps
+# pinned and merely mapped compound heads, one HVO'd hugetlb head
+record_pages $(hold_pfns dax 2) $(hold_pfns huge 1)
 pgmc_ready
 idle_forever

@@ -16,6 +16,7 @@ grep -q "/mnt/pmem ext4 .*dax" /proc/mounts || pgmc_fail "/mnt/pmem is not mount
 run dd if=/dev/zero of=/mnt/pmem/data bs=1M count=16 status=none
 hold file file /mnt/pmem/data $((16 << 20))
 report_pgmaps
+record_pages $(hold_pfns file 2)
 note "$(grep /mnt/pmem /proc/mounts)"
 pgmc_ready
 idle_forever

@@ -12,6 +12,7 @@ pgmc_setup
 dax=$(create_ns region0 -m devdax -M dev -a 2M)
 hold dax devdax /dev/$dax $((32 << 20))
 report_pgmaps
+record_pages $(hold_pfns dax 2)
 load_capture_kernel
 pgmc_ready
 panic_when_told

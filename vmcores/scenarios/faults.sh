@@ -30,6 +30,7 @@ kmod inject PGMAP_RANGE $(head 24) $other_pfn
 kmod inject REFCOUNT_BELOW_IDLE $(head 26)
 kmod inject ZONE_MISMATCH $(head 28 9)
 kmod inject PGMAP_REF_DEAD $dead_pfn
+record_pages $(dmesg | grep -o 'PGMAPCHECK-INJECT .*' | sed 's/.* pfn=\(0x[0-9a-f]*\).*/\1/')
 # sysfs reads may take the device lock the blocked unbind holds: save first
 save_guest_view
 
