@@ -1,11 +1,11 @@
 # clean-mapdev: device-dax with --map=dev (struct pages on the device itself,
-# an altmap), a live process holding touched pages.  Besides the ELF dump it
-# is captured the production way: a real panic, the kexec'd capture kernel
-# (crashkernel=) running makedumpfile -c -d 31 on /proc/vmcore.  KASLR on.
-# Expected: zero violations.
+# an altmap), a live process holding touched pages.  KASLR on.  Also captured
+# after a real panic by makedumpfile -c -d 31 in the capture kernel: that dump
+# holds System RAM only, so these struct pages (on the device) are absent
+# from it, as in production.  Expected: zero violations.
 # pgmc-append: memmap=128M!512M crashkernel=192M
 # pgmc-mem: 1G
-# pgmc-dumps: elf kdump-panic
+# pgmc-dumps: elf kdump kdump-panic
 # pgmc-expect: clean
 . /run/pgmc/job/lib.sh
 pgmc_setup

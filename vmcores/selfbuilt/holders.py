@@ -30,6 +30,7 @@ from pgmapcheck_drgn import dev_pagemap_info  # noqa: E402
 
 PFN_MASK = 0x000ffffffffff000
 PRESENT, PSE, PROTNONE = 1 << 0, 1 << 7, 1 << 8
+HUGE_PAT = 1 << 12          # _PAGE_PAT_LARGE, not a pfn bit in 2M/1G leaves
 DEVMAP = 1 << 58            # _PAGE_DEVMAP (_PAGE_BIT_SOFTW4)
 SWP_TYPE_BITS = 5           # MAX_SWAPFILES_SHIFT
 SWP_OFFSET_SHIFT = 9 + SWP_TYPE_BITS   # _PAGE_BIT_PROTNONE + 1 + type bits
@@ -57,26 +58,28 @@ class Walker:
         return struct.unpack("<512Q", data)
 
     def entries(self, pgd_va):
-        """(vaddr, pte) of every non-empty user PTE below a pgd."""
+        """(vaddr, entry, pages) of every non-empty user leaf entry below a
+        pgd: PTEs (1 page) and present 2M/1G leaves (512, 262144 pages)."""
         pgd = struct.unpack("<512Q", self.prog.read(pgd_va, 4096))
         for i in range(256):
-            yield from self._level(pgd[i], i << 39, 3)
+            yield from self._level(pgd[i], i << 39, 4)
 
     def _level(self, e, va, level):
         if not e or not e & PRESENT:
             return
-        if level < 3 and e & PSE:          # 1G/2M leaf: not a device entry here
+        if level < 4 and e & PSE:          # 1G/2M leaf (e.g. device-dax)
+            yield va, e & ~HUGE_PAT, 1 << (9 * (level - 1))
             return
         try:
             tab = self.table(e & PFN_MASK)
         except drgn.FaultError:
             return
-        shift = 12 + 9 * (level - 1)
+        shift = 12 + 9 * (level - 2)
         for i, sub in enumerate(tab):
             if not sub:
                 continue
-            if level == 1:
-                yield va | (i << 12), sub
+            if level == 2:
+                yield va | (i << 12), sub, 1
             else:
                 yield from self._level(sub, va | (i << shift), level - 1)
 
@@ -128,7 +131,7 @@ def scan(prog):
             continue
         seen_mm.add(mm)
         pid, comm = task.pid.value_(), task.comm.string_().decode(errors="replace")
-        for va, pte in w.entries(task.mm.pgd.value_()):
+        for va, pte, npages in w.entries(task.mm.pgd.value_()):
             c = classify(pte)
             if not c:
                 continue
@@ -138,7 +141,7 @@ def scan(prog):
                 continue                     # ordinary RAM
             named.add(pfn)
             h = {"pid": pid, "comm": comm, "vaddr": "0x%x" % va, "pfn": pfn,
-                 "entry": kind, "pte": "0x%x" % pte,
+                 "entry": kind, "pte": "0x%x" % pte, "npages": npages,
                  "pgmap": "0x%x" % pg.address if pg else None}
             if typ is not None:
                 h["swap_type"] = typ

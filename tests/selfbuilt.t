@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Our own 6.1 kernel with device-private pgmaps (vmcores/selfbuilt).
+
+vmcores/selfbuilt/build-scenarios builds (or reuses) the plain and the
+patched kernel and the scenarios; then, on every dump (ELF and kdump) and on
+the live kernel (the checks the scenario ran in the guest on /proc/kcore
+before the dump was taken):
+  clean-private   CLI, crash extension and drgn script: no error, the two
+                  test_hmm pgmaps as MEMORY_DEVICE_PRIVATE with the manifest's
+                  ranges, pgmap ref >= 1 + referenced pages >= 1 + held pages;
+                  held pages at refcount 1, idle ones at 0 (guest's own view);
+                  holders.py: every held page found in hmmholder's page table
+  faults-private  every injected fault found with its code and pfn:
+                  PGMAP_DANGLING, PGMAP_REF_LOW (pgmap of the page) by the
+                  three frontends, PRIVATE_PAGE_LEAKED by holders.py
+  bug-pgmap-ref   (patched kernel) the torn-down pgmap is gone from every
+                  report while hmmholder still maps its pfns: holders.py
+                  reports ORPHAN_DEVICE_ENTRY at every held pfn
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SB = os.path.join(ROOT, "vmcores", "selfbuilt")
+CLI = os.path.join(ROOT, "libinspect", "build", "pgmapcheck")
+DRGN = os.path.join(ROOT, "drgn-scripts", "pgmapcheck.py")
+EXT = os.path.join(ROOT, "crash-ext", "build", "pgmapcheck.so")
+PY = "/usr/bin/python3"
+failed = 0
+
+
+def result(good, name, why=""):
+    global failed
+    if good:
+        print("ok %s" % name, flush=True)
+    else:
+        failed += 1
+        print("not ok %s - %s" % (name, " ".join(str(why).split())[:400]), flush=True)
+    return good
+
+
+def run_json(argv, timeout=900):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    try:
+        return p.returncode, json.loads(p.stdout[p.stdout.index("{"):])
+    except ValueError:
+        return p.returncode, {"_error": (p.stdout + p.stderr)[-400:]}
+
+
+def cli(vmlinux, dump):
+    return run_json([CLI, "-j", "--no-progress", "-k", vmlinux, dump])
+
+
+def drgn(vmlinux, dump):
+    return run_json([PY, DRGN, "--json", "--no-progress", "-k", vmlinux, dump])
+
+
+def crash(vmlinux, dump):
+    cmds = "extend %s\npgmapcheck -j\nq\n" % EXT
+    p = subprocess.run(["crash", "-s", vmlinux, dump], input=cmds, capture_output=True,
+                       text=True, timeout=900)
+    out = p.stdout
+    try:
+        start = out.index('{"schema_version"')
+        return 0, json.JSONDecoder().raw_decode(out[start:])[0]
+    except ValueError:
+        return p.returncode, {"_error": (out + p.stderr)[-400:]}
+
+
+def holders(vmlinux, dump):
+    return run_json([PY, os.path.join(SB, "holders.py"), "--json", "-k", vmlinux, dump])
+
+
+def live(job, name):
+    """(exit status, document) of a check the guest ran on /proc/kcore."""
+    try:
+        with open(os.path.join(job, "live-%s.rc" % name)) as f:
+            rc = int(f.read().strip())
+        with open(os.path.join(job, "live-%s.json" % name)) as f:
+            return rc, json.load(f)
+    except (OSError, ValueError) as e:
+        return -1, {"_error": str(e)}
+
+
+def errors(doc):
+    return [f for f in doc.get("findings", []) if f.get("severity") == "error"]
+
+
+def found(doc, code, pfn=None, pgmap=None):
+    for f in doc.get("findings", []):
+        if f["code"] == code and (pfn is None or f["pfn"] == pfn) and \
+           (pgmap is None or f.get("pgmap") == pgmap):
+            return True
+    return False
+
+
+def reports(man, job):
+    """(label, (rc, doc)) of every libinspect frontend on every dump and live."""
+    vmlinux = man["kernel"]["vmlinux"]
+    for d in man["dumps"]:
+        fmt = d["format"]
+        yield "cli-%s" % fmt, cli(vmlinux, d["path"])
+        yield "drgn-%s" % fmt, drgn(vmlinux, d["path"])
+        yield "crash-%s" % fmt, crash(vmlinux, d["path"])
+    yield "cli-live", live(job, "cli")
+    yield "drgn-live", live(job, "drgn")
+
+
+def holder_reports(man, job):
+    for d in man["dumps"]:
+        yield "holders-%s" % d["format"], holders(man["kernel"]["vmlinux"], d["path"])
+    yield "holders-live", live(job, "holders")
+
+
+def held(man, name=None):
+    return [h["pfn"] for h in man["holds"] if h.get("kind") == "hmm"]
+
+
+def pages(man):
+    return {p["pfn"]: p for p in man["pages"]}
+
+
+def check_clean(man, job):
+    s = "clean-private"
+    pgmaps = {p["address"]: p for p in man["pgmaps"]}
+    result(len(pgmaps) == 2 and all(p["type"] == "MEMORY_DEVICE_PRIVATE" for p in pgmaps.values()),
+           "%s-manifest-pgmaps" % s, man["pgmaps"])
+    hp = held(man)
+    main = next(p for p in man["pgmaps"]
+                if p["ranges"][0]["start_pfn"] <= hp[0] <= p["ranges"][0]["end_pfn"])
+    result(len(hp) == 64 and all(h["swap"] == 1 for h in man["holds"]), "%s-held-64" % s,
+           man["holds"][:2])
+    pg = pages(man)
+    result(all(pg[p]["refcount"] == 1 for p in hp[:4] if p in pg) and
+           sum(p in pg for p in hp[:4]) == 4, "%s-held-refcount-1" % s, hp[:4])
+    firsts = [p["ranges"][0]["start_pfn"] for p in man["pgmaps"]]
+    result(all(pg.get(f, {}).get("refcount") == 0 for f in firsts), "%s-idle-refcount-0" % s,
+           [pg.get(f) for f in firsts])
+    result(main["ref_count"] >= 1 + len(hp), "%s-guest-pgmap-ref" % s,
+           "ref_count %s, held %d" % (main["ref_count"], len(hp)))
+    for label, (rc, doc) in reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        result(rc == 0 and not errors(doc), name + "-no-errors", (rc, errors(doc)[:3]))
+        got = {p["address"]: p for p in doc["pgmaps"]}
+        result(set(got) == set(pgmaps) and all(
+            got[a]["type"] == "MEMORY_DEVICE_PRIVATE" and
+            [(r["start_pfn"], r["end_pfn"]) for r in got[a]["ranges"]] ==
+            [(r["start_pfn"], r["end_pfn"]) for r in pgmaps[a]["ranges"]] for a in got),
+            name + "-private-pgmaps", list(got))
+        g = got.get(main["address"], {})
+        cnt = (g.get("ref") or {}).get("count")
+        refd = (g.get("pages") or {}).get("referenced", -1)
+        result(cnt is not None and refd >= len(hp) and cnt >= 1 + refd, name + "-pgmap-ref",
+               "count %s referenced %s held %d" % (cnt, refd, len(hp)))
+    for label, (rc, doc) in holder_reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        mine = sorted(h["pfn"] for h in doc["holders"] if h["pgmap"] == main["address"])
+        result(mine == sorted(hp) and rc == 0 and not doc["findings"], name + "-who-holds",
+               "%d of %d held pfns, findings %s" % (len(mine), len(hp), doc["findings"][:2]))
+
+
+def check_faults(man, job):
+    s = "faults-private"
+    faults = {f["code"]: f for f in man["faults"]}
+    result(set(faults) == {"PGMAP_DANGLING", "PGMAP_REF_LOW", "PRIVATE_PAGE_LEAKED"},
+           "%s-manifest-faults" % s, list(faults))
+    pg = pages(man)
+    leak = faults.get("PRIVATE_PAGE_LEAKED", {}).get("pfn")
+    result(pg.get(leak, {}).get("refcount") == 1, "%s-leaked-refcount-1" % s, pg.get(leak))
+    drop = faults.get("PGMAP_REF_LOW", {})
+    dang = faults.get("PGMAP_DANGLING", {})
+    for label, (rc, doc) in reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        result(rc == 1 and found(doc, "PGMAP_DANGLING", dang.get("pfn")),
+               name + "-PGMAP_DANGLING", [(f["code"], f["pfn"]) for f in doc["findings"]])
+        result(found(doc, "PGMAP_REF_LOW", pgmap=drop.get("pgmap")), name + "-PGMAP_REF_LOW",
+               [(f["code"], f["pgmap"]) for f in doc["findings"]])
+        other = [f for f in errors(doc) if f["code"] != "PGMAP_DANGLING"]
+        result(not other, name + "-nothing-else", other[:3])
+    for label, (rc, doc) in holder_reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        leaks = [f["pfn"] for f in doc["findings"] if f["code"] == "PRIVATE_PAGE_LEAKED"]
+        result(leaks == [leak], name + "-PRIVATE_PAGE_LEAKED", doc["findings"][:3])
+
+
+def check_bug(man, job):
+    s = "bug-pgmap-ref"
+    orphans = sorted(f["pfn"] for f in man["faults"] if f["code"] == "ORPHAN_DEVICE_ENTRY")
+    gone = {f["pgmap"] for f in man["faults"]}
+    result(len(orphans) == 16 and len(gone) == 1, "%s-manifest" % s, man["faults"][:2])
+    for label, (rc, doc) in reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        covering = [p["address"] for p in doc["pgmaps"] for r in p["ranges"]
+                    if any(r["start_pfn"] <= o <= r["end_pfn"] for o in orphans)]
+        result(not covering and not gone & {p["address"] for p in doc["pgmaps"]},
+               name + "-pgmap-gone", covering)
+    for label, (rc, doc) in holder_reports(man, job):
+        name = "%s-%s" % (s, label)
+        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
+            continue
+        got = sorted(f["pfn"] for f in doc["findings"] if f["code"] == "ORPHAN_DEVICE_ENTRY")
+        result(rc == 1 and got == orphans, name + "-ORPHAN_DEVICE_ENTRY",
+               "%d of %d" % (len(got), len(orphans)))
+
+
+CHECKS = {"clean-private": check_clean, "faults-private": check_faults,
+          "bug-pgmap-ref": check_bug}
+
+
+def main():
+    p = subprocess.run([os.path.join(SB, "build-scenarios")] + list(CHECKS),
+                       capture_output=True, text=True)
+    if not result(p.returncode == 0, "build-scenarios", p.stderr[-600:]):
+        return 1
+    for line in p.stdout.split("\n"):
+        if not line.strip():
+            continue
+        scen, rel, out = line.split()
+        with open(os.path.join(out, "manifest.json")) as f:
+            man = json.load(f)
+        result(rel.startswith("6.1.") and "-pgmc-" in rel, "%s-selfbuilt-kernel" % scen, rel)
+        CHECKS[scen](man, os.path.join(out, "job"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
