@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SB = os.path.join(ROOT, "vmcores", "selfbuilt")
@@ -58,13 +59,17 @@ def drgn(vmlinux, dump):
 
 
 def crash(vmlinux, dump):
-    cmds = "extend %s\npgmapcheck -j\nq\n" % EXT
-    p = subprocess.run(["crash", "-s", vmlinux, dump], input=cmds, capture_output=True,
-                       text=True, timeout=900)
+    with tempfile.NamedTemporaryFile("w", suffix=".crash") as f:
+        f.write("extend %s\npgmapcheck -j\nq\n" % EXT)
+        f.flush()
+        p = subprocess.run(["crash", "-s", vmlinux, dump, "-i", f.name],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=900)
     out = p.stdout
     try:
         start = out.index('{"schema_version"')
-        return 0, json.JSONDecoder().raw_decode(out[start:])[0]
+        # crash's exit status says nothing about the findings
+        return None, json.JSONDecoder().raw_decode(out[start:])[0]
     except ValueError:
         return p.returncode, {"_error": (out + p.stderr)[-400:]}
 
@@ -144,7 +149,7 @@ def check_clean(man, job):
         name = "%s-%s" % (s, label)
         if not result("_error" not in doc, name + "-ran", doc.get("_error")):
             continue
-        result(rc == 0 and not errors(doc), name + "-no-errors", (rc, errors(doc)[:3]))
+        result(rc in (None, 0) and not errors(doc), name + "-no-errors", (rc, errors(doc)[:3]))
         got = {p["address"]: p for p in doc["pgmaps"]}
         result(set(got) == set(pgmaps) and all(
             got[a]["type"] == "MEMORY_DEVICE_PRIVATE" and
@@ -179,7 +184,7 @@ def check_faults(man, job):
         name = "%s-%s" % (s, label)
         if not result("_error" not in doc, name + "-ran", doc.get("_error")):
             continue
-        result(rc == 1 and found(doc, "PGMAP_DANGLING", dang.get("pfn")),
+        result(rc in (None, 1) and found(doc, "PGMAP_DANGLING", dang.get("pfn")),
                name + "-PGMAP_DANGLING", [(f["code"], f["pfn"]) for f in doc["findings"]])
         result(found(doc, "PGMAP_REF_LOW", pgmap=drop.get("pgmap")), name + "-PGMAP_REF_LOW",
                [(f["code"], f["pgmap"]) for f in doc["findings"]])

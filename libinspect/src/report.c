@@ -228,10 +228,12 @@ static void json_summary(FILE *f, const struct li_report *r)
 
 	for (size_t i = 0; i < r->nr_codes; i++)
 		truncated |= r->buckets[i].total > r->buckets[i].nr;
-	fprintf(f, "\"summary\":{\"pgmaps\":%zu,\"pages_checked\":%llu,"
+	fprintf(f, "\"summary\":{\"pgmaps\":%zu,\"struct_pages\":%llu,\"pages_checked\":%llu,"
 		"\"pages_not_captured\":%llu,\"pages_aliased\":%llu,"
 		"\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu,\"max_severity\":",
-		r->nr_pgmaps, JU(r->pages_checked), JU(r->pages_not_captured),
+		r->nr_pgmaps,
+		JU(r->pages_checked + r->pages_aliased + r->pages_not_captured),
+		JU(r->pages_checked), JU(r->pages_not_captured),
 		JU(r->pages_aliased), li_report_count(r, LI_SEV_ERROR),
 		li_report_count(r, LI_SEV_WARNING), li_report_count(r, LI_SEV_INFO));
 	if (max < 0)
