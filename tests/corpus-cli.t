@@ -11,7 +11,9 @@ For each $PGMAPCHECK_CACHE/corpus/*/*/manifest.json and each dump it names:
   - struct pages are all accounted (checked + aliased + not captured);
     full ELF dumps have nothing not captured, and what is not captured is
     reported as MEMMAP_NOT_CAPTURED ranges with exact counts;
-  - the exit status follows --fail-on error.
+  - the exit status follows --fail-on error;
+  - the holder walk finds the guest's holder process mapping exactly the
+    manifest's device holds (vaddr -> pfn), and no HOLDER_* finding.
 The same runs are repeated with the ASan+UBSan build (build-san/), which
 must print no sanitizer report and produce the same findings.
 """
@@ -169,6 +171,45 @@ def check_dump(name, m, dump, doc, rc):
     result(not acct, name + "-memmap-accounted", "; ".join(acct))
 
 
+DEVICE_HOLDS = ("devdax", "file")     # holder kinds that map device memory
+
+
+def check_holders(name, m, doc):
+    """The guest's holder process maps exactly the manifest's device holds."""
+    holders = doc.get("holders")
+    hw = doc.get("holder_walk", {})
+    if holders is None or not hw.get("walked") or hw.get("stopped"):
+        result(False, name + "-holders-walked", "holder_walk %s" % hw)
+        return
+    result(True, name + "-holders-walked")
+    holds = [h for h in m.get("holds", []) if h["kind"] in DEVICE_HOLDS]
+    pgmaps = {p["address"] for p in m["pgmaps"]}
+    bad = []
+    for hold in holds:
+        va = int(hold["vaddr"], 16)
+        cover = [h for h in holders
+                 if int(h["vaddr"], 16) <= va and
+                 va + hold["npages"] * 4096 <= int(h["vaddr"], 16) + h["nr_pages"] * 4096]
+        if len(cover) != 1:
+            bad.append("hold %s: %d holder runs cover it" % (hold["vaddr"], len(cover)))
+            continue
+        h = cover[0]
+        pfn = h["pfn"] + (va - int(h["vaddr"], 16)) // 4096
+        if pfn != hold["pfn"] or h["comm"] != "holder" or h["pid"] <= 1 or \
+           h["kind"] != "present" or h["pgmap"] not in pgmaps:
+            bad.append("hold %s pfn %#x: holder %s" % (hold["vaddr"], hold["pfn"], h))
+    # one process, nothing else maps device memory, RAM holds are not listed
+    if len({(h["pid"], h["mm"]) for h in holders}) > 1:
+        bad.append("holders in several processes: %s" % holders[:4])
+    if sum(h["nr_pages"] for h in holders) != sum(h["npages"] for h in holds):
+        bad.append("holders map %d pages, manifest holds %d" % (
+            sum(h["nr_pages"] for h in holders), sum(h["npages"] for h in holds)))
+    result(bool(holds) and not bad, name + "-holders-match-manifest", "; ".join(bad[:4]) or "no device holds")
+    herr = [x for x in doc["findings"] if x["code"].startswith("HOLDER_")]
+    result(not herr, name + "-no-holder-findings",
+           "%s" % [(x["code"], hex(x["pfn"]), x["detail"]) for x in herr[:3]])
+
+
 def san_binary():
     p = subprocess.run(["make", "-s", "-C", LI, "SANITIZE=1"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
@@ -205,11 +246,12 @@ def main():
             if doc is None:
                 continue
             check_dump(name, m, dump, doc, rc)
+            check_holders(name, m, doc)
             if san:
                 src, sdoc, serr = run(san, vmlinux, dump["path"])
                 clean = "runtime error" not in serr and "Sanitizer" not in serr
                 same = sdoc is not None and sdoc["findings"] == doc["findings"] and \
-                    sdoc["vmemmap"] == doc["vmemmap"]
+                    sdoc["vmemmap"] == doc["vmemmap"] and sdoc["holders"] == doc["holders"]
                 result(clean and same and src == rc, name + "-sanitizer",
                        "rc %d, same %s, stderr %s" % (src, same, serr[-400:]))
 

@@ -9,7 +9,7 @@ li=$top/libinspect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # the core only: the shipped libkdumpfile/libdw target is not needed here
-srcs=$(for f in checks codes model xarray pages vmemmap hugetlb report; do echo "$li/src/$f.c"; done)
+srcs=$(for f in checks codes model xarray pages vmemmap hugetlb holders report; do echo "$li/src/$f.c"; done)
 if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-I"$li/include" -I"$li/src" -I"$here/mock" -o "$tmp/unit-core" \
@@ -38,6 +38,12 @@ assert d["pgmaps"][0]["address"].startswith("0x") and d["pgmaps"][0]["type"] == 
 assert d["summary"]["errors"] == 1 and d["summary"]["by_code"] == {"TAIL_REFCOUNT": 1}
 assert d["hugetlb"]["hstates"][0]["fake_heads_resolved"] == 7
 assert d["vmemmap"][0]["frames"] == d["vmemmap"][0]["predicted_frames"] == 16
+hw = d["holder_walk"]
+assert hw["walked"] is True and hw["tasks"] == 1 and hw["mms"] == 1 and hw["stopped"] is None, hw
+assert d["holders"] == [{"pid": 100, "comm": "holder", "mm": d["holders"][0]["mm"],
+                         "vaddr": "0x7f0000000000", "pfn": 0x20000, "nr_pages": 512,
+                         "level": "pmd", "kind": "present",
+                         "pgmap": d["pgmaps"][0]["address"]}], d["holders"]
 PY
 then echo "ok unit-core-json-schema"; else echo "not ok unit-core-json-schema - bad JSON document"; fi
 exit 0

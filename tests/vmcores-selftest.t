@@ -14,6 +14,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE") or os.path.expanduser("~/.cache/pgmapcheck")
@@ -21,17 +24,26 @@ PGMAP_ALTMAP_VALID = 1
 PERCPU_REF_DEAD = 2
 SIZEOF_PAGE = 64
 
-failures = 0
+local = threading.local()
 
 
 def result(ok, name, why=""):
-    global failures
-    if ok:
-        print("ok %s" % name)
+    """One assertion line; collected per job when dumps are checked in parallel."""
+    line = "ok %s" % name if ok else "not ok %s - %s" % (name, why)
+    out = getattr(local, "lines", None)
+    if out is None:
+        print(line, flush=True)
     else:
-        failures += 1
-        print("not ok %s - %s" % (name, why))
-    sys.stdout.flush()
+        out.append(line)
+
+
+def collected(fn, *args):
+    local.lines = []
+    try:
+        fn(*args)
+    except Exception as e:  # a crashed check is a failed check, not a lost one
+        result(False, args[0] + "/error", repr(e))
+    return local.lines
 
 
 def krel():
@@ -84,6 +96,15 @@ def check_manifest(name, m, scen):
         result(os.path.getsize(d["path"]) > 1 << 20 if os.path.exists(d["path"]) else False,
                "%s/dump-%s-exists" % (pre, d["format"]), d["path"])
     result(len(m["pgmaps"]) > 0, pre + "/pgmaps", "no pgmap recorded")
+    # the module's pgmaps against the guest's nd regions (sysfs, as ndctl sees them)
+    regions = [tuple(int(x, 0) for x in r.split()[1:3]) for r in m["guest"]["regions"]]
+    for pg in m["pgmaps"]:
+        inside = all(any(st >> 12 <= r["start_pfn"] and r["end_pfn"] < (st + sz) >> 12
+                         for st, sz in regions) for r in pg["ranges"])
+        result(inside, "%s/pgmap-in-region-%s" % (pre, pg["address"]),
+               "ranges %s outside the nd regions %s" % (pg["ranges"], m["guest"]["regions"]))
+    result(len(regions) == len(m["pgmaps"]), pre + "/pgmap-per-region",
+           "%d regions, %d pgmaps" % (len(regions), len(m["pgmaps"])))
     nranges = sum(len(p["ranges"]) for p in m["pgmaps"])
     result(len(m["vmemmap_oracle"]) == nranges, pre + "/oracle-entries",
            "%d oracle entries for %d ranges" % (len(m["vmemmap_oracle"]), nranges))
@@ -285,9 +306,10 @@ def run_crash(vmlinux, dump, cmds):
     for i, c in enumerate(cmds):
         script += ["p/x 0x%x" % (MARK + i), c]
     script.append("p/x 0x%x" % (MARK + len(cmds)))
-    path = "/tmp/pgmc-selftest-%d.crash" % os.getpid()
-    with open(path, "w") as f:
+    with tempfile.NamedTemporaryFile("w", prefix="pgmc-selftest-", suffix=".crash",
+                                     delete=False) as f:
         f.write("\n".join(script) + "\nquit\n")
+        path = f.name
     try:
         r = subprocess.run(["crash", "-s", vmlinux, dump, "-i", path], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=600)
@@ -379,6 +401,7 @@ def main():
                        for p in glob.glob(os.path.join(ROOT, "vmcores/scenarios/*.sh")))
     result(len(scenarios) >= 4, "scenarios", "only %s" % scenarios)
     only = os.environ.get("SELFTEST_SCENARIOS", "").split()
+    jobs = []
     for scen in scenarios:
         if only and scen not in only:
             continue
@@ -392,8 +415,14 @@ def main():
         for d in m["dumps"]:
             if not os.path.exists(d["path"]):
                 continue
-            check_drgn("%s/%s/drgn" % (scen, d["format"]), m, d["path"], d["format"])
-            check_crash("%s/%s/crash" % (scen, d["format"]), m, d["path"], d["format"])
+            for tool, fn in (("drgn", check_drgn), ("crash", check_crash)):
+                jobs.append((fn, "%s/%s/%s" % (scen, d["format"], tool), m, d["path"],
+                             d["format"]))
+    # crash and drgn run as subprocesses: two at a time on this 2-core machine
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for lines in pool.map(lambda j: collected(*j), jobs):
+            for line in lines:
+                print(line, flush=True)
     return 0
 
 

@@ -31,7 +31,7 @@ pgmc_setup() {
 wait_regions() {
 	local want i
 	want=$(tr ' ' '\n' < /proc/cmdline | grep -c '^memmap=.*!')
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		[ "$(ls -d /sys/bus/nd/devices/region* 2>/dev/null | wc -l)" -ge "$want" ] && return 0
 		sleep 0.1
 	done

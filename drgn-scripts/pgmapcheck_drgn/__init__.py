@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from drgn import Object, Program
 
 from pgmapcheck_drgn._libinspect import (
+    LI_OPT_NO_HOLDERS,
     LI_OPT_NO_HUGETLB,
     LI_OPT_NO_VMEMMAP,
     LI_OPT_PGMAPS_ONLY,
@@ -39,6 +40,7 @@ from pgmapcheck_drgn._libinspect import (
 )
 
 __all__ = (
+    "Address",
     "CheckResult",
     "Finding",
     "LibInspectError",
@@ -52,13 +54,18 @@ __all__ = (
 )
 
 
+class Address(int):
+    """A kernel address: an int that prints in hex."""
+
+    def __repr__(self) -> str:
+        return hex(self)
+
+
 def _addr(value: Any) -> Optional[int]:
     """JSON addresses are "0x..." strings (they exceed 2^53)."""
     if value is None:
         return None
-    if isinstance(value, int):
-        return value
-    return int(value, 0)
+    return Address(value if isinstance(value, int) else int(value, 0))
 
 
 @dataclass(frozen=True)
@@ -101,65 +108,81 @@ class PgmapInfo:
 
 @dataclass(frozen=True)
 class Finding:
-    """One finding of libinspect (see ``pgmapcheck --list-codes``)."""
+    """One finding of libinspect (``pgmapcheck --list-codes``, CODES.md)."""
 
     #: Finding code, e.g. ``"TAIL_REFCOUNT"``.
     code: str
     #: ``"error"``, ``"warning"`` or ``"info"``.
     severity: str
-    #: Page frame number concerned, if any.
-    pfn: Optional[int]
-    #: Address of the ``struct page``, if any.
+    #: Page frame number concerned (0 when about no page).
+    pfn: int
+    #: Address of the ``struct page`` (or of the object read), 0 if none.
     page: Optional[int]
     #: Address of the ``struct dev_pagemap`` concerned, if any.
     pgmap: Optional[int]
     #: Human-readable detail.
     detail: str
+    #: For a struct page in a shared vmemmap frame: the physical frame.
+    frame: Optional[int] = None
+    #: With *frame*: how many vmemmap pages of the compound map that frame.
+    aliases: Optional[int] = None
+    #: For ``MEMMAP_NOT_CAPTURED``: pfns in the run starting at *pfn*.
+    count: Optional[int] = None
     #: The finding's object in libinspect's JSON report, as is.
-    raw: Dict[str, Any] = field(compare=False, repr=False)
+    raw: Dict[str, Any] = field(default_factory=dict, compare=False,
+                                repr=False)
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "Finding":
-        pfn = d.get("pfn")
         return cls(
             code=str(d["code"]),
             severity=str(d.get("severity", "")),
-            pfn=None if pfn is None else int(pfn),
+            pfn=int(d.get("pfn", 0)),
             page=_addr(d.get("page")),
             pgmap=_addr(d.get("pgmap")),
             detail=str(d.get("detail", "")),
+            frame=_addr(d.get("frame")),
+            aliases=d.get("aliases"),
+            count=d.get("count"),
             raw=d,
         )
 
 
 @dataclass(frozen=True)
 class VmemmapSavings:
-    """Vmemmap accounting of one pgmap (or one hugetlb hstate)."""
+    """Vmemmap accounting of one pgmap range (``vmemmap[]`` of the report)."""
 
-    #: ``struct dev_pagemap`` address, or None for a hugetlb row.
+    #: ``struct dev_pagemap`` address.
     pgmap: Optional[int]
-    #: 4 KiB vmemmap pages the struct pages span.
+    #: Index of the range in the pgmap.
+    range: int
+    #: First and last pfn of the range (inclusive).
+    start_pfn: int
+    end_pfn: int
+    #: 4 KiB vmemmap pages spanned by the range's struct pages.
     vmemmap_pages: int
     #: Distinct 4 KiB frames actually backing them (page-table walk).
     frames: int
     #: Frames predicted by the kernel's sharing rules.
-    predicted: Optional[int]
-    #: Bytes saved by sharing: ``(vmemmap_pages - frames) * 4096``.
+    predicted_frames: Optional[int]
+    #: Bytes saved by sharing.
     saved_bytes: int
     #: The row of libinspect's JSON report, as is.
-    raw: Dict[str, Any] = field(compare=False, repr=False)
+    raw: Dict[str, Any] = field(default_factory=dict, compare=False,
+                                repr=False)
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "VmemmapSavings":
-        pages = int(d.get("vmemmap_pages", 0))
-        frames = int(d.get("frames", d.get("distinct_frames", 0)))
-        predicted = d.get("predicted", d.get("predicted_frames"))
+        predicted = d.get("predicted_frames")
         return cls(
             pgmap=_addr(d.get("pgmap")),
-            vmemmap_pages=pages,
-            frames=frames,
-            predicted=None if predicted is None else int(predicted),
-            saved_bytes=int(d.get("saved_bytes", (pages - frames) * 4096)),
+            range=int(d.get("range", 0)),
+            start_pfn=int(d.get("start_pfn", 0)),
+            end_pfn=int(d.get("end_pfn", 0)),
+            vmemmap_pages=int(d.get("vmemmap_pages", 0)),
+            frames=int(d.get("frames", 0)),
+            predicted_frames=None if predicted is None else int(predicted),
+            saved_bytes=int(d.get("saved_bytes", 0)),
             raw=d,
         )
 
@@ -226,7 +249,7 @@ def dev_pagemap_info(prog: Program) -> List[PgmapInfo]:
 def for_each_dev_pagemap(prog: Program) -> Iterator[Object]:
     """
     Iterate over every registered ZONE_DEVICE pagemap (the values of
-    ``pgmap_array``, each pgmap once, in address order of their first range).
+    ``pgmap_array``, each pgmap once, in the order libinspect reports them).
 
     :param prog: Program to inspect.
     :return: Iterator of ``struct dev_pagemap *`` objects.
@@ -257,6 +280,7 @@ def check_pgmaps(
     max_findings: int = 0,
     vmemmap: bool = True,
     hugetlb: bool = True,
+    holders: bool = True,
     progress: Optional[ProgressFn] = None,
 ) -> CheckResult:
     """
@@ -274,6 +298,8 @@ def check_pgmaps(
         1000); counts in the report stay exact.
     :param vmemmap: Walk the page tables to account the vmemmap.
     :param hugetlb: Check HugeTLB vmemmap optimisation too.
+    :param holders: Walk user page tables for the processes mapping device
+        pages too.
     :param progress: Called as ``progress(phase, done, total)``; return True
         to cancel (then :class:`KeyboardInterrupt` or
         :class:`LibInspectError` is raised).
@@ -286,6 +312,8 @@ def check_pgmaps(
     flags = 0 if vmemmap else LI_OPT_NO_VMEMMAP
     if not hugetlb:
         flags |= LI_OPT_NO_HUGETLB
+    if not holders:
+        flags |= LI_OPT_NO_HOLDERS
     with run_check(_target(prog), pgmap=address, pfn_range=pfn_range,
                    max_findings=max_findings, flags=flags,
                    progress=progress) as report:
@@ -302,19 +330,17 @@ def check_pgmaps(
 
 
 def _vmemmap_rows(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
-    v = doc.get("vmemmap") or ()
-    if isinstance(v, dict):	# {"pgmaps": [...], ...}
-        v = v.get("pgmaps", ())
-    return list(v)
+    return list(doc.get("vmemmap") or ())
 
 
 def vmemmap_savings(prog: Program) -> List[VmemmapSavings]:
     """
-    Get the vmemmap accounting of every pgmap: 4 KiB vmemmap pages spanned
-    by its struct pages, distinct frames backing them (from the kernel page
-    tables), frames the kernel's sharing rules predict and bytes saved.
+    Get the vmemmap accounting of every pgmap range: 4 KiB vmemmap pages
+    spanned by its struct pages, distinct frames backing them (from the
+    kernel page tables), frames the kernel's sharing rules predict and bytes
+    saved.
 
     :param prog: Program to inspect.
     """
-    doc = _report(prog, flags=LI_OPT_NO_HUGETLB)
+    doc = _report(prog, flags=LI_OPT_NO_HUGETLB | LI_OPT_NO_HOLDERS)
     return [VmemmapSavings.from_json(v) for v in _vmemmap_rows(doc)]

@@ -48,6 +48,7 @@ __all__ = (
     "LI_OPT_PGMAPS_ONLY",
     "LI_OPT_NO_VMEMMAP",
     "LI_OPT_NO_HUGETLB",
+    "LI_OPT_NO_HOLDERS",
     "LI_TEXT_SUMMARY",
     "LI_TEXT_VERBOSE",
     "LibInspectError",
@@ -65,6 +66,7 @@ LI_PHYSADDR = 1
 LI_OPT_PGMAPS_ONLY = 1 << 0
 LI_OPT_NO_VMEMMAP = 1 << 1
 LI_OPT_NO_HUGETLB = 1 << 2
+LI_OPT_NO_HOLDERS = 1 << 3
 
 LI_TEXT_SUMMARY = 1 << 0
 LI_TEXT_VERBOSE = 1 << 1
@@ -235,6 +237,7 @@ _PTE_PRESENT = 1 << 0
 _PTE_PSE = 1 << 7
 _PTE_PFN_MASK = 0x000FFFFFFFFFF000
 _U64 = (1 << 64) - 1
+_memmove = ctypes.memmove
 
 
 class DrgnTarget:
@@ -256,14 +259,19 @@ class DrgnTarget:
         # symbol table).
         self._cache: Dict[str, Any] = prog.cache.setdefault(
             "pgmapcheck_drgn.lookups",
-            {"types": {}, "symbols": {}, "vmcoreinfo": None, "pgd": None})
+            {"types": {}, "offsets": {}, "enums": {}, "symbols": {},
+             "vmcoreinfo": None, "pgd": None})
         self._types: Dict[str, Any] = self._cache["types"]
+        self._offsets: Dict[Tuple[bytes, bytes], int] = \
+            self._cache["offsets"]
+        self._enums: Dict[bytes, int] = self._cache["enums"]
+        self._prog_read = prog.read
         self._symbols: Dict[str, Optional[Tuple[int, Optional[int]]]] = \
             self._cache["symbols"]
         self._x86_64 = (prog.platform is not None and
                         prog.platform.arch == drgn.Architecture.X86_64)
         self._ops = _TargetOps(
-            read=_READ_FN(self._guard(self._read, -errno.EIO)),
+            read=_READ_FN(self._read),
             type_size=_TYPE_SIZE_FN(self._guard(self._type_size)),
             member_offset=_MEMBER_OFFSET_FN(self._guard(self._member_offset)),
             enum_value=_ENUM_VALUE_FN(self._guard(self._enum_value)),
@@ -299,17 +307,27 @@ class DrgnTarget:
 
     def _read(self, ctx: int, space: int, addr: int, buf: int,
               length: int) -> int:
-        if space not in (LI_KVADDR, LI_PHYSADDR):
-            return -errno.EINVAL
-        physical = space == LI_PHYSADDR
+        # The hot callback: its own guard, no extra frame.
         try:
-            data = self.prog.read(addr, length, physical)
-        except drgn.FaultError as e:
-            where = getattr(e, "address", None)
-            return self.classify_fault(addr if where is None else where,
-                                       physical, e)
-        ctypes.memmove(buf, data, length)
-        return 0
+            if space == LI_KVADDR:
+                physical = False
+            elif space == LI_PHYSADDR:
+                physical = True
+            else:
+                return -errno.EINVAL
+            try:
+                data = self._prog_read(addr, length, physical)
+            except drgn.FaultError as e:
+                where = getattr(e, "address", None)
+                return self.classify_fault(addr if where is None else where,
+                                           physical, e)
+            _memmove(buf, data, length)
+            return 0
+        except KeyboardInterrupt:
+            self.interrupted = True
+            return -errno.EIO
+        except BaseException:
+            return -errno.EIO
 
     def classify_fault(self, addr: int, physical: bool,
                        err: Optional[drgn.FaultError] = None) -> int:
@@ -391,17 +409,25 @@ class DrgnTarget:
 
     def _member_offset(self, ctx: int, name: bytes, member: bytes,
                        out: Any) -> int:
-        t = self._type(name.decode())
-        # drgn resolves dotted paths and anonymous members itself.
-        out[0] = drgn.offsetof(t, member.decode())
+        key = (name, member)
+        off = self._offsets.get(key)
+        if off is None:
+            t = self._type(name.decode())
+            # drgn resolves dotted paths and anonymous members itself.
+            off = drgn.offsetof(t, member.decode())
+            self._offsets[key] = off
+        out[0] = off
         return 0
 
     def _enum_value(self, ctx: int, name: bytes, out: Any) -> int:
-        # drgn's constants are the DWARF enumerators (of any enum).
-        obj = self.prog.constant(name.decode())
-        if obj.type_.kind != drgn.TypeKind.ENUM:
-            return -errno.ENOENT
-        out[0] = obj.value_()
+        value = self._enums.get(name)
+        if value is None:
+            # drgn's constants are the DWARF enumerators (of any enum).
+            obj = self.prog.constant(name.decode())
+            if obj.type_.kind != drgn.TypeKind.ENUM:
+                return -errno.ENOENT
+            value = self._enums[name] = obj.value_()
+        out[0] = value
         return 0
 
     def _symbol(self, name: str) -> Tuple[int, Optional[int]]:

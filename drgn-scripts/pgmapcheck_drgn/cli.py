@@ -196,6 +196,10 @@ def _drgn_source_and_vmlinux(prog: drgn.Program) -> Tuple[str, Optional[str]]:
         source = "vmcore"
     vmlinux = None
     args = _cmdline_args()
+    # drgn's options come before the script; the script's own (-s is
+    # --summary there) after it.
+    if sys.argv and sys.argv[0] in args:
+        args = args[:args.index(sys.argv[0])]
     for i, a in enumerate(args[:-1]):
         if a in ("-c", "--core") and source != "live":
             source = os.path.abspath(args[i + 1])
@@ -207,6 +211,14 @@ def _drgn_source_and_vmlinux(prog: drgn.Program) -> Tuple[str, Optional[str]]:
         elif a.startswith("--symbols=") and vmlinux is None:
             vmlinux = os.path.abspath(a.split("=", 1)[1])
     return source, vmlinux
+
+
+def _has_kernel_types(prog: drgn.Program) -> bool:
+    try:
+        prog.type("struct page")
+        return True
+    except LookupError:
+        return False
 
 
 def _cache_vmlinux(prog: drgn.Program) -> Optional[str]:
@@ -288,9 +300,7 @@ def open_program(vmcore: Optional[str],
             prog.load_debug_info(None, default=True, main=True)
     except drgn.MissingDebugInfoError as e:
         # Missing module debug info is fine; a kernel without types is not.
-        try:
-            prog.type("struct page")
-        except LookupError:
+        if not _has_kernel_types(prog):
             raise e from None
     return prog
 
@@ -332,7 +342,21 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         vmlinux = args.vmlinux
     else:
         source, vmlinux = _drgn_source_and_vmlinux(prog)
+        if not _has_kernel_types(prog):
+            # drgn found no vmlinux: try where the CLI looks too
+            vmlinux = _cache_vmlinux(prog)
+            if vmlinux:
+                try:
+                    prog.load_debug_info([vmlinux], default=False,
+                                         main=False)
+                except drgn.MissingDebugInfoError:
+                    pass
     assert prog is not None
+    if not _has_kernel_types(prog):
+        print(f"{_PROG}: no debug info for the kernel: give the debug "
+              "vmlinux (drgn -s VMLINUX, or -k VMLINUX without drgn)",
+              file=sys.stderr)
+        return 2
     if not prog.flags & drgn.ProgramFlags.IS_LINUX_KERNEL:
         print(f"{_PROG}: the program is not a Linux kernel", file=sys.stderr)
         return 2

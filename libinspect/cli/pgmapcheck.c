@@ -95,6 +95,9 @@ static const char help_text[] =
 "                         when a finding reaches LEVEL\n"
 "    -m, --max-findings N findings stored per code (counts stay exact)\n"
 "        --no-vmemmap     skip the vmemmap page-table accounting\n"
+"        --no-hugetlb     skip the hugetlb/HVO walk\n"
+"        --no-holders     skip the walk of user page tables that map\n"
+"                         device pages\n"
 "        --progress       progress on stderr\n"
 "        --no-progress    no progress (default: on when stderr is a\n"
 "                         terminal and the run lasts over a second)\n"
@@ -119,6 +122,8 @@ static const char help_text[] =
 
 enum {
 	OPT_NO_VMEMMAP = 0x100,
+	OPT_NO_HUGETLB,
+	OPT_NO_HOLDERS,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_LIST_CODES,
@@ -134,6 +139,8 @@ static const struct option long_opts[] = {
 	{ "fail-on", required_argument, NULL, 'f' },
 	{ "max-findings", required_argument, NULL, 'm' },
 	{ "no-vmemmap", no_argument, NULL, OPT_NO_VMEMMAP },
+	{ "no-hugetlb", no_argument, NULL, OPT_NO_HUGETLB },
+	{ "no-holders", no_argument, NULL, OPT_NO_HOLDERS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "list-codes", no_argument, NULL, OPT_LIST_CODES },
@@ -233,6 +240,12 @@ static void parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_NO_VMEMMAP:
 			c->opts.flags |= LI_OPT_NO_VMEMMAP;
+			break;
+		case OPT_NO_HUGETLB:
+			c->opts.flags |= LI_OPT_NO_HUGETLB;
+			break;
+		case OPT_NO_HOLDERS:
+			c->opts.flags |= LI_OPT_NO_HOLDERS;
 			break;
 		case OPT_PROGRESS:
 			c->progress = 1;

@@ -102,14 +102,15 @@ struct li_code_info {
 	const char *summary;		/* one line */
 };
 
-/* Progress: phase is a short word ("pgmaps", "pages", "vmemmap",
- * "hugetlb"); return non-zero to cancel (li_check then returns -EINTR). */
+/* Progress: phase is a short word ("pgmaps", "pages", "holders",
+ * "vmemmap", "hugetlb"); return non-zero to cancel (li_check then returns -EINTR). */
 typedef int (*li_progress_fn)(void *arg, const char *phase, uint64_t done,
 			      uint64_t total);
 
 #define LI_OPT_PGMAPS_ONLY	(1u << 0)	/* registry only: no page walk */
 #define LI_OPT_NO_VMEMMAP	(1u << 1)	/* skip page-table accounting */
 #define LI_OPT_NO_HUGETLB	(1u << 2)	/* skip hugetlb/HVO */
+#define LI_OPT_NO_HOLDERS	(1u << 3)	/* skip the user page-table walk */
 
 struct li_options {
 	uint64_t pgmap;		/* check only this dev_pagemap (0: all) */

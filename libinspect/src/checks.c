@@ -466,7 +466,14 @@ static void check_refs(struct li_ctx *c)
 
 		if (!g->readable || !g->nr_valid)
 			continue;
-		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced)
+		/* one fact, one finding: referenced pages are PGMAP_REF_DEAD */
+		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced &&
+		    g->pages_mapped)
+			li_report_add(c->r, "HOLDER_DEAD_PGMAP", g->first_mapped_pfn, 0,
+				      g->addr, "ref %s, no page referenced, but %llu pages still mapped in user page tables",
+				      g->ref_exited ? "exited" : "dead",
+				      (unsigned long long)g->pages_mapped);
+		else if ((g->ref_dead || g->ref_exited) && !g->pages_referenced)
 			li_report_add(c->r, "PGMAP_TEARDOWN", g->ranges[0].start_pfn, 0,
 				      g->addr, "ref %s, no page referenced (done=%llu)",
 				      g->ref_exited ? "exited" : "dead",
@@ -550,6 +557,8 @@ LI_EXPORT int li_check(const struct li_target *target,
 	err = li_check_pgmaps(c);
 	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
 		err = li_walk_pages(c);
+	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY)))
+		err = li_holders_walk(c);
 	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
 		check_refs(c);
 	if (!err && !(opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
@@ -582,6 +591,7 @@ LI_EXPORT void li_report_free(struct li_report *r)
 	free(r->vmem);
 	free(r->huge);
 	free(r->folios);
+	free(r->holders);
 	free(r->frontend);
 	free(r->source);
 	free(r->vmlinux);

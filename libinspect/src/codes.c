@@ -41,6 +41,10 @@ static const struct li_code_info codes[] = {
 	  "pgmap_array is malformed (bad node shift, cycle, unreadable node or too many nodes)" },
 	{ "HUGETLB_LIST_CORRUPT", LI_SEV_ERROR,
 	  "a hugetlb hstate list does not end (cycle or garbage); the walk stopped" },
+	{ "HOLDER_ORPHANED", LI_SEV_ERROR,
+	  "a user page table maps a device pfn that no live pgmap covers (pgmap freed under a mapping)" },
+	{ "HOLDER_DEAD_PGMAP", LI_SEV_ERROR,
+	  "a user page table maps pages of a pgmap whose ref is dead while no page holds a reference" },
 	/* warnings: unexpected, may be legitimate */
 	{ "VMEMMAP_UNEXPECTED", LI_SEV_WARNING,
 	  "vmemmap backing frames differ from what the kernel's sharing rules predict" },

@@ -27,6 +27,8 @@
 #define LI_MAX_CPUS		8192
 #define LI_MAX_HUGETLB_FOLIOS	(1u << 22)
 #define LI_DEFAULT_MAX_FINDINGS	1000
+#define LI_MAX_TASKS		(1u << 20)	/* pid_max limit is 4M; plenty */
+#define LI_MAX_HOLDERS		65536		/* stored holder runs */
 
 /* Where the compound order of a head lives (kernel-spec §3.3). */
 enum li_order_loc {
@@ -113,6 +115,13 @@ struct li_model {
 	int hvo_reserve;		/* vmemmap pages kept per HVO folio */
 	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
 	uint64_t max_numnodes;
+	/* tasks and user page tables (holder walk) */
+	bool has_tasks;
+	uint64_t init_task, ts_tasks, ts_mm, ts_pid, ts_comm, ts_flags;
+	uint64_t mm_pgd;
+	bool has_devmap_bit;		/* x86 _PAGE_DEVMAP (<= 6.16) */
+	int swp_dev_first;		/* first SWP_DEVICE_* type, -1 unknown */
+	int swp_dev_num;		/* 4: WRITE, READ, EXCLUSIVE_WRITE/READ */
 	char release[80];
 	uint64_t zone_selftest_pfn;	/* RAM pfn the zone decode was tested on */
 	int zone_selftest_zone;
@@ -152,6 +161,8 @@ struct li_pgmap {
 	/* what the walkers saw */
 	uint64_t pages_checked, pages_uninit, pages_not_captured,
 		 pages_aliased, pages_referenced;
+	uint64_t pages_mapped;		/* by user page tables (holders) */
+	uint64_t first_mapped_pfn;
 };
 
 /* Vmemmap accounting for one pgmap range or one hstate. */
@@ -203,6 +214,31 @@ struct li_huge_folio {
 
 #define LI_MAX_HUGE_LISTED	4096
 
+enum li_holder_level { LI_HL_PTE, LI_HL_PMD, LI_HL_PUD };
+enum li_holder_kind {
+	LI_HK_PRESENT,
+	LI_HK_DEVICE_PRIVATE,		/* SWP_DEVICE_READ/WRITE */
+	LI_HK_DEVICE_EXCLUSIVE,		/* SWP_DEVICE_EXCLUSIVE_READ/WRITE */
+};
+
+/* A run of user page-table entries naming consecutive device pfns. */
+struct li_holder {
+	int32_t pid;
+	char comm[16];
+	uint64_t mm, vaddr, pfn, nr_pages;
+	enum li_holder_level level;
+	enum li_holder_kind kind;
+	uint64_t pgmap;			/* 0: no live pgmap covers pfn */
+};
+
+/* What the holder walk saw. */
+struct li_holder_walk {
+	bool walked;
+	const char *stopped;		/* NULL, "cycle", "limit", "unreadable" */
+	uint64_t tasks, mms, tables, tables_unreadable;
+	uint64_t total;			/* runs found (holders stored <= total) */
+};
+
 struct li_report {
 	char *frontend, *source, *vmlinux;
 	struct li_model model;
@@ -227,6 +263,9 @@ struct li_report {
 	uint64_t xa_nodes;
 	int xa_error;
 	bool vmemmap_done, hugetlb_done;
+	struct li_holder *holders;
+	size_t nr_holders, cap_holders;
+	struct li_holder_walk hw;
 	struct li_options opts;
 };
 
@@ -318,5 +357,23 @@ uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 
 /* hugetlb.c */
 int li_hugetlb_walk(struct li_ctx *c);
+
+/* holders.c */
+void li_model_probe_tasks(struct li_ctx *c);
+int li_holders_walk(struct li_ctx *c);
+const char *li_holder_level_name(enum li_holder_level l);
+const char *li_holder_kind_name(enum li_holder_kind k);
+
+/* Open-addressing set of u64 keys, bounded (vmemmap.c). */
+struct li_u64set {
+	uint64_t *v;
+	size_t cap, nr;
+	bool full;
+};
+/* 1 if added, 0 if present (or the set is full), -ENOMEM */
+int li_set_add(struct li_u64set *s, uint64_t key);
+void li_set_reset(struct li_u64set *s);
+/* one page-table page, physical, through the per-level cache */
+int li_pt_table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t);
 
 #endif /* LI_INTERNAL_H */

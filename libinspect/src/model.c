@@ -447,5 +447,6 @@ int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
 		return e;
 	probe_idle_rules(c, m);
 	probe_hugetlb(c, m);
+	li_model_probe_tasks(c);
 	return zone_selftest(c, m, err, errlen);
 }

@@ -221,6 +221,50 @@ static void json_hugetlb(FILE *f, const struct li_report *r)
 	fprintf(f, "]}");
 }
 
+static void json_holders(FILE *f, const struct li_report *r)
+{
+	const struct li_holder_walk *w = &r->hw;
+	const struct li_model *m = &r->model;
+
+	fprintf(f, "\"holder_walk\":{\"walked\":%s,\"tasks\":%llu,\"mms\":%llu,"
+		"\"page_tables\":%llu,\"page_tables_unreadable\":%llu,\"stopped\":",
+		w->walked ? "true" : "false", JU(w->tasks), JU(w->mms),
+		JU(w->tables), JU(w->tables_unreadable));
+	if (w->stopped)
+		json_str(f, w->stopped);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"runs\":%llu,\"truncated\":%s,\"devmap_bit\":%s,"
+		"\"swap_device_types\":", JU(w->total),
+		w->total > r->nr_holders ? "true" : "false",
+		m->has_devmap_bit ? "true" : "false");
+	if (m->swp_dev_first >= 0)
+		fprintf(f, "{\"first\":%d,\"count\":%d}", m->swp_dev_first,
+			m->swp_dev_num);
+	else
+		fprintf(f, "null");
+	fprintf(f, "},\"holders\":[");
+	for (size_t i = 0; i < r->nr_holders; i++) {
+		const struct li_holder *h = &r->holders[i];
+
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", h->pid);
+		json_str(f, h->comm);
+		fprintf(f, ",\"mm\":");
+		JX(f, h->mm);
+		fprintf(f, ",\"vaddr\":");
+		JX(f, h->vaddr);
+		fprintf(f, ",\"pfn\":%llu,\"nr_pages\":%llu,\"level\":\"%s\","
+			"\"kind\":\"%s\",\"pgmap\":", JU(h->pfn), JU(h->nr_pages),
+			li_holder_level_name(h->level), li_holder_kind_name(h->kind));
+		if (h->pgmap)
+			JX(f, h->pgmap);
+		else
+			fprintf(f, "null");
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 static void json_summary(FILE *f, const struct li_report *r)
 {
 	int max = li_report_max_severity(r);
@@ -296,6 +340,8 @@ LI_EXPORT int li_report_write_json(const struct li_report *r, FILE *f)
 	}
 	fprintf(f, "],");
 	json_hugetlb(f, r);
+	fputc(',', f);
+	json_holders(f, r);
 	fputc(',', f);
 	json_summary(f, r);
 	fprintf(f, "}\n");
@@ -412,6 +458,47 @@ static void text_vmemmap(const struct li_report *r, FILE *f)
 	}
 }
 
+#define TEXT_HOLDER_ROWS	10
+
+/* Per pgmap, the processes that map its pages (small or --verbose). */
+static void text_holders(const struct li_report *r, FILE *f, bool verbose)
+{
+	size_t cap = r->nr_holders < 256 ? r->nr_holders : 256, nr = 0;
+	const struct li_holder **rows;
+	uint64_t *pages;
+
+	if (!r->nr_holders)
+		return;
+	rows = calloc(cap, sizeof(*rows));
+	pages = calloc(cap, sizeof(*pages));
+	for (size_t i = 0; rows && pages && i < r->nr_holders; i++) {
+		const struct li_holder *h = &r->holders[i];
+		size_t j = 0;
+
+		while (j < nr && (rows[j]->pgmap != h->pgmap || rows[j]->mm != h->mm))
+			j++;
+		if (j == cap)
+			continue;	/* more rows than shown anyway */
+		if (j == nr)
+			rows[nr++] = h;
+		pages[j] += h->nr_pages;
+	}
+	if (rows && pages && (verbose || nr <= TEXT_HOLDER_ROWS)) {
+		fprintf(f, "\nHOLDERS (%llu mappings)\n  %-18s %8s %-16s %10s\n",
+			JU(r->hw.total), "PGMAP", "PID", "COMM", "PAGES");
+		for (size_t i = 0; i < nr; i++) {
+			if (rows[i]->pgmap)
+				fprintf(f, "  0x%-16llx", JU(rows[i]->pgmap));
+			else
+				fprintf(f, "  %-18s", "(none: orphaned)");
+			fprintf(f, " %8d %-16s %10llu\n", rows[i]->pid, rows[i]->comm,
+				JU(pages[i]));
+		}
+	}
+	free(rows);
+	free(pages);
+}
+
 static void text_model(const struct li_report *r, FILE *f)
 {
 	const struct li_model *m = &r->model;
@@ -452,6 +539,7 @@ LI_EXPORT int li_report_write_text(const struct li_report *r, FILE *f,
 		text_pgmaps(r, f);
 		text_findings(r, f, flags & LI_TEXT_VERBOSE);
 		text_vmemmap(r, f);
+		text_holders(r, f, flags & LI_TEXT_VERBOSE);
 		if (flags & LI_TEXT_VERBOSE)
 			text_model(r, f);
 	}

@@ -22,7 +22,7 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define FRAMESET_MAX	(1u << 22)	/* 32 MiB of frames, then approximate */
 
-static int table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t)
+int li_pt_table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t)
 {
 	int err;
 
@@ -59,7 +59,7 @@ int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x)
 		const uint64_t *t;
 		uint64_t e;
 
-		err = table(c, l, phys, &t);
+		err = li_pt_table(c, l, phys, &t);
 		if (err)
 			return err;
 		e = t[(va >> shift) & 511] & ~m->sme_mask;
@@ -102,26 +102,19 @@ bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
 	return m->dedup_needs_v_gt_2 ? v > 2 : true;
 }
 
-/* Open-addressing set of frames, bounded. */
-struct frameset {
-	uint64_t *v;
-	size_t cap, nr;
-	bool full;
-};
-
 /* Start over; the table regrows with the range, so cost stays O(range). */
-static void fs_reset(struct frameset *s)
+void li_set_reset(struct li_u64set *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
 
-static int fs_add(struct frameset *s, uint64_t frame)
+int li_set_add(struct li_u64set *s, uint64_t frame)
 {
-	uint64_t key = frame | 1, h;	/* 0 marks an empty slot */
+	uint64_t key = frame + 1, h;	/* 0 marks an empty slot */
 
 	if (s->nr * 2 >= s->cap) {
-		struct frameset n = { .cap = s->cap ? s->cap * 2 : 1024 };
+		struct li_u64set n = { .cap = s->cap ? s->cap * 2 : 1024 };
 
 		if (n.cap > FRAMESET_MAX) {
 			s->full = true;
@@ -132,7 +125,7 @@ static int fs_add(struct frameset *s, uint64_t frame)
 			return -ENOMEM;
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->v[i])
-				fs_add(&n, s->v[i] & ~1ULL);
+				li_set_add(&n, s->v[i] - 1);
 		free(s->v);
 		*s = n;
 	}
@@ -150,7 +143,7 @@ static int fs_add(struct frameset *s, uint64_t frame)
 
 struct acct {
 	struct li_ctx *c;
-	struct frameset all, init;
+	struct li_u64set all, init;
 	struct li_vmem_row *row;
 	const struct li_pgmap *g;
 	/* current compound */
@@ -241,8 +234,8 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->nr_pages = r->end_pfn + 1 - r->start_pfn;
 	row->struct_bytes = row->nr_pages * m->page_size;
 	row->complete = true;
-	fs_reset(&a->all);
-	fs_reset(&a->init);
+	li_set_reset(&a->all);
+	li_set_reset(&a->init);
 	for (uint64_t va = va0; va < va1; va += LI_PAGE_SIZE) {
 		struct li_xlat x;
 
@@ -266,10 +259,10 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 			row->pmd_mapped++;
 		if (x.level != LI_PTE_4K && !altmap_frame_ok(g, x.phys))
 			outside++;
-		err = fs_add(&a->all, x.phys >> LI_PAGE_SHIFT);
+		err = li_set_add(&a->all, x.phys >> LI_PAGE_SHIFT);
 		if (err < 0)
 			return err;
-		if (va >= vinit && (err = fs_add(&a->init, x.phys >> LI_PAGE_SHIFT)) < 0)
+		if (va >= vinit && (err = li_set_add(&a->init, x.phys >> LI_PAGE_SHIFT)) < 0)
 			return err;
 	}
 	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */

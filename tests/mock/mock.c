@@ -48,6 +48,8 @@ struct mock {
 	unsigned int nr_cpus;
 	uint64_t hstate;		/* VA of hstates[0] */
 	bool folio_pgmap;
+	bool device_private;		/* CONFIG_DEVICE_PRIVATE symbols */
+	uint64_t last_task;		/* tail of init_task.tasks */
 };
 
 void mock_set_folio_pgmap(struct mock *m)
@@ -134,9 +136,10 @@ static uint64_t *pt_entry(struct mock *m, uint64_t table, unsigned int idx)
 	return (uint64_t *)(ppage(m, table / PG, true)->data + idx * 8);
 }
 
-static uint64_t pt_walk_alloc(struct mock *m, uint64_t va, int leaf_level)
+static uint64_t pt_walk_alloc_in(struct mock *m, uint64_t root, uint64_t va,
+				 int leaf_level)
 {
-	uint64_t table = m->pgd;
+	uint64_t table = root;
 
 	for (int l = 0; l < leaf_level; l++) {
 		int shift = 39 - 9 * l;
@@ -156,6 +159,11 @@ static uint64_t pt_walk_alloc(struct mock *m, uint64_t va, int leaf_level)
 		table = *e & ADDR_MASK;
 	}
 	return table;
+}
+
+static uint64_t pt_walk_alloc(struct mock *m, uint64_t va, int leaf_level)
+{
+	return pt_walk_alloc_in(m, m->pgd, va, leaf_level);
 }
 
 void mock_map4k(struct mock *m, uint64_t va, uint64_t phys, bool rw)
@@ -330,6 +338,12 @@ static const struct mmember members[] = {
 	{ "struct hstate", "hugepage_activelist", 104 },
 	{ "struct hstate", "hugepage_freelists", 120 },
 	{ "struct hstate", "name", 16504 },
+	{ "struct task_struct", "flags", 44 },
+	{ "struct task_struct", "tasks", 256 },
+	{ "struct task_struct", "mm", 512 },
+	{ "struct task_struct", "pid", 768 },
+	{ "struct task_struct", "comm", 1024 },
+	{ "struct mm_struct", "pgd", 80 },
 };
 
 static const struct { const char *type; uint64_t size; } sizes[] = {
@@ -351,7 +365,7 @@ static const char *const symbols[] = {
 	"__per_cpu_offset", "nr_cpu_ids", "zone_device_page_init",
 	"vmemmap_populate_address", "node_data", "hstates", "hugetlb_max_hstate",
 	"hugetlb_optimize_vmemmap_key", "phys_base", "devmap_managed_key",
-	"free_zone_device_page",
+	"free_zone_device_page", "init_task",
 };
 
 static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
@@ -425,7 +439,13 @@ static int t_symbol(void *ctx, const char *name, uint64_t *addr)
 
 static int t_symsize(void *ctx, const char *name, uint64_t *size)
 {
-	(void)ctx;
+	struct mock *m = ctx;
+
+	/* 6.1 with DEVICE_PRIVATE: MAX_SWAPFILES = 32 - 1 - 3 - 4 - 1 - 1 */
+	if (m->device_private && !strcmp(name, "swap_info")) {
+		*size = MOCK_MAX_SWAPFILES * 8;
+		return 0;
+	}
 	if (strcmp(name, "node_data"))
 		return -ENOENT;
 	*size = 8192;
@@ -506,6 +526,12 @@ struct mock *mock_new(void)
 	mock_w32(m, mock_symbol(m, "hugetlb_max_hstate"), 0);
 	ram_memmap(m);
 	mock_set_nr_cpus(m, 2);
+	/* init_task: pid 0, no mm, alone on the tasks list */
+	m->last_task = mock_symbol(m, "init_task");
+	mock_w64(m, m->last_task + 256, m->last_task + 256);
+	mock_w64(m, m->last_task + 264, m->last_task + 256);
+	mock_w32(m, m->last_task + 44, 0x00200000);
+	mock_write(m, m->last_task + 1024, "swapper/0", 10);
 	m->t.ops = &mock_ops;
 	m->t.ctx = m;
 	m->t.frontend = "mock";
@@ -755,4 +781,63 @@ void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize)
 
 		mock_w32(m, key, (uint32_t)v + 1);
 	}
+}
+
+/* ---- tasks and user page tables ---- */
+
+static void add_symbol(struct mock *m, const char *name)
+{
+	m->syms[m->nsyms].name = name;
+	m->syms[m->nsyms].addr = MOCK_KTEXT + KPHYS + m->nsyms * PG;
+	m->nsyms++;
+}
+
+void mock_enable_device_private(struct mock *m)
+{
+	m->device_private = true;
+	add_symbol(m, "make_device_exclusive_range");
+	add_symbol(m, "memory_failure");
+	add_symbol(m, "migrate_pages");
+	add_symbol(m, "swap_info");
+}
+
+uint64_t mock_mm_new(struct mock *m)
+{
+	uint64_t mm = mock_kmalloc(m, 1024), pgd = mock_alloc_phys(m, PG);
+
+	ppage(m, pgd / PG, true);
+	mock_w64(m, mm + 80, MOCK_PAGE_OFFSET + pgd);
+	return mm;
+}
+
+uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
+		       bool kthread)
+{
+	uint64_t t = mock_kmalloc(m, 2048), head = mock_symbol(m, "init_task") + 256;
+
+	mock_w32(m, t + 44, kthread ? 0x00200000 : 0);
+	mock_w64(m, t + 512, mm);
+	mock_w32(m, t + 768, (uint32_t)pid);
+	mock_write(m, t + 1024, comm, strlen(comm) + 1);
+	/* list_add_tail(&t->tasks, &init_task.tasks) */
+	mock_w64(m, t + 256, head);
+	mock_w64(m, t + 264, m->last_task + 256);
+	mock_w64(m, m->last_task + 256, t + 256);
+	mock_w64(m, head + 8, t + 256);
+	m->last_task = t;
+	return t;
+}
+
+void mock_user_set(struct mock *m, uint64_t mm, uint64_t va, int level,
+		   uint64_t entry)
+{
+	uint64_t root = mock_r64(m, mm + 80) - MOCK_PAGE_OFFSET;
+	uint64_t t = pt_walk_alloc_in(m, root, va, 4 - level);
+
+	*pt_entry(m, t, (va >> (12 + 9 * (level - 1))) & 511) = entry;
+}
+
+uint64_t mock_swp_entry(unsigned int type, uint64_t offset)
+{
+	return (~offset << 14 >> 5) | ((uint64_t)type << 59);
 }

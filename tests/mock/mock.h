@@ -62,4 +62,20 @@ void mock_set_nr_cpus(struct mock *m, unsigned int n);
 void mock_set_folio_pgmap(struct mock *m);	/* 6.15+ layout */
 void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize);
 
+/* tasks and user page tables */
+#define MOCK_MAX_SWAPFILES	22
+#define MOCK_SWP_DEVICE_WRITE	26	/* 22 + HWPOISON + 3 MIGRATION */
+#define MOCK_PTE_DEVMAP		(1ULL << 58)
+/* make_device_exclusive_range, memory_failure, migrate_pages, swap_info */
+void mock_enable_device_private(struct mock *m);
+uint64_t mock_mm_new(struct mock *m);
+/* a task linked at the tail of init_task.tasks */
+uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
+		       bool kthread);
+/* write a raw user page-table entry at level 1 (PTE), 2 (PMD) or 3 (PUD) */
+void mock_user_set(struct mock *m, uint64_t mm, uint64_t va, int level,
+		   uint64_t entry);
+/* x86_64 swap entry encoding */
+uint64_t mock_swp_entry(unsigned int type, uint64_t offset);
+
 #endif

@@ -16,6 +16,10 @@
 
 #define DEV_PFN		0x20000ULL
 #define DEV2_PFN	0x28000ULL
+#define UVA		0x7f0000000000ULL
+#define ORPHAN_PFN	0x30000ULL	/* device memory no pgmap covers */
+#define PMD_LEAF(pfn)	(((pfn) << 12) | 0x87 | MOCK_PTE_DEVMAP)
+#define PTE_LEAF(pfn)	(((pfn) << 12) | 0x7 | MOCK_PTE_DEVMAP)
 
 static int failures;
 
@@ -685,9 +689,13 @@ static void t_json(const char *path)
 	FILE *f;
 	char *js;
 
+	uint64_t mm = mock_mm_new(m);
+
 	mock_add_pgmap(m, &s);
 	inj_tail_ref(m, 0, 0);
 	mock_hugetlb_add(m, 0x4000, true);
+	mock_task_new(m, 100, "holder", mm, false);
+	mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN));
 	r = run(m, NULL);
 	js = li_report_json(r);
 	f = fopen(path, "w");
@@ -719,6 +727,197 @@ static void t_model_errors(void)
 	mock_free(m);
 }
 
+/* ---- holders: user page tables naming device memory ---- */
+
+static const struct li_holder *holder_at(const struct li_report *r, uint64_t va)
+{
+	for (size_t i = 0; r && i < r->nr_holders; i++)
+		if (r->holders[i].vaddr == va)
+			return &r->holders[i];
+	return NULL;
+}
+
+/*
+ * A devdax holder with two PMDs (one run), a thread-group sharing its mm
+ * (walked once), kernel threads (skipped), a PROT_NONE PTE (L1TF-inverted
+ * pfn), RAM PTEs (ignored) and a process mapping 3 orphaned devmap PTEs.
+ */
+static void t_holders(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	uint64_t g = mock_add_pgmap(m, &s), mm = mock_mm_new(m), mm2 = mock_mm_new(m);
+	const struct li_holder *h, *p;
+	const struct li_finding *f;
+	struct li_report *r;
+	struct li_options o = { .flags = LI_OPT_NO_HOLDERS };
+
+	mock_task_new(m, 2, "kthreadd", 0, true);
+	mock_task_new(m, 100, "holder", mm, false);
+	mock_task_new(m, 101, "holder-clone", mm, false);
+	mock_task_new(m, 102, "orphan", mm2, false);
+	mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN + 512));
+	mock_user_set(m, mm, UVA + (2 << 20), 2, PMD_LEAF(DEV_PFN + 1024));
+	mock_user_set(m, mm, UVA + (4 << 20), 1, (~((DEV_PFN + 7) << 12) &
+		      0x000ffffffffff000ULL) | 0x100);
+	mock_user_set(m, mm, UVA + (4 << 20) + 4096, 1, (0x1234ULL << 12) | 7);
+	for (int i = 0; i < 3; i++)
+		mock_user_set(m, mm2, UVA + i * 4096ULL, 1, PTE_LEAF(ORPHAN_PFN + i));
+	/* no devmap bit: device-looking pfn is RAM as far as we can tell */
+	mock_user_set(m, mm2, UVA + 16 * 4096ULL, 1, ((ORPHAN_PFN + 99) << 12) | 7);
+
+	r = run(m, NULL);
+	h = holder_at(r, UVA);
+	p = holder_at(r, UVA + (4 << 20));
+	f = first(r, "HOLDER_ORPHANED");
+	result(r && r->hw.walked && r->hw.tasks == 4 && r->hw.mms == 2 && !r->hw.stopped,
+	       "holders-walk-tasks", "walked %d tasks %llu mms %llu stopped %s",
+	       r ? r->hw.walked : 0, r ? (unsigned long long)r->hw.tasks : 0,
+	       r ? (unsigned long long)r->hw.mms : 0,
+	       r && r->hw.stopped ? r->hw.stopped : "-");
+	result(r && r->nr_holders == 3 && h && h->pid == 100 && !strcmp(h->comm, "holder") &&
+	       h->pfn == DEV_PFN + 512 && h->nr_pages == 1024 && h->level == LI_HL_PMD &&
+	       h->kind == LI_HK_PRESENT && h->pgmap == g && h->mm == mm,
+	       "holders-devdax-pmd-run", "%zu holders, pid %d pfn %#llx nr %llu",
+	       r ? r->nr_holders : 0, h ? h->pid : -1,
+	       h ? (unsigned long long)h->pfn : 0, h ? (unsigned long long)h->nr_pages : 0);
+	result(p && p->pfn == DEV_PFN + 7 && p->nr_pages == 1 && p->level == LI_HL_PTE &&
+	       p->pgmap == g, "holders-protnone-pfn-inverted", "pfn %#llx",
+	       p ? (unsigned long long)p->pfn : 0);
+	result(r && total(r, "HOLDER_ORPHANED") == 1 && f && f->pfn == ORPHAN_PFN &&
+	       f->count == 3 && only(r, "HOLDER_ORPHANED") &&
+	       r->pgmaps[0].pages_mapped == 1025,
+	       "code-HOLDER_ORPHANED", "total %llu pfn %#llx count %llu",
+	       (unsigned long long)total(r, "HOLDER_ORPHANED"),
+	       f ? (unsigned long long)f->pfn : 0, f ? (unsigned long long)f->count : 0);
+	li_report_free(r);
+	r = run(m, &o);
+	result(r && !r->hw.walked && !r->nr_holders && !total(r, "HOLDER_ORPHANED"),
+	       "holders-opt-out", "holders %zu", r ? r->nr_holders : 0);
+	li_report_free(r);
+	o.flags = 0;
+	o.pgmap = g;
+	r = run(m, &o);
+	result(r && r->nr_holders == 2 && !total(r, "HOLDER_ORPHANED"),
+	       "holders-pgmap-filter", "holders %zu", r ? r->nr_holders : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+/* The tasks list loops without returning to init_task, or breaks. */
+static void t_holders_cycle(void)
+{
+	static const char *const cases[] = { "cycle", "unreadable" };
+
+	for (int k = 0; k < 2; k++) {
+		struct mock *m = mock_new();
+		struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+		uint64_t mm = mock_mm_new(m), t1, t3;
+		struct li_report *r;
+		char name[64];
+
+		mock_add_pgmap(m, &s);
+		t1 = mock_task_new(m, 100, "holder", mm, false);
+		mock_task_new(m, 101, "b", mock_mm_new(m), false);
+		t3 = mock_task_new(m, 102, "c", mock_mm_new(m), false);
+		mock_w64(m, t3 + 256, k ? 0xffffc90000000000ULL : t1 + 256);
+		mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN));
+		alarm(10);
+		r = run(m, NULL);
+		alarm(0);
+		snprintf(name, sizeof(name), "holders-tasks-%s", cases[k]);
+		result(r && r->hw.stopped && !strcmp(r->hw.stopped, cases[k]) &&
+		       r->hw.tasks == 3 && r->hw.mms == 3 && r->nr_holders == 1 &&
+		       only(r, NULL), name, "stopped %s tasks %llu mms %llu",
+		       r && r->hw.stopped ? r->hw.stopped : "-",
+		       r ? (unsigned long long)r->hw.tasks : 0,
+		       r ? (unsigned long long)r->hw.mms : 0);
+		li_report_free(r);
+		mock_free(m);
+	}
+}
+
+/*
+ * A dead pgmap ref: with no page referenced but a user mapping left, one
+ * HOLDER_DEAD_PGMAP instead of PGMAP_TEARDOWN; with a referenced page,
+ * PGMAP_REF_DEAD alone says it (one fact, one finding).
+ */
+static void t_holders_dead(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct mock *m = mock_new();
+		struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+		uint64_t g = mock_add_pgmap(m, &s), mm = mock_mm_new(m);
+		const char *want = k ? "PGMAP_REF_DEAD" : "HOLDER_DEAD_PGMAP";
+		const struct li_finding *f;
+		struct li_report *r;
+		char name[64];
+
+		mock_task_new(m, 100, "holder", mm, false);
+		mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN + 3584));
+		if (k)
+			inj_ref_dead(m, g, 0);
+		else
+			inj_teardown(m, g, 0);
+		r = run(m, NULL);
+		f = first(r, want);
+		snprintf(name, sizeof(name), "holders-dead-ref-%s", want);
+		result(r && total(r, want) == 1 && f && f->pfn == DEV_PFN + 3584 &&
+		       only(r, want) && !total(r, "PGMAP_TEARDOWN"), name,
+		       "total %llu pfn %#llx teardown %llu", (unsigned long long)total(r, want),
+		       f ? (unsigned long long)f->pfn : 0,
+		       (unsigned long long)total(r, "PGMAP_TEARDOWN"));
+		li_report_free(r);
+		mock_free(m);
+	}
+}
+
+/* DEVICE_PRIVATE swap entries: device_private held, device_exclusive orphaned. */
+static void t_holders_swap(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = { .type = MT_PRIVATE, .start_pfn = DEV2_PFN,
+		.nr_pages = 2048, .in_array = true };
+	uint64_t g, mm = mock_mm_new(m);
+	const struct li_holder *h, *x;
+	const struct li_finding *f;
+	struct li_report *r;
+
+	mock_enable_device_private(m);
+	g = mock_add_pgmap(m, &s);
+	/* a PRIVATE pgmap has ops and an owner */
+	mock_w64(m, g + 112, mock_symbol(m, "dev_pagemap_percpu_release"));
+	mock_w64(m, g + 120, g);
+	mock_task_new(m, 100, "hmm", mm, false);
+	for (int i = 0; i < 4; i++)
+		mock_user_set(m, mm, UVA + i * 4096ULL, 1,
+			      mock_swp_entry(MOCK_SWP_DEVICE_WRITE + (i & 1), DEV2_PFN + 10 + i));
+	mock_user_set(m, mm, UVA + 8 * 4096ULL, 1,
+		      mock_swp_entry(MOCK_SWP_DEVICE_WRITE + 2, ORPHAN_PFN));
+	/* ordinary swap, a migration entry and a PTE marker: not holders */
+	mock_user_set(m, mm, UVA + 9 * 4096ULL, 1, mock_swp_entry(0, 1234));
+	mock_user_set(m, mm, UVA + 10 * 4096ULL, 1,
+		      mock_swp_entry(MOCK_SWP_DEVICE_WRITE - 1, DEV2_PFN + 20));
+	mock_user_set(m, mm, UVA + 11 * 4096ULL, 1, mock_swp_entry(31, 1));
+	r = run(m, NULL);
+	h = holder_at(r, UVA);
+	x = holder_at(r, UVA + 8 * 4096ULL);
+	f = first(r, "HOLDER_ORPHANED");
+	result(r && r->model.swp_dev_first == MOCK_SWP_DEVICE_WRITE &&
+	       r->nr_holders == 2 && h && h->kind == LI_HK_DEVICE_PRIVATE &&
+	       h->pfn == DEV2_PFN + 10 && h->nr_pages == 4 && h->pgmap == g,
+	       "holders-device-private-swap", "first type %d, %zu holders, pfn %#llx nr %llu",
+	       r ? r->model.swp_dev_first : -1, r ? r->nr_holders : 0,
+	       h ? (unsigned long long)h->pfn : 0, h ? (unsigned long long)h->nr_pages : 0);
+	result(x && x->kind == LI_HK_DEVICE_EXCLUSIVE && !x->pgmap && f &&
+	       f->pfn == ORPHAN_PFN && total(r, "HOLDER_ORPHANED") == 1 &&
+	       only(r, "HOLDER_ORPHANED"), "holders-device-exclusive-orphaned",
+	       "kind %d pgmap %#llx", x ? (int)x->kind : -1,
+	       x ? (unsigned long long)x->pgmap : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGALRM, SIG_DFL);
@@ -736,6 +935,10 @@ int main(int argc, char **argv)
 	t_private();
 	t_caps_filters();
 	t_cancel();
+	t_holders();
+	t_holders_cycle();
+	t_holders_dead();
+	t_holders_swap();
 	t_json(argc > 1 ? argv[1] : "/dev/null");
 	t_model_errors();
 	return 0;

@@ -9,8 +9,9 @@ resolve_krel() {
 		sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -1
 }
 
-# Hash of every generator source under vmcores/ (tracked or new, not ignored
-# build output), so a rebuild happens exactly when the generator changes.
+# Hash of the generator sources under vmcores/ (tracked or new, not ignored
+# build output) shared by all scenarios: everything but the scenario scripts
+# and the documentation.  A scenario's stamp adds its own script.
 source_hash() {
 	local top
 	top=$(cd "$here/.." && pwd)
@@ -18,7 +19,8 @@ source_hash() {
 		git -C "$top" ls-files -co --exclude-standard -- vmcores
 	else
 		(cd "$top" && find vmcores -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd')
-	fi | LC_ALL=C sort | while read -r f; do
+	fi | grep -v -e '^vmcores/scenarios/' -e '/README[^/]*$' -e '\.md$' |
+	LC_ALL=C sort | while read -r f; do
 		[ -f "$top/$f" ] && { echo "$f"; cat "$top/$f"; }
 	done | sha256sum | cut -c1-64
 }
@@ -34,7 +36,7 @@ build_artifacts() {
 	mkdir -p "$build/kmod" "$build/guest-progs"
 	cp "$here"/kmod/{Kbuild,Makefile,*.c} "$build/kmod/"
 	cp "$here"/guest-progs/{Makefile,*.c} "$build/guest-progs/"
-	make -s -C "$build/kmod" KREL="$rel" >&2
-	make -s -C "$build/guest-progs" clean >&2
-	make -s -C "$build/guest-progs" >&2
+	make -s --no-print-directory -C "$build/kmod" KREL="$rel" >&2
+	make -s --no-print-directory -C "$build/guest-progs" clean >&2
+	make -s --no-print-directory -C "$build/guest-progs" >&2
 }

@@ -74,6 +74,9 @@ class Guest:
         virtfs = "local,path=%s,mount_tag=%s,security_model=none,multidevs=remap%s"
         argv = [
             "qemu-system-x86_64", "-accel", "tcg", "-machine", "pc",
+            # qemu64 is an AMD model: no PTI, so gva2gpa sees the kernel half
+            # whatever task CPU 0 was running when stopped
+            "-cpu", "qemu64",
             "-m", mem, "-smp", str(smp),
             "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", initrd,
             "-append", "console=ttyS0 panic=-1 pgmc.script=%s %s" % (script, append),

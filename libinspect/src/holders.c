@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Holders: which user page tables name device memory.  Walk the process
+ * list from init_task.tasks (leaders only; threads share the leader's mm),
+ * each distinct user mm once, its page tables over the user half (PGD
+ * slots 0-255 with 4 or 5 levels, physical reads, only present upper
+ * entries descended), and collect:
+ *   - present PTE/PMD/PUD leaves whose pfn is in a registered pgmap range,
+ *     or that carry _PAGE_DEVMAP (bit 58, x86_64 <= 6.16);
+ *   - non-present device-private / device-exclusive swap entries.
+ * A leaf that names device memory no live pgmap covers is HOLDER_ORPHANED
+ * (kernel-spec §10 S7: the pgmap was torn down under a live mapping).
+ *
+ * x86_64 swap entries: type = bits 59-63, offset = ~pte << 5 >> 14.  The
+ * special types sit above MAX_SWAPFILES in this order (linux/swap.h):
+ * HWPOISON (CONFIG_MEMORY_FAILURE), MIGRATION x3 (5.19+), DEVICE x4
+ * (CONFIG_DEVICE_PRIVATE: WRITE, READ, EXCLUSIVE_WRITE, EXCLUSIVE_READ),
+ * then SWAPIN_ERROR / PTE_MARKER.  MAX_SWAPFILES is the length of
+ * swap_info[] (its symbol size / 8), each config is told by a symbol it
+ * builds (memory_failure, migrate_pages, make_device_exclusive_range).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define PTE_PRESENT	1ULL
+#define PTE_PSE		(1ULL << 7)
+#define PTE_PROTNONE	(1ULL << 8)	/* _PAGE_GLOBAL when !present */
+#define PTE_DEVMAP	(1ULL << 58)
+#define PTE_ACC_DIRTY	((1ULL << 5) | (1ULL << 6))	/* erratum bits */
+#define PTE_ADDR	0x000ffffffffff000ULL
+#define PF_KTHREAD	0x00200000u
+#define SWP_TYPE_SHIFT	59
+#define SWP_PFN_MASK	((1ULL << 40) - 1)
+#define USER_PGD_SLOTS	256
+
+static const char *const level_names[] = { "pte", "pmd", "pud" };
+static const char *const kind_names[] = {
+	"present", "device_private", "device_exclusive",
+};
+
+const char *li_holder_level_name(enum li_holder_level l)
+{
+	return l <= LI_HL_PUD ? level_names[l] : "?";
+}
+
+const char *li_holder_kind_name(enum li_holder_kind k)
+{
+	return k <= LI_HK_DEVICE_EXCLUSIVE ? kind_names[k] : "?";
+}
+
+static bool has_sym(struct li_ctx *c, const char *name)
+{
+	uint64_t a;
+
+	return !c->t->ops->symbol_address(c->t->ctx, name, &a);
+}
+
+/* The SWP_DEVICE_* types, see the top comment; -1 when not built. */
+static void probe_swap_types(struct li_ctx *c, struct li_model *m)
+{
+	uint64_t sz;
+	int first;
+
+	m->swp_dev_first = -1;
+	m->swp_dev_num = 0;
+	if (!has_sym(c, "make_device_exclusive_range") &&
+	    !has_sym(c, "make_device_exclusive"))
+		return;
+	if (!c->t->ops->symbol_size ||
+	    c->t->ops->symbol_size(c->t->ctx, "swap_info", &sz) || !sz || sz % 8)
+		return;
+	first = (int)(sz / 8) + has_sym(c, "memory_failure") +
+		(has_sym(c, "migrate_pages") ? 3 : 0);
+	if (first + 4 > 32)
+		return;
+	m->swp_dev_first = first;
+	m->swp_dev_num = 4;
+}
+
+void li_model_probe_tasks(struct li_ctx *c)
+{
+	struct li_model *m = c->m;
+	const struct li_target_ops *o = c->t->ops;
+	const char *ts = "struct task_struct";
+	uint64_t sz;
+
+	m->has_tasks =
+		!o->symbol_address(c->t->ctx, "init_task", &m->init_task) &&
+		!o->member_offset(c->t->ctx, ts, "tasks", &m->ts_tasks) &&
+		!o->member_offset(c->t->ctx, ts, "mm", &m->ts_mm) &&
+		!o->member_offset(c->t->ctx, ts, "pid", &m->ts_pid) &&
+		!o->member_offset(c->t->ctx, ts, "comm", &m->ts_comm) &&
+		!o->member_offset(c->t->ctx, "struct mm_struct", "pgd", &m->mm_pgd);
+	if (o->member_offset(c->t->ctx, ts, "flags", &m->ts_flags))
+		m->ts_flags = UINT64_MAX;
+	/* pte_devmap() exists with pfn_t and devmap_managed_key (<= 6.16) */
+	m->has_devmap_bit = m->devmap_key ||
+			    !o->type_size(c->t->ctx, "pfn_t", &sz);
+	probe_swap_types(c, m);
+}
+
+/* One task being walked. */
+struct hwalk {
+	struct li_ctx *c;
+	int32_t pid;
+	char comm[16];
+	uint64_t mm;
+	int levels;
+};
+
+static int holder_grow(struct li_report *r)
+{
+	size_t cap = r->cap_holders ? r->cap_holders * 2 : 64;
+	struct li_holder *n;
+
+	if (cap > LI_MAX_HOLDERS)
+		cap = LI_MAX_HOLDERS;
+	n = realloc(r->holders, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	r->holders = n;
+	r->cap_holders = cap;
+	return 0;
+}
+
+/*
+ * Extend the last run when contiguous in vaddr and pfn (1 leaf = 1 run
+ * would list a PTE-mapped device range 512 times); 1 if a run started.
+ */
+static int holder_add(struct hwalk *w, uint64_t va, uint64_t pfn,
+		      uint64_t nr, enum li_holder_level lvl,
+		      enum li_holder_kind kind, uint64_t pgmap)
+{
+	struct li_report *r = w->c->r;
+	struct li_holder *h = r->nr_holders ? &r->holders[r->nr_holders - 1] : NULL;
+	int err;
+
+	if (h && h->mm == w->mm && h->level == lvl && h->kind == kind &&
+	    h->pgmap == pgmap && h->vaddr + h->nr_pages * LI_PAGE_SIZE == va &&
+	    h->pfn + h->nr_pages == pfn) {
+		h->nr_pages += nr;
+		return 0;
+	}
+	r->hw.total++;
+	if (r->nr_holders == r->cap_holders) {
+		if (r->cap_holders >= LI_MAX_HOLDERS)
+			return 1;
+		err = holder_grow(r);
+		if (err)
+			return err;
+	}
+	h = &r->holders[r->nr_holders++];
+	memset(h, 0, sizeof(*h));
+	h->pid = w->pid;
+	memcpy(h->comm, w->comm, sizeof(h->comm));
+	h->mm = w->mm;
+	h->vaddr = va;
+	h->pfn = pfn;
+	h->nr_pages = nr;
+	h->level = lvl;
+	h->kind = kind;
+	h->pgmap = pgmap;
+	return 1;
+}
+
+static bool in_filter(const struct li_options *o, uint64_t pfn, uint64_t nr)
+{
+	if (!o->pfn_start && !o->pfn_end)
+		return true;
+	return pfn <= o->pfn_end && pfn + nr - 1 >= o->pfn_start;
+}
+
+/* A leaf naming device memory (or claiming to): record it. */
+static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
+		enum li_holder_level lvl, enum li_holder_kind kind,
+		bool devmap)
+{
+	struct li_ctx *c = w->c;
+	int i = li_pgmap_of_pfn(c->r, pfn);
+	struct li_pgmap *g = i >= 0 ? &c->r->pgmaps[i] : NULL;
+	struct li_finding *f;
+	int added, err;
+
+	if (!g && !devmap && kind == LI_HK_PRESENT)
+		return 0;		/* ordinary RAM */
+	if (!in_filter(c->opts, pfn, nr) ||
+	    (c->opts->pgmap && (!g || g->addr != c->opts->pgmap)))
+		return 0;
+	added = holder_add(w, va, pfn, nr, lvl, kind, g ? g->addr : 0);
+	if (added < 0)
+		return added;
+	if (g) {
+		if (!g->pages_mapped)
+			g->first_mapped_pfn = pfn;
+		g->pages_mapped += nr;
+		return 0;
+	}
+	/* S7: one finding per run of the orphaned mapping */
+	if (!added) {
+		f = li_report_last(c->r, "HOLDER_ORPHANED");
+		if (f)
+			f->count += nr;
+		return 0;
+	}
+	err = li_report_add(c->r, "HOLDER_ORPHANED", pfn, 0, 0,
+			    "pid %d (%.16s) maps device pfn %#llx at %#llx (%s, %s) but no live pgmap covers it",
+			    w->pid, w->comm, (unsigned long long)pfn,
+			    (unsigned long long)va, li_holder_level_name(lvl),
+			    li_holder_kind_name(kind));
+	f = li_report_last(c->r, "HOLDER_ORPHANED");
+	if (f)
+		f->count = nr;
+	return err < 0 ? err : 0;
+}
+
+static int swap_entry(struct hwalk *w, uint64_t va, uint64_t e,
+		      enum li_holder_level lvl, uint64_t nr)
+{
+	const struct li_model *m = w->c->m;
+	int type = (int)(e >> SWP_TYPE_SHIFT), k;
+	uint64_t pfn = ((~e) << 5 >> 14) & SWP_PFN_MASK;
+
+	if (m->swp_dev_first < 0 || type < m->swp_dev_first ||
+	    type >= m->swp_dev_first + m->swp_dev_num)
+		return 0;
+	k = type - m->swp_dev_first;
+	return leaf(w, va, pfn, nr, lvl,
+		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE, false);
+}
+
+/* Table at level l (0 = PGD) covering [base, ...). */
+static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
+{
+	struct li_ctx *c = w->c;
+	int shift = 12 + 9 * (w->levels - 1 - l);
+	unsigned int slots = l ? 512 : USER_PGD_SLOTS;
+	const uint64_t *t;
+	int err;
+
+	c->r->hw.tables++;
+	err = li_pt_table(c, l, phys, &t);
+	if (err) {
+		c->r->hw.tables_unreadable++;
+		return err == -ENOMEM ? err : 0;
+	}
+	for (unsigned int i = 0; i < slots; i++) {
+		uint64_t e = t[i] & ~c->m->sme_mask, va = base + ((uint64_t)i << shift);
+		uint64_t nr = 1ULL << (shift - 12), pfn;
+		enum li_holder_level lvl = shift == 12 ? LI_HL_PTE :
+					   shift == 21 ? LI_HL_PMD : LI_HL_PUD;
+		bool present, is_leaf = shift == 12 || (e & PTE_PSE);
+
+		if (!(e & ~PTE_ACC_DIRTY))
+			continue;
+		/* pte/pmd_present(): PROT_NONE entries are present too */
+		present = e & (PTE_PRESENT | (shift <= 21 ? PTE_PROTNONE : 0));
+		if (!present) {
+			if (shift > 21)
+				continue;
+			err = swap_entry(w, va, e, lvl, nr);
+		} else if (is_leaf && shift <= 30) {
+			/* L1TF: PROT_NONE leaves store the pfn inverted */
+			uint64_t a = e & PTE_PRESENT ? e : ~e;
+
+			pfn = (a & PTE_ADDR & ~((1ULL << shift) - 1)) >> 12;
+			err = leaf(w, va, pfn, nr, lvl, LI_HK_PRESENT,
+				   c->m->has_devmap_bit && (e & PTE_DEVMAP));
+		} else if (!is_leaf) {
+			err = walk_table(w, l + 1, e & PTE_ADDR, va);
+			/* the recursion reused deeper caches only: t holds */
+		} else {
+			continue;
+		}
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Read what the walk needs of one task; 1 to walk its mm, 0 to skip. */
+static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
+{
+	const struct li_model *m = c->m;
+	uint32_t pid, flags = 0;
+
+	if (li_read_u64(c, task + m->ts_mm, &w->mm) ||
+	    li_read_u32(c, task + m->ts_pid, &pid) ||
+	    li_read(c, LI_KVADDR, task + m->ts_comm, w->comm, sizeof(w->comm)))
+		return -EIO;
+	w->comm[sizeof(w->comm) - 1] = 0;
+	w->pid = (int32_t)pid;
+	if (m->ts_flags != UINT64_MAX && li_read_u32(c, task + m->ts_flags, &flags))
+		return -EIO;
+	return w->mm && !(flags & PF_KTHREAD);
+}
+
+static int walk_mm(struct hwalk *w)
+{
+	struct li_ctx *c = w->c;
+	uint64_t pgd;
+
+	if (li_read_u64(c, w->mm + c->m->mm_pgd, &pgd) || pgd < c->m->page_offset)
+		return 0;
+	c->r->hw.mms++;
+	return walk_table(w, 0, pgd - c->m->page_offset, 0);
+}
+
+int li_holders_walk(struct li_ctx *c)
+{
+	const struct li_model *m = c->m;
+	struct li_holder_walk *hw = &c->r->hw;
+	struct li_u64set tasks = { 0 }, mms = { 0 };
+	struct hwalk w = { .c = c, .levels = m->l5 ? 5 : 4 };
+	uint64_t head = m->init_task + m->ts_tasks, next;
+	int err = 0, added;
+
+	if (!m->has_tasks || !m->pgd_phys)
+		return 0;
+	hw->walked = true;
+	if (li_read_u64(c, head, &next)) {
+		hw->stopped = "unreadable";
+		return 0;
+	}
+	while (next != head) {
+		if (hw->tasks >= LI_MAX_TASKS) {
+			hw->stopped = "limit";
+			break;
+		}
+		/* a list that loops without coming back to init_task */
+		added = li_set_add(&tasks, next);
+		if (added <= 0) {
+			err = added;
+			hw->stopped = "cycle";
+			break;
+		}
+		err = read_task(c, next - m->ts_tasks, &w);
+		if (err == -EIO) {
+			hw->stopped = "unreadable";
+			err = 0;
+			break;
+		}
+		hw->tasks++;
+		if (err == 1 && (err = li_set_add(&mms, w.mm)) == 1)
+			err = walk_mm(&w);
+		if (err < 0 || (err = li_progress(c, "holders", hw->tasks, 0)))
+			break;
+		if (li_read_u64(c, next, &next)) {
+			hw->stopped = "unreadable";
+			break;
+		}
+	}
+	li_set_reset(&tasks);
+	li_set_reset(&mms);
+	return err < 0 ? err : 0;
+}
