@@ -377,6 +377,57 @@ def check_binding(name, man, dump, vmlinux):
           f"got {cancelled}")
 
 
+def load_manifest(mpath):
+    try:
+        with open(mpath) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        not_ok(f"manifest {mpath}", e)
+        return None
+
+
+def check_selfbuilt(mpath):
+    """A self-built kernel's dump (vmcores/selfbuilt, tests/run selfbuilt):
+    drgn must agree with the CLI; its manifests expect codes libinspect may
+    not have yet, so only the frontends are compared."""
+    man = load_manifest(mpath)
+    if man is None:
+        return
+    tag = f"selfbuilt/{man['kernel']['release']}/{man['scenario']}"
+    for d in man.get("dumps", ()):
+        name = f"{tag}/{d.get('format')}"
+        dump = dump_path(os.path.dirname(mpath), d["path"])
+        why = drgn_can_open(dump) if os.path.exists(dump) else "missing"
+        if why is not None:
+            skip(name, f"drgn: {why}")
+            continue
+        try:
+            compare_frontends(name, dump, vmlinux_of(man))
+        except subprocess.TimeoutExpired as e:
+            not_ok(name, f"timeout: {e.cmd}")
+
+
+def check_dump(name, man, d, dump, vmlinux, state):
+    why = drgn_can_open(dump)
+    if why is not None:
+        if d.get("format") == "elf":
+            not_ok(f"{name} drgn-open", why)
+        else:
+            skip(name, f"drgn {why}")
+        return
+    cli = compare_frontends(name, dump, vmlinux)
+    # once, on the first ELF dump with injected faults
+    if (cli and not state["options"] and man.get("faults")
+            and d.get("format") == "elf"):
+        state["options"] = True
+        compare_options(name, dump, vmlinux, man["faults"])
+    check_helpers(name, man, dump, vmlinux, cli)
+    # once per dump format (a filtered kdump has missing pages)
+    if d.get("format") not in state["bound"]:
+        state["bound"].add(d.get("format"))
+        check_binding(name, man, dump, vmlinux)
+
+
 def main():
     prereq = True
     for path, what in ((CLI, "pgmapcheck CLI"), (LIB, "libinspect.so.1"),
@@ -387,46 +438,17 @@ def main():
             prereq = False
     manifests = sorted(glob.glob(os.path.join(CACHE, "corpus", "*", "*",
                                               "manifest.json")))
-    # The self-built kernels' corpus (vmcores/selfbuilt, tests/run
-    # selfbuilt) when it was generated: drgn must agree with the CLI there
-    # too; its manifests expect codes libinspect may not have yet, so only
-    # the frontends are compared.
-    extra = sorted(glob.glob(os.path.join(CACHE, "selfbuilt", "corpus", "*",
-                                          "*", "manifest.json")))
     if not manifests:
         not_ok("corpus", f"no manifest under {CACHE}/corpus (make vmcores)")
         prereq = False
     if not prereq:
         return
-    for mpath in extra:
-        try:
-            with open(mpath) as f:
-                man = json.load(f)
-        except (OSError, ValueError) as e:
-            not_ok(f"manifest {mpath}", e)
-            continue
-        tag = f"selfbuilt/{man['kernel']['release']}/{man['scenario']}"
-        for d in man.get("dumps", ()):
-            dump = dump_path(os.path.dirname(mpath), d["path"])
-            why = drgn_can_open(dump) if os.path.exists(dump) else "missing"
-            if why is not None:
-                skip(f"{tag}/{d.get('format')}", f"drgn: {why}")
-                continue
-            try:
-                compare_frontends(f"{tag}/{d.get('format')}", dump,
-                                  vmlinux_of(man))
-            except subprocess.TimeoutExpired as e:
-                not_ok(f"{tag}/{d.get('format')}", f"timeout: {e.cmd}")
-    bound = set()
-    options_done = False
+    state = {"options": False, "bound": set()}
     for mpath in manifests:
-        man_dir = os.path.dirname(mpath)
-        try:
-            with open(mpath) as f:
-                man = json.load(f)
-        except (OSError, ValueError) as e:
-            not_ok(f"manifest {mpath}", e)
+        man = load_manifest(mpath)
+        if man is None:
             continue
+        man_dir = os.path.dirname(mpath)
         vmlinux = vmlinux_of(man)
         tag = f"{man.get('kernel', {}).get('release', '?')}/" \
               f"{man.get('scenario', os.path.basename(man_dir))}"
@@ -436,29 +458,15 @@ def main():
             if not os.path.exists(dump):
                 not_ok(name, f"dump {dump} missing")
                 continue
-            why = drgn_can_open(dump)
-            if why is not None:
-                if d.get("format") == "elf":
-                    not_ok(f"{name} drgn-open", why)
-                else:
-                    skip(name, f"drgn {why}")
-                continue
             try:
-                cli = compare_frontends(name, dump, vmlinux)
-                # once, on the first ELF dump with injected faults
-                if (cli and not options_done and man.get("faults")
-                        and d.get("format") == "elf"):
-                    options_done = True
-                    compare_options(name, dump, vmlinux, man["faults"])
-                check_helpers(name, man, dump, vmlinux, cli)
-                # once per dump format (a filtered kdump has missing pages)
-                if d.get("format") not in bound:
-                    bound.add(d.get("format"))
-                    check_binding(name, man, dump, vmlinux)
+                check_dump(name, man, d, dump, vmlinux, state)
             except subprocess.TimeoutExpired as e:
                 not_ok(name, f"timeout: {e.cmd}")
             except Exception as e:		# noqa: BLE001
                 not_ok(name, f"{type(e).__name__}: {e}")
+    for mpath in sorted(glob.glob(os.path.join(
+            CACHE, "selfbuilt", "corpus", "*", "*", "manifest.json"))):
+        check_selfbuilt(mpath)
 
 
 if __name__ == "__main__":

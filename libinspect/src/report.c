@@ -484,7 +484,7 @@ static void text_holders(const struct li_report *r, FILE *f, bool verbose)
 		pages[j] += h->nr_pages;
 	}
 	if (rows && pages && (verbose || nr <= TEXT_HOLDER_ROWS)) {
-		fprintf(f, "\nHOLDERS (%llu mappings)\n  %-18s %8s %-16s %10s\n",
+		fprintf(f, "\nHOLDERS (user mappings of device pages, %llu runs)\n  %-18s %8s %-16s %10s\n",
 			JU(r->hw.total), "PGMAP", "PID", "COMM", "PAGES");
 		for (size_t i = 0; i < nr; i++) {
 			if (rows[i]->pgmap)

@@ -804,6 +804,21 @@ static void t_holders(void)
 	mock_free(m);
 }
 
+/* The bounded set keeps keys that differ only in bit 0 apart (pfns). */
+static void t_u64set(void)
+{
+	struct li_u64set st = { 0 };
+	int a = li_set_add(&st, 4), b = li_set_add(&st, 5), c = li_set_add(&st, 4);
+	int d = 1;
+
+	for (uint64_t k = 0; k < 5000; k++)
+		d &= li_set_add(&st, 1000 + k) == 1;	/* across regrowth */
+	result(a == 1 && b == 1 && c == 0 && d && st.nr == 5002 &&
+	       li_set_add(&st, 5) == 0, "u64set-distinct-keys",
+	       "add 4 %d, 5 %d, 4 again %d, nr %zu", a, b, c, st.nr);
+	li_set_reset(&st);
+}
+
 /* The tasks list loops without returning to init_task, or breaks. */
 static void t_holders_cycle(void)
 {
@@ -935,6 +950,7 @@ int main(int argc, char **argv)
 	t_private();
 	t_caps_filters();
 	t_cancel();
+	t_u64set();
 	t_holders();
 	t_holders_cycle();
 	t_holders_dead();
