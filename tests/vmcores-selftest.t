@@ -98,21 +98,21 @@ def check_manifest(name, m, scen):
     result(len(m["pgmaps"]) > 0, pre + "/pgmaps", "no pgmap recorded")
     # the module's pgmaps against the guest's nd regions (sysfs, as ndctl sees them)
     regions = [tuple(int(x, 0) for x in r.split()[1:3]) for r in m["guest"]["regions"]]
-    for pg in m["pgmaps"]:
+    for i, pg in enumerate(m["pgmaps"]):
         inside = all(any(st >> 12 <= r["start_pfn"] and r["end_pfn"] < (st + sz) >> 12
                          for st, sz in regions) for r in pg["ranges"])
-        result(inside, "%s/pgmap-in-region-%s" % (pre, pg["address"]),
+        result(inside, "%s/pgmap%d-in-region" % (pre, i),
                "ranges %s outside the nd regions %s" % (pg["ranges"], m["guest"]["regions"]))
     result(len(regions) == len(m["pgmaps"]), pre + "/pgmap-per-region",
            "%d regions, %d pgmaps" % (len(regions), len(m["pgmaps"])))
     nranges = sum(len(p["ranges"]) for p in m["pgmaps"])
     result(len(m["vmemmap_oracle"]) == nranges, pre + "/oracle-entries",
            "%d oracle entries for %d ranges" % (len(m["vmemmap_oracle"]), nranges))
-    for o in m["vmemmap_oracle"]:
+    for i, o in enumerate(m["vmemmap_oracle"]):
         want = ((o["end_pfn"] + 1 - o["start_pfn"]) * SIZEOF_PAGE + 4095) // 4096
         good = (o["vmemmap_pages"] >= want and o["unmapped"] == 0 and
                 0 < o["distinct_frames"] <= o["vmemmap_pages"])
-        result(good, "%s/oracle-%s" % (pre, o["pgmap"]),
+        result(good, "%s/oracle%d" % (pre, i),
                "pages %d (want >= %d) unmapped %d distinct %d" %
                (o["vmemmap_pages"], want, o["unmapped"], o["distinct_frames"]))
     if m["expect"].get("clean"):
@@ -225,18 +225,19 @@ def check_absent(pre, m, fmt, pages):
 def check_state(pre, m, tool, pages, pgmaps, zone_device, fmt):
     """Compare what a tool read from the dump with the manifest."""
     gone = check_absent(pre, m, fmt, pages)
-    for pg in m["pgmaps"]:
+    for i, pg in enumerate(m["pgmaps"]):
+        name = "%s/pgmap%d" % (pre, i)
         g = pgmaps.get(pg["address"])
         if g is None:
-            result(False, "%s/pgmap-%s" % (pre, pg["address"]), "%s could not read it" % tool)
+            result(False, name, "%s could not read %s" % (tool, pg["address"]))
             continue
         r = pg["ranges"][0]
         got = (g["type"].split(")")[-1].strip(), g["vmemmap_shift"], g["start"] >> 12,
                g["end"] >> 12, bool(g["flags"] & PGMAP_ALTMAP_VALID), g["nr_range"])
         want = (pg["type"], pg["vmemmap_shift"], r["start_pfn"], r["end_pfn"], pg["altmap"],
                 len(pg["ranges"]))
-        result(got == want, "%s/pgmap-%s" % (pre, pg["address"]), "%s read %s, manifest %s" %
-               (tool, got, want))
+        result(got == want, name, "%s read %s at %s, manifest %s" %
+               (tool, got, pg["address"], want))
     for f in m["faults"]:
         name = "%s/fault-%s" % (pre, f["code"])
         if str(f["pfn"]) in gone:
@@ -353,11 +354,11 @@ def check_crash(pre, m, dump, fmt):
         cmds.append("struct dev_pagemap.type,vmemmap_shift,flags,nr_range,range,ref,done -x " + a)
         keys.append(("pgmap", a, None, None))
     vtops = []
-    for o in m["vmemmap_oracle"]:
+    for k, o in enumerate(m["vmemmap_oracle"]):
         for i in sorted({0, len(o["frames"]) // 2, len(o["frames"]) - 1}):
             va = num(o["va_start"]) + i * 4096
             cmds.append("vtop 0x%x" % va)
-            keys.append(("vtop", o["pgmap"], va, o["frames"][i]))
+            keys.append(("vtop", "oracle%d-page%d" % (k, i), va, o["frames"][i]))
     out, r = run_crash(vmlinux, dump, cmds)
     if all(b is None for b in out):
         result(False, pre + "/open", "no output: %s" % (r.stderr.strip()[-300:] or r.stdout[-300:]))
@@ -381,15 +382,15 @@ def check_crash(pre, m, dump, fmt):
             vtops.append((a, b, c, lines))
     # crash has no DWARF enum lookup here: ZONE_DEVICE as the module printed it
     check_state(pre, m, "crash", pages, pgmaps, None, fmt)
-    for pgmap, va, frame, lines in vtops:
+    for tag, va, frame, lines in vtops:
         phys = None
         for i, line in enumerate(lines or []):
             if line.split()[:2] == ["VIRTUAL", "PHYSICAL"] and i + 1 < len(lines):
                 phys = int(lines[i + 1].split()[1], 16)
                 break
         want = None if frame is None else num(frame) << 12
-        result(phys == want, "%s/vtop-0x%x" % (pre, va),
-               "crash vtop %s, oracle (gva2gpa) %s" % (phys and hex(phys), want and hex(want)))
+        result(phys == want, "%s/vtop-%s" % (pre, tag), "crash vtop 0x%x: %s, oracle "
+               "(gva2gpa) %s" % (va, phys and hex(phys), want and hex(want)))
 
 
 def main():
