@@ -247,6 +247,13 @@ def main():
                 continue
             check_dump(name, m, dump, doc, rc)
             check_holders(name, m, doc)
+            if dump["format"] == "elf":
+                nrc, ndoc, nerr = run(cli, vmlinux, dump["path"], ["--no-holders"])
+                result(ndoc is not None and ndoc["holders"] == [] and
+                       not ndoc["holder_walk"]["walked"] and
+                       ndoc["findings"] == [x for x in doc["findings"]
+                                            if not x["code"].startswith("HOLDER_")],
+                       name + "-no-holders", "rc %d, stderr %s" % (nrc, nerr[-300:]))
             if san:
                 src, sdoc, serr = run(san, vmlinux, dump["path"])
                 clean = "runtime error" not in serr and "Sanitizer" not in serr

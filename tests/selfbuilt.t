@@ -7,15 +7,17 @@ the live kernel (the checks the scenario ran in the guest on /proc/kcore
 before the dump was taken):
   clean-private   CLI, crash extension and drgn script: no error, the two
                   test_hmm pgmaps as MEMORY_DEVICE_PRIVATE with the manifest's
-                  ranges, pgmap ref >= 1 + referenced pages >= 1 + held pages;
+                  ranges (clean-coherent: the same with two more,
+                  MEMORY_DEVICE_COHERENT ones, the held pages on one of them), pgmap ref >= 1 + referenced pages >= 1 + held pages;
                   held pages at refcount 1, idle ones at 0 (guest's own view);
                   holders.py: every held page found in hmmholder's page table
   faults-private  every injected fault found with its code and pfn:
                   PGMAP_DANGLING, PGMAP_REF_LOW (pgmap of the page) by the
                   three frontends, PRIVATE_PAGE_LEAKED by holders.py
   bug-pgmap-ref   (patched kernel) the torn-down pgmap is gone from every
-                  report while hmmholder still maps its pfns: holders.py
-                  reports ORPHAN_DEVICE_ENTRY at every held pfn
+                  report while hmmholder still maps its pfns: the three
+                  frontends and holders.py report HOLDER_ORPHANED at every
+                  held pfn
 """
 import json
 import os
@@ -127,16 +129,21 @@ def pages(man):
     return {p["pfn"]: p for p in man["pages"]}
 
 
-def check_clean(man, job):
-    s = "clean-private"
+PRIVATE, COHERENT = "MEMORY_DEVICE_PRIVATE", "MEMORY_DEVICE_COHERENT"
+
+
+def check_clean(man, job, s="clean-private", types=(PRIVATE, PRIVATE), main_type=PRIVATE):
+    """types: the scenario's pgmap types; main_type: the held pages' one (a
+    private page is held through a swap entry, a coherent one a present pte)."""
     pgmaps = {p["address"]: p for p in man["pgmaps"]}
-    result(len(pgmaps) == 2 and all(p["type"] == "MEMORY_DEVICE_PRIVATE" for p in pgmaps.values()),
+    result(sorted(p["type"] for p in pgmaps.values()) == sorted(types),
            "%s-manifest-pgmaps" % s, man["pgmaps"])
     hp = held(man)
     main = next(p for p in man["pgmaps"]
                 if p["ranges"][0]["start_pfn"] <= hp[0] <= p["ranges"][0]["end_pfn"])
-    result(len(hp) == 64 and all(h["swap"] == 1 for h in man["holds"]), "%s-held-64" % s,
-           man["holds"][:2])
+    swap = 1 if main_type == PRIVATE else 0
+    result(len(hp) == 64 and main["type"] == main_type and
+           all(h["swap"] == swap for h in man["holds"]), "%s-held-64" % s, man["holds"][:2])
     pg = pages(man)
     result(all(pg[p]["refcount"] == 1 for p in hp[:4] if p in pg) and
            sum(p in pg for p in hp[:4]) == 4, "%s-held-refcount-1" % s, hp[:4])
@@ -152,10 +159,10 @@ def check_clean(man, job):
         result(rc in (None, 0) and not errors(doc), name + "-no-errors", (rc, errors(doc)[:3]))
         got = {p["address"]: p for p in doc["pgmaps"]}
         result(set(got) == set(pgmaps) and all(
-            got[a]["type"] == "MEMORY_DEVICE_PRIVATE" and
+            got[a]["type"] == pgmaps[a]["type"] and
             [(r["start_pfn"], r["end_pfn"]) for r in got[a]["ranges"]] ==
             [(r["start_pfn"], r["end_pfn"]) for r in pgmaps[a]["ranges"]] for a in got),
-            name + "-private-pgmaps", list(got))
+            name + "-pgmaps", list(got))
         g = got.get(main["address"], {})
         cnt = (g.get("ref") or {}).get("count")
         refd = (g.get("pages") or {}).get("referenced", -1)
@@ -198,30 +205,35 @@ def check_faults(man, job):
         result(leaks == [leak], name + "-PRIVATE_PAGE_LEAKED", doc["findings"][:3])
 
 
+def orphaned(doc):
+    """pfns of every HOLDER_ORPHANED finding (a finding covers a run of count pages)."""
+    return sorted(f["pfn"] + i for f in doc.get("findings", [])
+                  if f["code"] == "HOLDER_ORPHANED" for i in range(f.get("count", 1)))
+
+
 def check_bug(man, job):
     s = "bug-pgmap-ref"
-    orphans = sorted(f["pfn"] for f in man["faults"] if f["code"] == "ORPHAN_DEVICE_ENTRY")
+    orphans = sorted(f["pfn"] for f in man["faults"] if f["code"] == "HOLDER_ORPHANED")
     gone = {f["pgmap"] for f in man["faults"]}
     result(len(orphans) == 16 and len(gone) == 1, "%s-manifest" % s, man["faults"][:2])
-    for label, (rc, doc) in reports(man, job):
+    for label, (rc, doc) in list(reports(man, job)) + list(holder_reports(man, job)):
         name = "%s-%s" % (s, label)
         if not result("_error" not in doc, name + "-ran", doc.get("_error")):
             continue
-        covering = [p["address"] for p in doc["pgmaps"] for r in p["ranges"]
+        covering = [p["address"] for p in doc["pgmaps"] for r in p.get("ranges", [])
                     if any(r["start_pfn"] <= o <= r["end_pfn"] for o in orphans)]
         result(not covering and not gone & {p["address"] for p in doc["pgmaps"]},
                name + "-pgmap-gone", covering)
-    for label, (rc, doc) in holder_reports(man, job):
-        name = "%s-%s" % (s, label)
-        if not result("_error" not in doc, name + "-ran", doc.get("_error")):
-            continue
-        got = sorted(f["pfn"] for f in doc["findings"] if f["code"] == "ORPHAN_DEVICE_ENTRY")
-        result(rc == 1 and got == orphans, name + "-ORPHAN_DEVICE_ENTRY",
-               "%d of %d" % (len(got), len(orphans)))
+        result(rc in (None, 1) and orphaned(doc) == orphans, name + "-HOLDER_ORPHANED",
+               "%d of %d pfns" % (len(set(orphaned(doc)) & set(orphans)), len(orphans)))
+
+
+def check_coherent(man, job):
+    check_clean(man, job, "clean-coherent", (PRIVATE, PRIVATE, COHERENT, COHERENT), COHERENT)
 
 
 CHECKS = {"clean-private": check_clean, "faults-private": check_faults,
-          "bug-pgmap-ref": check_bug}
+          "bug-pgmap-ref": check_bug, "clean-coherent": check_coherent}
 
 
 def main():

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Holders: which user page tables name device memory.  Walk the process
- * list from init_task.tasks (leaders only; threads share the leader's mm),
- * each distinct user mm once, its page tables over the user half (PGD
- * slots 0-255 with 4 or 5 levels, physical reads, only present upper
- * entries descended), and collect:
+ * list from init_task.tasks (leaders only: threads share the leader's mm,
+ * and a zombie leader's is found on its threads), each distinct user mm
+ * once, its page tables over the user half (PGD slots 0-255 with 4 or 5
+ * levels, physical reads, only present upper entries descended), and
+ * collect:
  *   - present PTE/PMD/PUD leaves whose pfn is in a registered pgmap range,
  *     or that carry _PAGE_DEVMAP (bit 58, x86_64 <= 6.16);
  *   - non-present device-private / device-exclusive swap entries.
@@ -14,10 +15,11 @@
  * x86_64 swap entries: type = bits 59-63, offset = ~pte << 5 >> 14.  The
  * special types sit above MAX_SWAPFILES in this order (linux/swap.h):
  * HWPOISON (CONFIG_MEMORY_FAILURE), MIGRATION x3 (5.19+), DEVICE x4
- * (CONFIG_DEVICE_PRIVATE: WRITE, READ, EXCLUSIVE_WRITE, EXCLUSIVE_READ),
- * then SWAPIN_ERROR / PTE_MARKER.  MAX_SWAPFILES is the length of
- * swap_info[] (its symbol size / 8), each config is told by a symbol it
- * builds (memory_failure, migrate_pages, make_device_exclusive_range).
+ * (CONFIG_DEVICE_PRIVATE: WRITE, READ, EXCLUSIVE_WRITE, EXCLUSIVE_READ;
+ * 6.15+ x3: WRITE, READ, EXCLUSIVE), then SWAPIN_ERROR / PTE_MARKER.
+ * MAX_SWAPFILES is the length of swap_info[] (its symbol size / 8), each
+ * config is told by a symbol it builds (memory_failure, migrate_pages,
+ * make_device_exclusive_range <= 6.14, make_device_exclusive 6.15+).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,33 +51,30 @@ const char *li_holder_kind_name(enum li_holder_kind k)
 	return k <= LI_HK_DEVICE_EXCLUSIVE ? kind_names[k] : "?";
 }
 
-static bool has_sym(struct li_ctx *c, const char *name)
-{
-	uint64_t a;
-
-	return !c->t->ops->symbol_address(c->t->ctx, name, &a);
-}
-
 /* The SWP_DEVICE_* types, see the top comment; -1 when not built. */
 static void probe_swap_types(struct li_ctx *c, struct li_model *m)
 {
 	uint64_t sz;
-	int first;
+	int first, num;
 
 	m->swp_dev_first = -1;
 	m->swp_dev_num = 0;
-	if (!has_sym(c, "make_device_exclusive_range") &&
-	    !has_sym(c, "make_device_exclusive"))
+	/* 6.15 merged EXCLUSIVE_READ/WRITE along with this rename */
+	if (li_has_sym(c, "make_device_exclusive_range"))
+		num = 4;
+	else if (li_has_sym(c, "make_device_exclusive"))
+		num = 3;
+	else
 		return;
 	if (!c->t->ops->symbol_size ||
 	    c->t->ops->symbol_size(c->t->ctx, "swap_info", &sz) || !sz || sz % 8)
 		return;
-	first = (int)(sz / 8) + has_sym(c, "memory_failure") +
-		(has_sym(c, "migrate_pages") ? 3 : 0);
-	if (first + 4 > 32)
+	first = (int)(sz / 8) + li_has_sym(c, "memory_failure") +
+		(li_has_sym(c, "migrate_pages") ? 3 : 0);
+	if (first + num > 32)
 		return;
 	m->swp_dev_first = first;
-	m->swp_dev_num = 4;
+	m->swp_dev_num = num;
 }
 
 void li_model_probe_tasks(struct li_ctx *c)
@@ -94,6 +93,11 @@ void li_model_probe_tasks(struct li_ctx *c)
 		!o->member_offset(c->t->ctx, "struct mm_struct", "pgd", &m->mm_pgd);
 	if (o->member_offset(c->t->ctx, ts, "flags", &m->ts_flags))
 		m->ts_flags = UINT64_MAX;
+	m->has_threads =
+		!o->member_offset(c->t->ctx, ts, "signal", &m->ts_signal) &&
+		!o->member_offset(c->t->ctx, ts, "thread_node", &m->ts_thread_node) &&
+		!o->member_offset(c->t->ctx, "struct signal_struct", "thread_head",
+				  &m->sig_thread_head);
 	/* pte_devmap() exists with pfn_t and devmap_managed_key (<= 6.16) */
 	m->has_devmap_bit = m->devmap_key ||
 			    !o->type_size(c->t->ctx, "pfn_t", &sz);
@@ -278,6 +282,30 @@ static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
 	return 0;
 }
 
+/*
+ * A leader that called pthread_exit() has no mm while its threads still
+ * run on one: take the first thread's (bounded; a loop just ends it).
+ */
+static uint64_t thread_group_mm(struct li_ctx *c, uint64_t leader)
+{
+	const struct li_model *m = c->m;
+	uint64_t sig, head, next, mm;
+
+	if (!m->has_threads || li_read_u64(c, leader + m->ts_signal, &sig) ||
+	    !sig || li_read_u64(c, sig + m->sig_thread_head, &next))
+		return 0;
+	head = sig + m->sig_thread_head;
+	for (unsigned int n = 0; next != head && n < LI_MAX_THREADS; n++) {
+		if (li_read_u64(c, next - m->ts_thread_node + m->ts_mm, &mm))
+			return 0;
+		if (mm)
+			return mm;
+		if (li_read_u64(c, next, &next))
+			return 0;
+	}
+	return 0;
+}
+
 /* Read what the walk needs of one task; 1 to walk its mm, 0 to skip. */
 static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
 {
@@ -292,7 +320,11 @@ static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
 	w->pid = (int32_t)pid;
 	if (m->ts_flags != UINT64_MAX && li_read_u32(c, task + m->ts_flags, &flags))
 		return -EIO;
-	return w->mm && !(flags & PF_KTHREAD);
+	if (flags & PF_KTHREAD)
+		return 0;
+	if (!w->mm)
+		w->mm = thread_group_mm(c, task);
+	return w->mm != 0;
 }
 
 static int walk_mm(struct hwalk *w)

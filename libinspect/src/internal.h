@@ -29,6 +29,7 @@
 #define LI_DEFAULT_MAX_FINDINGS	1000
 #define LI_MAX_TASKS		(1u << 20)	/* pid_max limit is 4M; plenty */
 #define LI_MAX_HOLDERS		65536		/* stored holder runs */
+#define LI_MAX_THREADS		65536		/* per thread group */
 
 /* Where the compound order of a head lives (kernel-spec §3.3). */
 enum li_order_loc {
@@ -119,6 +120,8 @@ struct li_model {
 	bool has_tasks;
 	uint64_t init_task, ts_tasks, ts_mm, ts_pid, ts_comm, ts_flags;
 	uint64_t mm_pgd;
+	bool has_threads;		/* signal->thread_head, thread_node */
+	uint64_t ts_signal, ts_thread_node, sig_thread_head;
 	bool has_devmap_bit;		/* x86 _PAGE_DEVMAP (<= 6.16) */
 	int swp_dev_first;		/* first SWP_DEVICE_* type, -1 unknown */
 	int swp_dev_num;		/* 4: WRITE, READ, EXCLUSIVE_WRITE/READ */
@@ -315,6 +318,7 @@ const struct li_code_info *li_code(int idx);
 
 /* model.c */
 int li_model_probe(struct li_ctx *c, char *err, size_t errlen);
+bool li_has_sym(struct li_ctx *c, const char *name);
 enum li_mtype li_mtype_of(const struct li_model *m, int64_t val);
 const char *li_mtype_name(enum li_mtype t);
 int li_page_zone(const struct li_model *m, uint64_t flags);

@@ -76,7 +76,7 @@ static int sym(struct li_ctx *c, const char *name, uint64_t *addr)
 	return c->t->ops->symbol_address(c->t->ctx, name, addr);
 }
 
-static bool has_sym(struct li_ctx *c, const char *name)
+bool li_has_sym(struct li_ctx *c, const char *name)
 {
 	uint64_t a;
 
@@ -309,7 +309,7 @@ static int probe_pgmap(struct li_ctx *c, struct li_model *m, char *err,
  */
 static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
 {
-	bool dev_init = has_sym(c, "zone_device_page_init");
+	bool dev_init = li_has_sym(c, "zone_device_page_init");
 
 	for (int i = 0; i < LI_MT_NR; i++)
 		m->idle_ref[i] = 1;
@@ -326,14 +326,14 @@ static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
 	/* devmap_managed_key (<= 6.14): FS_DAX, and PRIVATE before 5.18 */
 	if (sym(c, "devmap_managed_key", &m->devmap_key))
 		m->devmap_key = 0;
-	m->devmap_key_private = !has_sym(c, "free_zone_device_page") &&
-				!has_sym(c, "free_zone_device_folio");
+	m->devmap_key_private = !li_has_sym(c, "free_zone_device_page") &&
+				!li_has_sym(c, "free_zone_device_folio");
 	m->dedup_supported = m->has_vmemmap_shift &&
-			     (has_sym(c, "vmemmap_populate_address") ||
-			      has_sym(c, "vmemmap_populate_compound_pages"));
+			     (li_has_sym(c, "vmemmap_populate_address") ||
+			      li_has_sym(c, "vmemmap_populate_compound_pages"));
 	/* 6.5+ vmemmap_can_optimize() needs more than 2 vmemmap pages */
-	m->dedup_needs_v_gt_2 = has_sym(c, "vmemmap_can_optimize") ||
-				has_sym(c, "__vmemmap_can_optimize");
+	m->dedup_needs_v_gt_2 = li_has_sym(c, "vmemmap_can_optimize") ||
+				li_has_sym(c, "__vmemmap_can_optimize");
 }
 
 static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
@@ -402,7 +402,7 @@ static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 	if (moff(c, hs, "name", &m->hs_name))
 		m->hs_name = UINT64_MAX;
 	/* 5.18+ frees the 2nd vmemmap page too (fake heads), §6 */
-	m->hvo_reserve = has_sym(c, "hugetlb_optimize_vmemmap_key") ? 1 : 2;
+	m->hvo_reserve = li_has_sym(c, "hugetlb_optimize_vmemmap_key") ? 1 : 2;
 	m->hvo_flag_bit = evalue(c, "HPG_vmemmap_optimized", &e) || e < 0 ||
 			  e > 63 ? 4 : (int)e;
 }

@@ -49,6 +49,7 @@ struct mock {
 	uint64_t hstate;		/* VA of hstates[0] */
 	bool folio_pgmap;
 	bool device_private;		/* CONFIG_DEVICE_PRIVATE symbols */
+	bool single_exclusive;		/* 6.15+: one SWP_DEVICE_EXCLUSIVE */
 	uint64_t last_task;		/* tail of init_task.tasks */
 };
 
@@ -344,6 +345,9 @@ static const struct mmember members[] = {
 	{ "struct task_struct", "pid", 768 },
 	{ "struct task_struct", "comm", 1024 },
 	{ "struct mm_struct", "pgd", 80 },
+	{ "struct task_struct", "signal", 1280 },
+	{ "struct task_struct", "thread_node", 1296 },
+	{ "struct signal_struct", "thread_head", 16 },
 };
 
 static const struct { const char *type; uint64_t size; } sizes[] = {
@@ -443,7 +447,7 @@ static int t_symsize(void *ctx, const char *name, uint64_t *size)
 
 	/* 6.1 with DEVICE_PRIVATE: MAX_SWAPFILES = 32 - 1 - 3 - 4 - 1 - 1 */
 	if (m->device_private && !strcmp(name, "swap_info")) {
-		*size = MOCK_MAX_SWAPFILES * 8;
+		*size = (MOCK_MAX_SWAPFILES + m->single_exclusive) * 8;
 		return 0;
 	}
 	if (strcmp(name, "node_data"))
@@ -792,10 +796,12 @@ static void add_symbol(struct mock *m, const char *name)
 	m->nsyms++;
 }
 
-void mock_enable_device_private(struct mock *m)
+void mock_enable_device_private(struct mock *m, bool single_exclusive)
 {
 	m->device_private = true;
-	add_symbol(m, "make_device_exclusive_range");
+	m->single_exclusive = single_exclusive;
+	add_symbol(m, single_exclusive ? "make_device_exclusive" :
+		   "make_device_exclusive_range");
 	add_symbol(m, "memory_failure");
 	add_symbol(m, "migrate_pages");
 	add_symbol(m, "swap_info");
@@ -813,7 +819,7 @@ uint64_t mock_mm_new(struct mock *m)
 uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
 		       bool kthread)
 {
-	uint64_t t = mock_kmalloc(m, 2048), head = mock_symbol(m, "init_task") + 256;
+	uint64_t t = mock_kmalloc(m, 2048), head = mock_symbol(m, "init_task") + 256, sig;
 
 	mock_w32(m, t + 44, kthread ? 0x00200000 : 0);
 	mock_w64(m, t + 512, mm);
@@ -825,6 +831,29 @@ uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
 	mock_w64(m, m->last_task + 256, t + 256);
 	mock_w64(m, head + 8, t + 256);
 	m->last_task = t;
+	/* its own thread group: signal->thread_head <-> t->thread_node */
+	sig = mock_kmalloc(m, 64);
+	mock_w64(m, t + 1280, sig);
+	mock_w64(m, sig + 16, t + 1296);
+	mock_w64(m, sig + 24, t + 1296);
+	mock_w64(m, t + 1296, sig + 16);
+	mock_w64(m, t + 1304, sig + 16);
+	return t;
+}
+
+uint64_t mock_thread_new(struct mock *m, uint64_t leader, int pid, uint64_t mm)
+{
+	uint64_t t = mock_kmalloc(m, 2048), sig = mock_r64(m, leader + 1280);
+	uint64_t head = sig + 16, prev = mock_r64(m, head + 8);
+
+	mock_w64(m, t + 512, mm);
+	mock_w32(m, t + 768, (uint32_t)pid);
+	mock_w64(m, t + 1280, sig);
+	/* list_add_tail(&t->thread_node, &sig->thread_head) */
+	mock_w64(m, t + 1296, head);
+	mock_w64(m, t + 1304, prev);
+	mock_w64(m, prev, t + 1296);
+	mock_w64(m, head + 8, t + 1296);
 	return t;
 }
 

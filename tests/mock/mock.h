@@ -66,12 +66,19 @@ void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize);
 #define MOCK_MAX_SWAPFILES	22
 #define MOCK_SWP_DEVICE_WRITE	26	/* 22 + HWPOISON + 3 MIGRATION */
 #define MOCK_PTE_DEVMAP		(1ULL << 58)
-/* make_device_exclusive_range, memory_failure, migrate_pages, swap_info */
-void mock_enable_device_private(struct mock *m);
+/*
+ * make_device_exclusive_range (4 device swap types) or, single_exclusive,
+ * 6.15's make_device_exclusive (3 types: MAX_SWAPFILES one higher, so the
+ * device types start at MOCK_SWP_DEVICE_WRITE + 1); memory_failure,
+ * migrate_pages, swap_info
+ */
+void mock_enable_device_private(struct mock *m, bool single_exclusive);
 uint64_t mock_mm_new(struct mock *m);
 /* a task linked at the tail of init_task.tasks */
 uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
 		       bool kthread);
+/* a thread of leader's group (not on the tasks list) */
+uint64_t mock_thread_new(struct mock *m, uint64_t leader, int pid, uint64_t mm);
 /* write a raw user page-table entry at level 1 (PTE), 2 (PMD) or 3 (PUD) */
 void mock_user_set(struct mock *m, uint64_t mm, uint64_t va, int level,
 		   uint64_t entry);

@@ -755,7 +755,8 @@ static void t_holders(void)
 	mock_task_new(m, 2, "kthreadd", 0, true);
 	mock_task_new(m, 100, "holder", mm, false);
 	mock_task_new(m, 101, "holder-clone", mm, false);
-	mock_task_new(m, 102, "orphan", mm2, false);
+	/* a zombie leader (pthread_exit): the mm is found on its thread */
+	mock_thread_new(m, mock_task_new(m, 102, "orphan", 0, false), 103, mm2);
 	mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN + 512));
 	mock_user_set(m, mm, UVA + (2 << 20), 2, PMD_LEAF(DEV_PFN + 1024));
 	mock_user_set(m, mm, UVA + (4 << 20), 1, (~((DEV_PFN + 7) << 12) &
@@ -786,6 +787,7 @@ static void t_holders(void)
 	       p ? (unsigned long long)p->pfn : 0);
 	result(r && total(r, "HOLDER_ORPHANED") == 1 && f && f->pfn == ORPHAN_PFN &&
 	       f->count == 3 && only(r, "HOLDER_ORPHANED") &&
+	       r->holders[r->nr_holders - 1].pid == 102 &&
 	       r->pgmaps[0].pages_mapped == 1025,
 	       "code-HOLDER_ORPHANED", "total %llu pfn %#llx count %llu",
 	       (unsigned long long)total(r, "HOLDER_ORPHANED"),
@@ -887,50 +889,57 @@ static void t_holders_dead(void)
 	}
 }
 
-/* DEVICE_PRIVATE swap entries: device_private held, device_exclusive orphaned. */
+/*
+ * DEVICE_PRIVATE swap entries: device_private held, device_exclusive
+ * orphaned; with 4 device types (<= 6.14) and 3 (6.15+).
+ */
 static void t_holders_swap(void)
 {
-	struct mock *m = mock_new();
-	struct mock_pgmap_spec s = { .type = MT_PRIVATE, .start_pfn = DEV2_PFN,
-		.nr_pages = 2048, .in_array = true };
-	uint64_t g, mm = mock_mm_new(m);
-	const struct li_holder *h, *x;
-	const struct li_finding *f;
-	struct li_report *r;
+	for (int k = 0; k < 2; k++) {
+		struct mock *m = mock_new();
+		struct mock_pgmap_spec s = { .type = MT_PRIVATE, .start_pfn = DEV2_PFN,
+			.nr_pages = 2048, .in_array = true };
+		unsigned int wr = MOCK_SWP_DEVICE_WRITE + k;
+		uint64_t g, mm = mock_mm_new(m);
+		const struct li_holder *h, *x;
+		const struct li_finding *f;
+		struct li_report *r;
+		char name[64];
 
-	mock_enable_device_private(m);
-	g = mock_add_pgmap(m, &s);
-	/* a PRIVATE pgmap has ops and an owner */
-	mock_w64(m, g + 112, mock_symbol(m, "dev_pagemap_percpu_release"));
-	mock_w64(m, g + 120, g);
-	mock_task_new(m, 100, "hmm", mm, false);
-	for (int i = 0; i < 4; i++)
-		mock_user_set(m, mm, UVA + i * 4096ULL, 1,
-			      mock_swp_entry(MOCK_SWP_DEVICE_WRITE + (i & 1), DEV2_PFN + 10 + i));
-	mock_user_set(m, mm, UVA + 8 * 4096ULL, 1,
-		      mock_swp_entry(MOCK_SWP_DEVICE_WRITE + 2, ORPHAN_PFN));
-	/* ordinary swap, a migration entry and a PTE marker: not holders */
-	mock_user_set(m, mm, UVA + 9 * 4096ULL, 1, mock_swp_entry(0, 1234));
-	mock_user_set(m, mm, UVA + 10 * 4096ULL, 1,
-		      mock_swp_entry(MOCK_SWP_DEVICE_WRITE - 1, DEV2_PFN + 20));
-	mock_user_set(m, mm, UVA + 11 * 4096ULL, 1, mock_swp_entry(31, 1));
-	r = run(m, NULL);
-	h = holder_at(r, UVA);
-	x = holder_at(r, UVA + 8 * 4096ULL);
-	f = first(r, "HOLDER_ORPHANED");
-	result(r && r->model.swp_dev_first == MOCK_SWP_DEVICE_WRITE &&
-	       r->nr_holders == 2 && h && h->kind == LI_HK_DEVICE_PRIVATE &&
-	       h->pfn == DEV2_PFN + 10 && h->nr_pages == 4 && h->pgmap == g,
-	       "holders-device-private-swap", "first type %d, %zu holders, pfn %#llx nr %llu",
-	       r ? r->model.swp_dev_first : -1, r ? r->nr_holders : 0,
-	       h ? (unsigned long long)h->pfn : 0, h ? (unsigned long long)h->nr_pages : 0);
-	result(x && x->kind == LI_HK_DEVICE_EXCLUSIVE && !x->pgmap && f &&
-	       f->pfn == ORPHAN_PFN && total(r, "HOLDER_ORPHANED") == 1 &&
-	       only(r, "HOLDER_ORPHANED"), "holders-device-exclusive-orphaned",
-	       "kind %d pgmap %#llx", x ? (int)x->kind : -1,
-	       x ? (unsigned long long)x->pgmap : 0);
-	li_report_free(r);
-	mock_free(m);
+		mock_enable_device_private(m, k);
+		g = mock_add_pgmap(m, &s);
+		/* a PRIVATE pgmap has ops and an owner */
+		mock_w64(m, g + 112, mock_symbol(m, "dev_pagemap_percpu_release"));
+		mock_w64(m, g + 120, g);
+		mock_task_new(m, 100, "hmm", mm, false);
+		for (int i = 0; i < 4; i++)
+			mock_user_set(m, mm, UVA + i * 4096ULL, 1,
+				      mock_swp_entry(wr + (i & 1), DEV2_PFN + 10 + i));
+		mock_user_set(m, mm, UVA + 8 * 4096ULL, 1, mock_swp_entry(wr + 2, ORPHAN_PFN));
+		/* ordinary swap, a migration entry and a PTE marker: not holders */
+		mock_user_set(m, mm, UVA + 9 * 4096ULL, 1, mock_swp_entry(0, 1234));
+		mock_user_set(m, mm, UVA + 10 * 4096ULL, 1,
+			      mock_swp_entry(wr - 1, DEV2_PFN + 20));
+		mock_user_set(m, mm, UVA + 11 * 4096ULL, 1, mock_swp_entry(31, 1));
+		r = run(m, NULL);
+		h = holder_at(r, UVA);
+		x = holder_at(r, UVA + 8 * 4096ULL);
+		f = first(r, "HOLDER_ORPHANED");
+		snprintf(name, sizeof(name), "holders-device-private-swap-%d-types", 4 - k);
+		result(r && r->model.swp_dev_first == (int)wr && r->model.swp_dev_num == 4 - k &&
+		       r->nr_holders == 2 && h && h->kind == LI_HK_DEVICE_PRIVATE &&
+		       h->pfn == DEV2_PFN + 10 && h->nr_pages == 4 && h->pgmap == g,
+		       name, "first type %d, %zu holders, pfn %#llx nr %llu",
+		       r ? r->model.swp_dev_first : -1, r ? r->nr_holders : 0,
+		       h ? (unsigned long long)h->pfn : 0, h ? (unsigned long long)h->nr_pages : 0);
+		snprintf(name, sizeof(name), "holders-device-exclusive-orphaned-%d-types", 4 - k);
+		result(x && x->kind == LI_HK_DEVICE_EXCLUSIVE && !x->pgmap && f &&
+		       f->pfn == ORPHAN_PFN && total(r, "HOLDER_ORPHANED") == 1 &&
+		       only(r, "HOLDER_ORPHANED"), name, "kind %d pgmap %#llx",
+		       x ? (int)x->kind : -1, x ? (unsigned long long)x->pgmap : 0);
+		li_report_free(r);
+		mock_free(m);
+	}
 }
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@ paging, 6.1 swap-entry layout).
 A device-private page is mapped in its owner's page table as a non-present
 "device" swap entry whose offset is the pfn; device-dax/fsdax/coherent pages
 as present PTEs.  Findings (prototype of a libinspect check, see README):
-  ORPHAN_DEVICE_ENTRY (error)   a special swap entry names a pfn without a
+  HOLDER_ORPHANED (error)   a special swap entry names a pfn without a
       memmap and outside every pgmap: the pgmap was torn down under a holder
       (bug-pgmap-ref).
   PRIVATE_PAGE_LEAKED (warning) a device-private/coherent page is allocated
@@ -150,7 +150,7 @@ def scan(prog):
                 h["memmap"] = memmap
                 if kind == "device" and memmap:
                     continue                 # migration entry to RAM
-                findings.append({"code": "ORPHAN_DEVICE_ENTRY", "severity": "error",
+                findings.append({"code": "HOLDER_ORPHANED", "severity": "error",
                                  "pfn": pfn, "pid": pid, "comm": comm, "vaddr": h["vaddr"],
                                  "detail": "%s entry names pfn 0x%x: no pgmap covers it, "
                                            "memmap %s" % (kind, pfn,

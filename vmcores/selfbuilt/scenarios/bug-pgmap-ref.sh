@@ -5,7 +5,7 @@
 # its page table), then test_hmm is unloaded: memunmap_pages() no longer waits
 # for the held pages, frees their memmap and the pgmap.  The evidence left is
 # the holder: device-private entries naming pfns no pgmap covers
-# (ORPHAN_DEVICE_ENTRY, one per held page).
+# (HOLDER_ORPHANED, one per held page).
 # On a kernel with the fix, rmmod blocks in memunmap_pages() instead (noted).
 # pgmc-mem: 1G
 # pgmc-dumps: elf kdump
@@ -31,7 +31,7 @@ fi
 wait $rm_pid || pgmc_fail "rmmod test_hmm failed"
 note "test_hmm unloaded with $(hold_pfns bug | wc -l) device pages still mapped by hmmholder"
 for pfn in $(hold_pfns bug); do
-	expect ORPHAN_DEVICE_ENTRY $pfn $pgmap
+	expect HOLDER_ORPHANED $pfn $pgmap
 done
 live_checks
 pgmc_ready
