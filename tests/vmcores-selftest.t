@@ -76,7 +76,21 @@ def expected_page_state(f):
         want += [("pgmap", num(x["pgmap_ptr"])), ("_refcount", num(x["refcount"]))]
     if code == "ZONE_MISMATCH":
         want.append(("flags", num(x["flags"])))
+    if code == "PINCOUNT_EXCEEDS_REFCOUNT":
+        want += [("1:compound_pincount", num(x["pincount"])), ("_refcount", num(x["refcount"]))]
     return want
+
+
+def fault_page_states(f):
+    """[(pfn, [(member, value)])]: the fault's pfn, the pfn actually written
+    when it shows elsewhere (an aliased tail: the same memory), and the
+    vmemmap frame whose refcount VMEMMAP_SHARED_REFCOUNT raised."""
+    out = [(f["pfn"], expected_page_state(f))]
+    if "injected_pfn" in f:
+        out.append((f["injected_pfn"], expected_page_state(f)))
+    if f["code"] == "VMEMMAP_SHARED_REFCOUNT":
+        out.append((f["fields"]["frame"], [("_refcount", f["fields"]["frame_refcount"])]))
+    return out
 
 
 def covers(pg, pfn):
@@ -121,8 +135,33 @@ def check_manifest(name, m, scen):
         codes = sorted(f["code"] for f in m["faults"])
         want = sorted(["TAIL_REFCOUNT", "TAIL_HEAD_MISMATCH", "HEAD_ORDER_MISMATCH",
                        "PGMAP_DANGLING", "PGMAP_RANGE", "REFCOUNT_BELOW_IDLE",
-                       "ZONE_MISMATCH", "PGMAP_REF_DEAD"])
+                       "ZONE_MISMATCH", "PGMAP_REF_DEAD", "TAIL_REFCOUNT",
+                       "PINCOUNT_EXCEEDS_REFCOUNT", "VMEMMAP_SHARED_REFCOUNT"])
         result(codes == want, pre + "/fault-codes", "codes %s" % codes)
+        for f in m["faults"]:
+            if f.get("injected_code") == "TAIL_REFCOUNT_ALIASED":
+                x = f["fields"]
+                head, idx = x["head_pfn"], x["tail_index"]
+                good = (f["code"] == "TAIL_REFCOUNT" and idx >= 64 and
+                        f["injected_pfn"] == head + idx and f["pfn"] == head + 64 + idx % 64
+                        and x["aliases"] > 1)
+                result(good, pre + "/aliased-tail-first-alias",
+                       "pfn 0x%x injected 0x%x head 0x%x index %d aliases %d" %
+                       (f["pfn"], f["injected_pfn"], head, idx, x["aliases"]))
+            if f["code"] == "VMEMMAP_SHARED_REFCOUNT":
+                x = f["fields"]
+                comps = [c for o in m["vmemmap_oracle"] for c in o.get("compounds", [])
+                         if c["head_pfn"] == f["pfn"]]
+                # F1 = the frame of the compound's second vmemmap page (oracle)
+                frames = [o["frames"][(f["pfn"] - o["start_pfn"]) * SIZEOF_PAGE // 4096 + 1]
+                          for o in m["vmemmap_oracle"] if o["start_pfn"] <= f["pfn"] <= o["end_pfn"]]
+                good = (frames == [hex(x["frame"])] and len(comps) == 1 and
+                        x["ptes"] == comps[0]["vmemmap_pages"] - 1 and
+                        x["frame_refcount"] == x["old_frame_refcount"] + 1)
+                result(good, pre + "/shared-frame-target",
+                       "frame 0x%x (oracle %s) ptes %d refcount %d->%d compound %s" %
+                       (x["frame"], frames, x["ptes"], x["old_frame_refcount"],
+                        x["frame_refcount"], comps))
         pfns = [f["pfn"] for f in m["faults"]]
         result(len(set(pfns)) == len(pfns), pre + "/fault-pfns-distinct", "pfns %s" % pfns)
         for f in m["faults"]:
@@ -187,7 +226,8 @@ def page_requests(m):
     """pfn -> members to read, for every fault and every pin."""
     req = {}
     for f in m["faults"]:
-        req.setdefault(str(f["pfn"]), set()).update(k for k, _ in expected_page_state(f))
+        for pfn, want in fault_page_states(f):
+            req.setdefault(str(pfn), set()).update(k for k, _ in want)
     for p in m["pins"]:
         req.setdefault(str(p["pfn"]), set()).update(["_refcount", "1:compound_pincount"])
     for p in m.get("pages", []):
@@ -239,15 +279,17 @@ def check_state(pre, m, tool, pages, pgmaps, zone_device, fmt):
         result(got == want, name, "%s read %s at %s, manifest %s" %
                (tool, got, pg["address"], want))
     for f in m["faults"]:
-        name = "%s/fault-%s" % (pre, f["code"])
+        name = "%s/fault-%s-0x%x" % (pre, f["code"], f["pfn"])
         if str(f["pfn"]) in gone:
             continue
         p = pages.get(str(f["pfn"]))
         if p is None:
             result(False, name, "%s could not read pfn 0x%x" % (tool, f["pfn"]))
             continue
-        bad = ["%s=%s (want %s)" % (k, hex(p["values"].get(k, -1)), hex(v))
-               for k, v in expected_page_state(f) if p["values"].get(k) != v]
+        bad = ["0x%x %s=%s (want %s)" % (pfn, k, hex(pages.get(str(pfn), {"values": {}})
+                                                     ["values"].get(k, -1)), hex(v))
+               for pfn, want in fault_page_states(f) for k, v in want
+               if pages.get(str(pfn), {"values": {}})["values"].get(k) != v]
         if p["addr"] is not None and p["addr"] != num(f["fields"]["page"]):
             bad.append("struct page at 0x%x, module said %s" % (p["addr"], f["fields"]["page"]))
         if f["code"] == "ZONE_MISMATCH":

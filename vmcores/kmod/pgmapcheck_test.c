@@ -26,6 +26,8 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/version.h>
+#include <linux/sched.h>
+#include <linux/pgtable.h>
 
 /* page[1].compound_order/_nr/_pincount and page->pgmap: 6.1/6.2 only */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
@@ -260,6 +262,71 @@ static void emit_inject(const char *code, const struct target *t,
 	     t->head_pfn, extra);
 }
 
+/*
+ * Frame behind the vmemmap page holding @page, 0 if unmapped.  init_mm is
+ * not exported: walk the writer's mm, whose kernel half shares init_mm's
+ * tables (vmemmap_populate() syncs new top-level entries into every pgd).
+ */
+static unsigned long vmemmap_frame(const struct page *page)
+{
+	unsigned long va = (unsigned long)page;
+	pgd_t *pgd = pgd_offset(current->active_mm, va);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *pte;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return 0;
+	p4d = p4d_offset(pgd, va);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return 0;
+	pud = pud_offset(p4d, va);
+	if (pud_none(*pud))
+		return 0;
+	if (pud_leaf(*pud))
+		return pud_pfn(*pud) + ((va & ~PUD_MASK) >> PAGE_SHIFT);
+	pmd = pmd_offset(pud, va);
+	if (pmd_none(*pmd))
+		return 0;
+	if (pmd_leaf(*pmd))
+		return pmd_pfn(*pmd) + ((va & ~PMD_MASK) >> PAGE_SHIFT);
+	pte = pte_offset_kernel(pmd, va);
+	return pte_present(*pte) ? pte_pfn(*pte) : 0;
+}
+
+/* Struct page of tail @idx, seen through vmemmap page @vpage of the compound. */
+static struct page *compound_page_in(const struct target *t,
+				     unsigned long vpage, unsigned long idx)
+{
+	return t->head + vpage * UNALIASED_TAILS + idx % UNALIASED_TAILS;
+}
+
+/* Vmemmap pages of one compound (a compound's head is page aligned). */
+static unsigned long compound_vmemmap_pages(const struct target *t)
+{
+	return t->nr / UNALIASED_TAILS;
+}
+
+/*
+ * Where the compound's vmemmap maps @frame: first vmemmap page (index) and
+ * how many map it.
+ */
+static unsigned long frame_aliases(const struct target *t,
+				   unsigned long frame, unsigned long *first)
+{
+	unsigned long v, n = 0;
+
+	*first = ULONG_MAX;
+	for (v = 0; v < compound_vmemmap_pages(t); v++) {
+		if (vmemmap_frame(compound_page_in(t, v, 0)) != frame)
+			continue;
+		if (!n++)
+			*first = v;
+	}
+	return n;
+}
+
 static int set_tail_refcount(struct target *t, bool aliased, long arg,
 			     bool has_arg, char *out, size_t n)
 {
@@ -286,10 +353,63 @@ static int inject_tail_refcount(struct target *t, long arg, bool has_arg,
 	return set_tail_refcount(t, false, arg, has_arg, out, n);
 }
 
+/*
+ * The written struct page is the same memory as its twins in every vmemmap
+ * page mapping the shared frame: one fault, named (line's code and pfn) as
+ * a TAIL_REFCOUNT at the first alias, so every consumer of the INJECT
+ * lines sees the one finding a checker must give; what was written stays
+ * in injected_code/injected_pfn.
+ */
 static int inject_tail_aliased(struct target *t, long arg, bool has_arg,
 			       char *out, size_t n)
 {
-	return set_tail_refcount(t, true, arg, has_arg, out, n);
+	unsigned long idx = t->pfn - t->head_pfn, frame, first, nr;
+	size_t len;
+	int err;
+
+	frame = vmemmap_frame(t->page);
+	nr = frame ? frame_aliases(t, frame, &first) : 0;
+	if (nr < 2)
+		return -EINVAL;
+	err = set_tail_refcount(t, true, arg, has_arg, out, n);
+	if (err)
+		return err;
+	len = strlen(out);
+	scnprintf(out + len, n - len,
+		  " injected_code=TAIL_REFCOUNT_ALIASED injected_pfn=0x%lx frame=0x%lx aliases=%lu",
+		  t->pfn, frame, nr);
+	t->pfn = t->head_pfn + first * UNALIASED_TAILS + idx % UNALIASED_TAILS;
+	t->page = pfn_to_page(t->pfn);
+	return 0;
+}
+
+/*
+ * The reused frame F1 (behind vmemmap page 1) of a deduplicated compound
+ * holds one reference per vmemmap PTE mapping it; take one more.
+ */
+static int inject_shared_refcount(struct target *t, long arg, bool has_arg,
+				  char *out, size_t n)
+{
+	unsigned long frame, first, ptes;
+	struct page *fp;
+	int err = require_idle_head(t), before;
+
+	if (err)
+		return err;
+	if (t->nr <= UNALIASED_TAILS || !vmemmap_deduped(t->pgmap, t->head_pfn))
+		return -EINVAL;
+	frame = vmemmap_frame(compound_page_in(t, 1, 0));
+	if (!frame || !pfn_valid(frame))
+		return -ENXIO;
+	ptes = frame_aliases(t, frame, &first);
+	if (first != 1 || ptes < 2)
+		return -EINVAL;
+	fp = pfn_to_page(frame);
+	before = page_ref_count(fp);
+	page_ref_inc(fp);
+	scnprintf(out, n, " frame=0x%lx frame_refcount=%d old_frame_refcount=%d ptes=%lu",
+		  frame, page_ref_count(fp), before, ptes);
+	return 0;
 }
 
 /* Default wrong head: the neighbouring compound of the same range. */
@@ -474,6 +594,7 @@ static const struct {
 	{ "ZONE_MISMATCH",		inject_zone },
 	{ "PGMAP_REF_DEAD",		inject_ref_dead },
 	{ "PINCOUNT_EXCEEDS_REFCOUNT",	inject_pincount },
+	{ "VMEMMAP_SHARED_REFCOUNT",	inject_shared_refcount },
 };
 
 static inject_fn find_injector(const char *code)
@@ -508,7 +629,8 @@ static int cmd_inject(const char *code, unsigned long pfn, long arg,
 		return err;
 	}
 	injected_heads[nr_injected++] = t.head_pfn;
-	emit_inject(code, &t, extra);
+	emit_inject(inject == inject_tail_aliased ? "TAIL_REFCOUNT" : code, &t,
+		    extra);
 	if (strcmp(code, "PGMAP_REF_DEAD"))
 		put_dev_pagemap(t.pgmap);
 	return 0;

@@ -74,9 +74,17 @@ def pgmap_entry(f):
 
 
 def fault_entry(f):
+    """code/pfn: the finding a checker must give.  An injection that shows
+    under another name (TAIL_REFCOUNT_ALIASED: one TAIL_REFCOUNT at the
+    first alias of the shared frame, as the module names it) also keeps
+    what was written as injected_code/injected_pfn."""
     e = {"code": f["code"], "pfn": num(f["pfn"]), "pgmap": hexs(num(f["pgmap"]))}
+    if "injected_code" in f:
+        e["injected_code"] = f["injected_code"]
+        e["injected_pfn"] = num(f["injected_pfn"])
     # the rest says what was written; kept verbatim for the self-test
-    e["fields"] = typed({k: v for k, v in f.items() if k not in ("code", "pfn", "pgmap")})
+    e["fields"] = typed({k: v for k, v in f.items()
+                         if k not in ("code", "pfn", "pgmap", "injected_code", "injected_pfn")})
     return e
 
 

@@ -22,6 +22,7 @@ dead_pfn=$(pgmap_field 0x34000 first_pfn)
 head() { printf '0x%x' $(( F + $1 * 512 + ${2:-0} )); }
 
 # compounds 0-7 are held above; each injection gets its own compound >= 16
+# (16-34 used, even ones only)
 kmod inject TAIL_REFCOUNT $(head 16 5)
 kmod inject TAIL_HEAD_MISMATCH $(head 18 7)
 kmod inject HEAD_ORDER_MISMATCH $(head 20)
@@ -29,8 +30,15 @@ kmod inject PGMAP_DANGLING $(head 22)
 kmod inject PGMAP_RANGE $(head 24) $other_pfn
 kmod inject REFCOUNT_BELOW_IDLE $(head 26)
 kmod inject ZONE_MISMATCH $(head 28 9)
+# a tail in the shared vmemmap frame F1 (reported once, at its first alias),
+# a head pinned more than referenced, one more reference on a compound's F1
+kmod inject TAIL_REFCOUNT_ALIASED $(head 30 200)
+kmod inject PINCOUNT_EXCEEDS_REFCOUNT $(head 32)
+kmod inject VMEMMAP_SHARED_REFCOUNT $(head 34)
 kmod inject PGMAP_REF_DEAD $dead_pfn
-record_pages $(dmesg | grep -o 'PGMAPCHECK-INJECT .*' | sed 's/.* pfn=\(0x[0-9a-f]*\).*/\1/')
+# the guest's view of each injected pfn, the written alias and the F1 frame
+record_pages $(dmesg | grep -o 'PGMAPCHECK-INJECT .*' |
+	grep -o ' \(pfn\|injected_pfn\|frame\)=0x[0-9a-f]*' | cut -d= -f2)
 # sysfs reads may take the device lock the blocked unbind holds: save first
 save_guest_view
 

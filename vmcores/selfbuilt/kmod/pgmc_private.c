@@ -11,7 +11,7 @@
  * leak: PFN is a free device page (refcount 0); allocate it the way a driver
  *   does (zone_device_page_init: refcount 1 + one pgmap reference) and never
  *   record it anywhere: no mirror, no page table holds it (PRIVATE_PAGE_LEAKED).
- * The vmcores/guest-progs/../kmod module does the PGMAP_DANGLING injection.
+ * vmcores/kmod's pgmapcheck_test does the scenario's PGMAP_DANGLING injection.
  * One "PGMAPCHECK-INJECT code=… pfn=… pgmap=… page=… head_pfn=…" line each,
  * the format vmcores/lib/manifest.py reads.
  */

@@ -3,8 +3,8 @@
 VMLINUX=$(dirname "$PGMC_VMLINUZ")/vmlinux
 TOP=$(cd "$PGMC_SELFBUILT/../.." && pwd)
 
-# hmm_setup [test_hmm PARAMS...]: the corpus test module, then test_hmm.
-# Prints the first pfn of every chunk test_hmm added (one per device).
+# hmm_setup [test_hmm PARAMS...]: the corpus test module, then test_hmm
+# (which adds one 256 MiB chunk, i.e. one pgmap, per device at load time).
 hmm_setup() {
 	set -o pipefail
 	run insmod $JOB/pgmapcheck_test.ko
@@ -28,16 +28,12 @@ hmm_report() {
 # hmm_hold NAME DEVICE NPAGES [close]: hmmholder in the background, its
 # PGMAPCHECK-HOLD lines in $JOB/hold-NAME.log; waits for its READY line.
 hmm_hold() {
-	local name=$1 log=$JOB/hold-$1.log i
+	local name=$1 log=$JOB/hold-$1.log
 	shift
 	echo "+ hmmholder $*"
 	$JOB/bin/hmmholder "$@" > $log 2>&1 &
-	for i in $(seq 600); do
-		grep -q '^PGMAPCHECK-READY' $log && return 0
-		kill -0 $! 2>/dev/null || pgmc_fail "hmmholder $* exited: $(tail -3 $log)"
-		sleep 0.1
-	done
-	pgmc_fail "hmmholder $* never became ready"
+	timeout 60 sh -c "until grep -q '^PGMAPCHECK-READY' $log; do kill -0 $! || exit 1; sleep 0.1; done" ||
+		pgmc_fail "hmmholder $* not ready: $(tail -3 $log)"
 }
 
 # expect CODE PFN PGMAP: a finding the checkers must report that no module
