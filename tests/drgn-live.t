@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,24 @@ def kernel_release():
     kernels = sorted(os.listdir(os.path.join(CACHE, "kernels"))) \
         if os.path.isdir(os.path.join(CACHE, "kernels")) else []
     return kernels[0] if kernels else None
+
+
+# What the guest needs from this checkout.  The guest sees the host root
+# read-only but has its own tmpfs on /tmp (where a CI clone may live), so the
+# build and the scripts are staged into the job directory it shares.
+STAGE = ("drgn-scripts/pgmapcheck.py", "drgn-scripts/pgmapcheck_drgn",
+         "libinspect/build/pgmapcheck", "libinspect/build/libinspect.so.1")
+
+
+def stage_checkout(dest):
+    for rel in STAGE:
+        src, dst = os.path.join(ROOT, rel), os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                "__pycache__"))
+        else:
+            shutil.copy2(src, dst)
 
 
 # Runs inside the guest (bash).  Everything lands in the job directory.
@@ -144,11 +163,12 @@ def main():
                if not os.path.exists(p)]
     if not check("live prerequisites", not missing, f"missing {missing}"):
         return
-    cmd = GUEST_CMD.format(root=shlex.quote(ROOT),
+    cmd = GUEST_CMD.format(root=JOB + "/checkout",
                            vmlinux=shlex.quote(vmlinux),
                            cache=shlex.quote(CACHE), job=JOB)
     with tempfile.TemporaryDirectory(prefix="pgmc-live-") as tmp:
         job = os.path.join(tmp, "job")
+        stage_checkout(os.path.join(job, "checkout"))
         try:
             p = subprocess.run([GUEST, "run", "--krel", krel, "--scenario",
                                 SCENARIO, "--then", cmd, "--keep", job],
