@@ -479,6 +479,7 @@ EOF2
 	expect "faults dump: default --fail-on error exits 1" 1 "" "$cli" -k "$fvml" "$fdump"
 	expect "faults dump: --fail-on never exits 0" 0 "" "$cli" --fail-on never -k "$fvml" "$fdump"
 	expect "faults dump: --fail-on warning exits 1" 1 "" "$cli" --fail-on warning -k "$fvml" "$fdump"
+	expect "faults dump: --pgmap of no registered pgmap exits 2" 2 "not a registered dev_pagemap" "$cli" --pgmap 0x1234 -k "$fvml" "$fdump"
 	json_expect "--pfn $tpfn: only that pfn's TAIL_REFCOUNT error" 1 \
 		"'ok' if [(f['code'], f['pfn']) for f in $errors] == [('TAIL_REFCOUNT', $tpfn)] else F" \
 		"$cli" --json --pfn "$tpfn" -k "$fvml" "$fdump"

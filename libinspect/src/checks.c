@@ -5,6 +5,7 @@
  * hugetlb phases.  Findings go into per-code buckets: stored up to
  * max_findings each, counted exactly.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,6 +467,10 @@ static void check_refs(struct li_ctx *c)
 
 		if (!g->readable || !g->nr_valid)
 			continue;
+		/* these verdicts count g's pages: all of them must be walked */
+		if ((c->opts->pgmap && c->opts->pgmap != g->addr) ||
+		    c->opts->pfn_start || c->opts->pfn_end)
+			continue;
 		/* one fact, one finding: referenced pages are PGMAP_REF_DEAD */
 		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced &&
 		    g->pages_mapped)
@@ -479,8 +484,7 @@ static void check_refs(struct li_ctx *c)
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->done);
 		if (g->ref_dead || g->ref_exited || !g->ref_count_known ||
-		    !c->m->has_vmemmap_shift || g->pages_not_captured ||
-		    (c->opts->pfn_start || c->opts->pfn_end))
+		    !c->m->has_vmemmap_shift || g->pages_not_captured)
 			continue;
 		if (c->m->pgmap_ref_per_page &&
 		    (g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT)) {
@@ -521,6 +525,14 @@ static struct li_report *report_new(const struct li_target *t,
 	return r;
 }
 
+static bool pgmap_registered(const struct li_report *r, uint64_t addr)
+{
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		if (r->pgmaps[i].addr == addr)
+			return true;
+	return false;
+}
+
 LI_EXPORT int li_check(const struct li_target *target,
 		       const struct li_options *opts, struct li_report **out)
 {
@@ -555,6 +567,14 @@ LI_EXPORT int li_check(const struct li_target *target,
 	}
 	r->model_ok = true;
 	err = li_check_pgmaps(c);
+	if (!err && opts->pgmap && !pgmap_registered(r, opts->pgmap)) {
+		/* a typo must not read as "nothing wrong" */
+		snprintf(last_error, sizeof(last_error),
+			 "0x%" PRIx64 " is not a registered dev_pagemap",
+			 opts->pgmap);
+		err = -ENOENT;
+		goto fail;
+	}
 	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
 		err = li_walk_pages(c);
 	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY)))

@@ -514,6 +514,7 @@ static void t_caps_filters(void)
 	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
 	struct li_options o = { .max_findings = 5 };
 	struct li_report *r;
+	int err;
 	uint64_t g;
 
 	s.dedup = false;
@@ -531,10 +532,17 @@ static void t_caps_filters(void)
 	       "total %llu checked %llu", (unsigned long long)total(r, "TAIL_REFCOUNT"),
 	       r ? (unsigned long long)r->pages_checked : 0);
 	li_report_free(r);
-	o = (struct li_options){ .pgmap = g + 64 };
+	o = (struct li_options){ .pgmap = g };
 	r = run(m, &o);
-	result(r && r->pages_checked == 0, "pgmap-filter", "checked %llu",
+	result(r && r->pages_checked > 0, "pgmap-filter", "checked %llu",
 	       r ? (unsigned long long)r->pages_checked : 0);
+	li_report_free(r);
+	/* an address that is not a registered pgmap is an error, not "clean" */
+	o = (struct li_options){ .pgmap = g + 64 };
+	r = NULL;
+	err = li_check(mock_target(m), &o, &r);
+	result(err == -ENOENT && !r && strstr(li_last_error(), "not a registered"),
+	       "pgmap-filter-unknown", "err %d: %s", err, li_last_error());
 	li_report_free(r);
 	mock_free(m);
 }
