@@ -286,10 +286,11 @@ def check_state(pre, m, tool, pages, pgmaps, zone_device, fmt):
         if p is None:
             result(False, name, "%s could not read pfn 0x%x" % (tool, f["pfn"]))
             continue
-        bad = ["0x%x %s=%s (want %s)" % (pfn, k, hex(pages.get(str(pfn), {"values": {}})
-                                                     ["values"].get(k, -1)), hex(v))
-               for pfn, want in fault_page_states(f) for k, v in want
-               if pages.get(str(pfn), {"values": {}})["values"].get(k) != v]
+        bad = []
+        for pfn, want in fault_page_states(f):
+            got = pages.get(str(pfn), {"values": {}})["values"]
+            bad += ["0x%x %s=%s (want %s)" % (pfn, k, hex(got.get(k, -1)), hex(v))
+                    for k, v in want if got.get(k) != v]
         if p["addr"] is not None and p["addr"] != num(f["fields"]["page"]):
             bad.append("struct page at 0x%x, module said %s" % (p["addr"], f["fields"]["page"]))
         if f["code"] == "ZONE_MISMATCH":
