@@ -577,8 +577,11 @@ LI_EXPORT int li_check(const struct li_target *target,
 	}
 	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
 		err = li_walk_pages(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY)))
+	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY))) {
 		err = li_holders_walk(c);
+		if (!err)
+			err = li_holders_leaks(c);
+	}
 	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
 		check_refs(c);
 	if (!err && !(opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
@@ -590,10 +593,12 @@ LI_EXPORT int li_check(const struct li_target *target,
 			 li_strerror(err));
 		goto fail;
 	}
+	free(c->leaks.v);
 	free(c);
 	*out = r;
 	return 0;
 fail:
+	free(c->leaks.v);
 	free(c);
 	li_report_free(r);
 	return err;

@@ -56,6 +56,8 @@ static const struct li_code_info codes[] = {
 	  "devmap_managed_key differs from the number of pgmaps that take it (torn down without memunmap_pages?)" },
 	{ "PGMAP_REF_LOW", LI_SEV_WARNING,
 	  "a live pgmap's percpu_ref count is below the references its pages must hold" },
+	{ "PRIVATE_PAGE_LEAKED", LI_SEV_WARNING,
+	  "a device-private/coherent page is allocated (refcount above idle) but no user page table names it" },
 	/* info */
 	{ "MEMMAP_NOT_CAPTURED", LI_SEV_INFO,
 	  "struct pages absent from the dump (filtered or not saved); not checked" },

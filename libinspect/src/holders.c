@@ -11,6 +11,8 @@
  *   - non-present device-private / device-exclusive swap entries.
  * A leaf that names device memory no live pgmap covers is HOLDER_ORPHANED
  * (kernel-spec §10 S7: the pgmap was torn down under a live mapping).
+ * An allocated PRIVATE/COHERENT page that no leaf names, after a complete
+ * walk, is PRIVATE_PAGE_LEAKED (li_holders_leaks()).
  *
  * x86_64 swap entries: type = bits 59-63, offset = ~pte << 5 >> 14.  The
  * special types sit above MAX_SWAPFILES in this order (linux/swap.h):
@@ -22,6 +24,7 @@
  * make_device_exclusive_range <= 6.14, make_device_exclusive 6.15+).
  */
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 #include "internal.h"
 
@@ -384,5 +387,123 @@ int li_holders_walk(struct li_ctx *c)
 	}
 	li_set_reset(&tasks);
 	li_set_reset(&mms);
+	return err < 0 ? err : 0;
+}
+
+/* Page walk: remember an allocated PRIVATE/COHERENT page (bounded). */
+void li_leak_note(struct li_ctx *c, uint64_t pfn, uint64_t nr,
+		  uint64_t pgmap, int32_t ref, int idle)
+{
+	struct li_leak_cands *l = &c->leaks;
+
+	if (l->nr == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct li_leak_cand *n;
+
+		if (cap > LI_MAX_LEAK_CANDS)
+			cap = LI_MAX_LEAK_CANDS;
+		n = l->nr < cap ? realloc(l->v, cap * sizeof(*n)) : NULL;
+		if (!n) {
+			l->dropped++;
+			return;
+		}
+		l->v = n;
+		l->cap = cap;
+	}
+	l->v[l->nr++] = (struct li_leak_cand){ pfn, pgmap, (uint32_t)nr, ref, idle };
+}
+
+/* Can "no user page table names it" be said?  Only after a whole walk. */
+static bool walk_complete(const struct li_ctx *c)
+{
+	const struct li_report *r = c->r;
+
+	return r->hw.walked && !r->hw.stopped && !r->hw.tables_unreadable &&
+	       r->hw.total == r->nr_holders && c->m->swp_dev_num > 0;
+}
+
+struct pfn_span {
+	uint64_t lo, hi;		/* inclusive */
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct pfn_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The holder runs as sorted, merged pfn spans; the count or -ENOMEM. */
+static ssize_t held_spans(const struct li_report *r, struct pfn_span **out)
+{
+	struct pfn_span *s = malloc((r->nr_holders ? r->nr_holders : 1) * sizeof(*s));
+	size_t n = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nr_holders; i++)
+		s[i] = (struct pfn_span){ r->holders[i].pfn,
+					  r->holders[i].pfn + r->holders[i].nr_pages - 1 };
+	qsort(s, r->nr_holders, sizeof(*s), span_cmp);
+	for (size_t i = 0; i < r->nr_holders; i++) {
+		if (n && s[i].lo <= s[n - 1].hi + 1) {
+			if (s[i].hi > s[n - 1].hi)
+				s[n - 1].hi = s[i].hi;
+			continue;
+		}
+		s[n++] = s[i];
+	}
+	*out = s;
+	return (ssize_t)n;
+}
+
+/* Does any span meet [lo, hi]? */
+static bool held(const struct pfn_span *s, size_t n, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = n;
+
+	/* first span ending at or after lo */
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (s[mid].hi < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < n && s[a].lo <= hi;
+}
+
+/*
+ * PRIVATE_PAGE_LEAKED: an allocated device-private/coherent page (its
+ * pgmap live: a dead one is PGMAP_REF_DEAD) that no holder run names, no
+ * present PTE nor device swap entry.  One finding per page.  The --pfn and
+ * --pgmap filters restrict the page walk and the holder runs alike, so a
+ * filtered run judges exactly the pages it walked.
+ */
+int li_holders_leaks(struct li_ctx *c)
+{
+	const struct li_leak_cands *l = &c->leaks;
+	struct pfn_span *spans;
+	ssize_t n;
+	int err = 0;
+
+	if (!l->nr || !walk_complete(c))
+		return 0;
+	n = held_spans(c->r, &spans);
+	if (n < 0)
+		return (int)n;
+	for (size_t i = 0; i < l->nr && err >= 0; i++) {
+		const struct li_leak_cand *p = &l->v[i];
+
+		if (held(spans, (size_t)n, p->pfn, p->pfn + p->nr - 1))
+			continue;
+		err = li_report_add(c->r, "PRIVATE_PAGE_LEAKED", p->pfn,
+				    li_page_va(c->m, p->pfn), p->pgmap,
+				    "refcount %d > idle %d but no user page table maps it%s",
+				    p->ref, p->idle,
+				    l->dropped ? " (more pages not checked: candidate cap)" : "");
+	}
+	free(spans);
 	return err < 0 ? err : 0;
 }

@@ -30,6 +30,7 @@
 #define LI_MAX_TASKS		(1u << 20)	/* pid_max limit is 4M; plenty */
 #define LI_MAX_HOLDERS		65536		/* stored holder runs */
 #define LI_MAX_THREADS		65536		/* per thread group */
+#define LI_MAX_LEAK_CANDS	(1u << 20)	/* PRIVATE_PAGE_LEAKED pfns kept */
 
 /* Where the compound order of a head lives (kernel-spec §3.3). */
 enum li_order_loc {
@@ -272,6 +273,19 @@ struct li_report {
 	struct li_options opts;
 };
 
+/* An allocated device-private/coherent page, until the holder walk says. */
+struct li_leak_cand {
+	uint64_t pfn, pgmap;
+	uint32_t nr;			/* pages of the compound */
+	int32_t ref, idle;
+};
+
+struct li_leak_cands {
+	struct li_leak_cand *v;
+	size_t nr, cap;
+	uint64_t dropped;		/* over LI_MAX_LEAK_CANDS or no memory */
+};
+
 /* The walk state shared by the phases. */
 struct li_ctx {
 	const struct li_target *t;
@@ -284,6 +298,7 @@ struct li_ctx {
 	bool pt_cache_ok[5];
 	uint64_t progress_done, progress_total;
 	int cancelled;
+	struct li_leak_cands leaks;	/* page walk -> li_holders_leaks() */
 };
 
 /* Fields of a struct copied from the target (unaligned-safe). */
@@ -367,6 +382,9 @@ void li_model_probe_tasks(struct li_ctx *c);
 int li_holders_walk(struct li_ctx *c);
 const char *li_holder_level_name(enum li_holder_level l);
 const char *li_holder_kind_name(enum li_holder_kind k);
+void li_leak_note(struct li_ctx *c, uint64_t pfn, uint64_t nr,
+		  uint64_t pgmap, int32_t ref, int idle);
+int li_holders_leaks(struct li_ctx *c);
 
 /* Open-addressing set of u64 keys, bounded (vmemmap.c). */
 struct li_u64set {

@@ -238,6 +238,9 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 				      "refcount %d but the pgmap's percpu_ref is %s (count %lld)",
 				      ref, w->g->ref_exited ? "exited" : "dead",
 				      (long long)w->g->ref_count);
+		else if (w->g->mtype == LI_MT_PRIVATE ||
+			 w->g->mtype == LI_MT_COHERENT)
+			li_leak_note(w->c, pfn, w->n, w->g->addr, ref, idle);
 	}
 	if (w->n == 1) {
 		if ((flags & m->pg_head_mask) && !dynamic_folio(w, pfn, p, have_next))
