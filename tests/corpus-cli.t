@@ -7,7 +7,8 @@ For each $PGMAPCHECK_CACHE/corpus/*/*/manifest.json and each dump it names:
   - every injected fault is reported with its code and pfn, and no other
     error is reported; clean scenarios have zero errors and zero warnings;
   - the vmemmap frame counts equal the manifest's gva2gpa oracle (whole
-    range and initialised part), hugetlb folios too;
+    range and initialised part), hugetlb folios too; so do the saved bytes
+    of each vmemmap range;
   - struct pages are all accounted (checked + aliased + not captured);
     full ELF dumps have nothing not captured, and what is not captured is
     reported as MEMMAP_NOT_CAPTURED ranges with exact counts;
@@ -125,6 +126,9 @@ def check_dump(name, m, dump, doc, rc):
             bad.append("%s: pages/frames/unmapped %s vs oracle %s" % (
                 o["pgmap"], (r["vmemmap_pages"], r["frames"], r["unmapped"]),
                 (o["vmemmap_pages"], o["distinct_frames"], o["unmapped"])))
+        want_saved = max(0, o["vmemmap_pages"] - o["distinct_frames"] - o["unmapped"]) * 4096
+        if r["saved_bytes"] != want_saved:
+            bad.append("%s: saved_bytes %d vs oracle %d" % (o["pgmap"], r["saved_bytes"], want_saved))
         init = o.get("initialised")
         if init and (r["initialised"]["vmemmap_pages"], r["initialised"]["frames"]) != \
            (init["vmemmap_pages"], init["distinct_frames"]):
@@ -169,6 +173,20 @@ def check_dump(name, m, dump, doc, rc):
     if dump["format"] == "elf" and total_nc:
         acct.append("full ELF dump with %d struct pages not captured" % total_nc)
     result(not acct, name + "-memmap-accounted", "; ".join(acct))
+
+    # A capture that holds System RAM only (makedumpfile on /proc/vmcore) lacks
+    # the struct pages an altmap keeps on the device: each such pgmap must come
+    # back as one MEMMAP_NOT_CAPTURED run covering exactly its initialised pfns.
+    if "absent" in (dump.get("contents") or ""):
+        for p in doc["pgmaps"]:
+            if not p.get("altmap"):
+                continue
+            want = [(r["first_pfn"], r["end_pfn"] + 1 - r["first_pfn"]) for r in p["ranges"]]
+            got = [(x["pfn"], x.get("count")) for x in findings
+                   if x["code"] == "MEMMAP_NOT_CAPTURED" and x.get("pgmap") == p["address"]]
+            result(got == want and p["pages"]["checked"] == 0,
+                   name + "-not-captured-" + p["address"],
+                   "MEMMAP_NOT_CAPTURED %s, want %s (pages %s)" % (got, want, p["pages"]))
 
 
 DEVICE_HOLDS = ("devdax", "file")     # holder kinds that map device memory

@@ -458,6 +458,7 @@ def main():
         check_manifest(scen, m, scen)
         for d in m["dumps"]:
             if not os.path.exists(d["path"]):
+                result(False, "%s/%s/dump" % (scen, d["format"]), "%s missing" % d["path"])
                 continue
             for tool, fn in (("drgn", check_drgn), ("crash", check_crash)):
                 jobs.append((fn, "%s/%s/%s" % (scen, d["format"], tool), m, d["path"],
