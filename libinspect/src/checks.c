@@ -93,9 +93,12 @@ int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
 struct li_finding *li_report_last(struct li_report *r, const char *code)
 {
 	int idx = li_code_index(code);
-	struct li_code_bucket *b = &r->buckets[idx];
+	struct li_code_bucket *b;
 
-	if (idx < 0 || !b->nr || b->total > b->nr)
+	if (idx < 0)
+		return NULL;
+	b = &r->buckets[idx];
+	if (!b->nr || b->total > b->nr)
 		return NULL;
 	return &b->v[b->nr - 1];
 }

@@ -34,7 +34,6 @@ struct walk {
 	uint8_t *buf;
 	uint8_t *ok;			/* per struct page: read */
 	uint8_t *skip;			/* per struct page: aliased */
-	struct li_xlat *xl;		/* per vmemmap page of the batch */
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
@@ -126,24 +125,24 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		uint64_t first = pfn + (uint64_t)v * per;
 		uint64_t head = w->rg->first_pfn +
 				((first - w->rg->first_pfn) & ~(w->n - 1));
-		struct li_xlat *x = &w->xl[v];
+		struct li_xlat x;
 		bool seen = false;
 
-		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, x) || !x->level)
+		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
 			continue;
 		if (head != w->seen_head) {
 			w->seen_head = head;
 			w->nseen = 0;
 		}
 		for (int i = 0; i < w->nseen; i++)
-			seen |= w->seen[i] == x->phys;
+			seen |= w->seen[i] == x.phys;
 		if (seen) {
 			memset(w->skip + (size_t)v * per, 1,
 			       cnt - v * per < per ? cnt - v * per : per);
 			continue;
 		}
 		if (w->nseen < MAX_SEEN)
-			w->seen[w->nseen++] = x->phys;
+			w->seen[w->nseen++] = x.phys;
 	}
 }
 
@@ -441,9 +440,7 @@ int li_walk_pages(struct li_ctx *c)
 	w.buf = malloc((BATCH_PAGES + 2) * c->m->page_size);
 	w.ok = malloc(BATCH_PAGES + 2);
 	w.skip = malloc(BATCH_PAGES + 2);
-	w.xl = calloc(BATCH_PAGES * c->m->page_size / LI_PAGE_SIZE + 2,
-		      sizeof(*w.xl));
-	if (!w.buf || !w.ok || !w.skip || !w.xl) {
+	if (!w.buf || !w.ok || !w.skip) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -463,6 +460,5 @@ out:
 	free(w.buf);
 	free(w.ok);
 	free(w.skip);
-	free(w.xl);
 	return err;
 }

@@ -214,9 +214,12 @@ static void json_hugetlb(FILE *f, const struct li_report *r)
 		fprintf(f, "%s{\"pfn\":%llu,\"page\":", i ? "," : "", JU(h->pfn));
 		JX(f, h->page);
 		fprintf(f, ",\"order\":%d,\"optimized\":%s,\"vmemmap_pages\":%llu,"
-			"\"frames\":%llu,\"fake_heads_resolved\":%llu}",
+			"\"frames\":%llu,\"saved_bytes\":%llu,\"fake_heads_resolved\":%llu}",
 			h->order, h->optimized ? "true" : "false",
-			JU(h->vmemmap_pages), JU(h->frames), JU(h->fake_heads));
+			JU(h->vmemmap_pages), JU(h->frames),
+			JU(h->vmemmap_pages > h->frames ?
+			   (h->vmemmap_pages - h->frames) * LI_PAGE_SIZE : 0),
+			JU(h->fake_heads));
 	}
 	fprintf(f, "]}");
 }

@@ -146,17 +146,14 @@ struct acct {
 	struct li_u64set all, init;
 	struct li_vmem_row *row;
 	const struct li_pgmap *g;
-	/* current compound */
-	uint64_t comp_frames[2];
-	uint64_t comp_shared, comp_vpages;
-	int comp_bad;
 };
 
 /* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
-static void check_shared_frame(struct acct *a, uint64_t head_pfn, uint64_t uses)
+static void check_shared_frame(struct acct *a, uint64_t head_pfn,
+			       uint64_t frame, uint64_t uses)
 {
 	struct li_ctx *c = a->c;
-	uint64_t pfn = a->comp_frames[1] >> LI_PAGE_SHIFT;
+	uint64_t pfn = frame >> LI_PAGE_SHIFT;
 	uint32_t ref;
 
 	if (uses < 2 || li_read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
@@ -166,7 +163,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn, uint64_t uses)
 		li_report_add(c->r, "VMEMMAP_SHARED_REFCOUNT", head_pfn,
 			      li_page_va(c->m, pfn), a->g->addr,
 			      "vmemmap frame %#llx mapped %llu times has refcount %d",
-			      (unsigned long long)a->comp_frames[1],
+			      (unsigned long long)frame,
 			      (unsigned long long)uses, (int32_t)ref);
 }
 
@@ -199,9 +196,8 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 	a->row->compounds++;
 	if (bad)
 		a->row->compounds_unexpected++;
-	a->comp_frames[1] = f1;
 	if (!bad)
-		check_shared_frame(a, head_pfn, uses);
+		check_shared_frame(a, head_pfn, f1, uses);
 }
 
 /* A PMD-mapped vmemmap frame of an altmap pgmap must be in its free area. */
