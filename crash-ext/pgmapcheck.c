@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE	/* asprintf */
 #include "defs.h"
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -164,14 +165,25 @@ static void __attribute__((destructor)) pgmapcheck_fini(void)
 
 /* -- options -- */
 
+/*
+ * A whole-string unsigned number: hexadecimal (0x optional) for base 16,
+ * otherwise decimal or 0x-hex as in the CLI (never octal, no sign or blank,
+ * which strtoull would take).
+ */
 static uint64_t parse_u64(const char *s, int base, const char *what)
 {
+	bool prefix = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	unsigned long long v;
 	char *end;
 
+	if (prefix)
+		base = 16;
+	else if (!base)
+		base = 10;
 	errno = 0;
 	v = strtoull(s, &end, base);
-	if (errno || end == s || *end || *s == '-')
+	if (!isxdigit((unsigned char)s[prefix ? 2 : 0]) || errno || end == s ||
+	    *end)
 		error(FATAL, "invalid %s: %s\n", what, s);
 	return v;
 }

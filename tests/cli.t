@@ -51,6 +51,8 @@ expect "usage: bad --fail-on" 2 "fail-on: 'sometimes'" "$cli" --fail-on sometime
 expect "usage: --pfn END below START" 2 "END is below START" "$cli" --pfn 0x20-0x10
 expect "usage: --pfn not a number" 2 "--pfn: 'zz' is not a pfn" "$cli" --pfn zz
 expect "usage: --pgmap not an address" 2 "--pgmap: 'foo'" "$cli" --pgmap foo
+expect "usage: --pfn with a sign" 2 "--pfn" "$cli" --pfn " -1"
+expect "usage: --pfn octal-looking 010 is decimal, range reversed" 2 "--pfn" "$cli" --pfn "010-9"
 expect "usage: --max-findings 0" 2 "--max-findings" "$cli" --max-findings 0
 expect "usage: two dumps" 2 "unexpected argument 'b'" "$cli" a b
 expect "usage: --summary with --verbose" 2 "exclude each other" "$cli" --summary --verbose

@@ -10,6 +10,7 @@ error (and interrupted), like the CLI.
 import argparse
 import json
 import os
+import re
 import struct
 import sys
 import time
@@ -53,10 +54,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _u64(text: str) -> int:
     """A whole unsigned number, decimal or 0x-hex (the CLI's parse_u64)."""
-    t = text.strip()
-    if not t or t[0] in "+-":
-        raise ValueError(text)
-    value = int(t, 16) if t.lower().startswith("0x") else int(t, 10)
+    if not re.fullmatch(r"0[xX][0-9a-fA-F]+|[0-9]+", text):
+        raise ValueError(text)	# no blank, sign or "_", as in the CLI
+    value = int(text, 0 if text[1:2] in "xX" else 10)
     if value >= 1 << 64:
         raise ValueError(text)
     return value
@@ -122,6 +122,11 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
                    "stay exact)")
     p.add_argument("--no-vmemmap", action="store_true",
                    help="skip the vmemmap page-table accounting")
+    p.add_argument("--no-hugetlb", action="store_true",
+                   help="skip the hugetlb/HVO walk")
+    p.add_argument("--no-holders", action="store_true",
+                   help="skip the walk of user page tables that map "
+                   "device pages")
     prog_group = p.add_mutually_exclusive_group()
     prog_group.add_argument("--progress", dest="progress",
                             action="store_true", default=None,
@@ -374,7 +379,9 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         report = li.run_check(
             target, pgmap=args.pgmap or 0, pfn_range=args.pfn,
             max_findings=args.max_findings,
-            flags=li.LI_OPT_NO_VMEMMAP if args.no_vmemmap else 0,
+            flags=((li.LI_OPT_NO_VMEMMAP if args.no_vmemmap else 0) |
+                   (li.LI_OPT_NO_HUGETLB if args.no_hugetlb else 0) |
+                   (li.LI_OPT_NO_HOLDERS if args.no_holders else 0)),
             progress=progress)
     except KeyboardInterrupt:
         if progress:

@@ -8,6 +8,7 @@
  * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
  * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -149,15 +150,19 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A whole-string unsigned number, decimal or 0x-hex. */
+/*
+ * A whole-string unsigned number, decimal or 0x-hex (never octal: "010" is
+ * ten, as in the drgn script; no sign or blank, which strtoull would take).
+ */
 static bool parse_u64(const char *s, uint64_t *v)
 {
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (!isxdigit((unsigned char)s[hex ? 2 : 0]))
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(s, &end, hex ? 16 : 10);
 	return !errno && end != s && !*end;
 }
 
