@@ -125,7 +125,7 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		uint64_t first = pfn + (uint64_t)v * per;
 		uint64_t head = w->rg->first_pfn +
 				((first - w->rg->first_pfn) & ~(w->n - 1));
-		struct li_xlat x;
+		struct li_xlat x = { 0 };
 		bool seen = false;
 
 		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
