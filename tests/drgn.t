@@ -4,6 +4,7 @@
 # CLI's on the same dump (ignoring "target" and timings) and so does its exit
 # status; the helpers return what the manifest says (pgmap addresses, types,
 # ranges, pgmap_of_pfn of the injected pfns) and report every injected fault.
+import gc
 import glob
 import json
 import os
@@ -429,6 +430,13 @@ def check_dump(name, man, d, dump, vmlinux, state):
 
 
 def main():
+    # This process opens dozens of drgn Programs one after another.  With
+    # drgn 0.0.22 the cyclic collector intermittently segfaults while freeing
+    # them (about 1 run in 12, mid-run or at interpreter exit; the
+    # faulthandler trace shows "Garbage-collecting" and no Python frame).
+    # Not yet understood, see the issue note.  The test keeps them all and
+    # leaves without finalisation (os._exit below).
+    gc.disable()
     prereq = True
     for path, what in ((CLI, "pgmapcheck CLI"), (LIB, "libinspect.so.1"),
                        (DRGN, "drgn (python3-drgn)")):
@@ -471,3 +479,6 @@ def main():
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
