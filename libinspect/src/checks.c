@@ -597,11 +597,13 @@ LI_EXPORT int li_check(const struct li_target *target,
 		goto fail;
 	}
 	free(c->leaks.v);
+	li_iomem_free(c);
 	free(c);
 	*out = r;
 	return 0;
 fail:
 	free(c->leaks.v);
+	li_iomem_free(c);
 	free(c);
 	li_report_free(r);
 	return err;

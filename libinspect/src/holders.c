@@ -7,7 +7,8 @@
  * levels, physical reads, only present upper entries descended), and
  * collect:
  *   - present PTE/PMD/PUD leaves whose pfn is in a registered pgmap range,
- *     or that carry _PAGE_DEVMAP (bit 58, x86_64 <= 6.16);
+ *     or is device memory by the kernel's own data (iomem.c: the resource
+ *     tree, the struct page's zone; no PTE bit says so on every kernel);
  *   - non-present device-private / device-exclusive swap entries.
  * A leaf that names device memory no live pgmap covers is HOLDER_ORPHANED
  * (kernel-spec §10 S7: the pgmap was torn down under a live mapping).
@@ -31,7 +32,6 @@
 #define PTE_PRESENT	1ULL
 #define PTE_PSE		(1ULL << 7)
 #define PTE_PROTNONE	(1ULL << 8)	/* _PAGE_GLOBAL when !present */
-#define PTE_DEVMAP	(1ULL << 58)
 #define PTE_ACC_DIRTY	((1ULL << 5) | (1ULL << 6))	/* erratum bits */
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define PF_KTHREAD	0x00200000u
@@ -85,7 +85,6 @@ void li_model_probe_tasks(struct li_ctx *c)
 	struct li_model *m = c->m;
 	const struct li_target_ops *o = c->t->ops;
 	const char *ts = "struct task_struct";
-	uint64_t sz;
 
 	m->has_tasks =
 		!o->symbol_address(c->t->ctx, "init_task", &m->init_task) &&
@@ -101,9 +100,6 @@ void li_model_probe_tasks(struct li_ctx *c)
 		!o->member_offset(c->t->ctx, ts, "thread_node", &m->ts_thread_node) &&
 		!o->member_offset(c->t->ctx, "struct signal_struct", "thread_head",
 				  &m->sig_thread_head);
-	/* pte_devmap() exists with pfn_t and devmap_managed_key (<= 6.16) */
-	m->has_devmap_bit = m->devmap_key ||
-			    !o->type_size(c->t->ctx, "pfn_t", &sz);
 	probe_swap_types(c, m);
 }
 
@@ -180,8 +176,7 @@ static bool in_filter(const struct li_options *o, uint64_t pfn, uint64_t nr)
 
 /* A leaf naming device memory (or claiming to): record it. */
 static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
-		enum li_holder_level lvl, enum li_holder_kind kind,
-		bool devmap)
+		enum li_holder_level lvl, enum li_holder_kind kind)
 {
 	struct li_ctx *c = w->c;
 	int i = li_pgmap_of_pfn(c->r, pfn);
@@ -189,8 +184,8 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 	struct li_finding *f;
 	int added, err;
 
-	if (!g && !devmap && kind == LI_HK_PRESENT)
-		return 0;		/* ordinary RAM */
+	if (!g && kind == LI_HK_PRESENT && li_pfn_kind(c, pfn) != LI_PFN_DEVICE)
+		return 0;		/* RAM, MMIO */
 	if (!in_filter(c->opts, pfn, nr) ||
 	    (c->opts->pgmap && (!g || g->addr != c->opts->pgmap)))
 		return 0;
@@ -233,7 +228,7 @@ static int swap_entry(struct hwalk *w, uint64_t va, uint64_t e,
 		return 0;
 	k = type - m->swp_dev_first;
 	return leaf(w, va, pfn, nr, lvl,
-		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE, false);
+		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE);
 }
 
 /* Table at level l (0 = PGD) covering [base, ...). */
@@ -271,8 +266,7 @@ static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
 			uint64_t a = e & PTE_PRESENT ? e : ~e;
 
 			pfn = (a & PTE_ADDR & ~((1ULL << shift) - 1)) >> 12;
-			err = leaf(w, va, pfn, nr, lvl, LI_HK_PRESENT,
-				   c->m->has_devmap_bit && (e & PTE_DEVMAP));
+			err = leaf(w, va, pfn, nr, lvl, LI_HK_PRESENT);
 		} else if (!is_leaf) {
 			err = walk_table(w, l + 1, e & PTE_ADDR, va);
 			/* the recursion reused deeper caches only: t holds */
@@ -353,6 +347,10 @@ int li_holders_walk(struct li_ctx *c)
 	if (!m->has_tasks || !m->pgd_phys)
 		return 0;
 	hw->walked = true;
+	err = li_iomem_load(c);
+	if (err)
+		return err;
+	hw->iomem_tree = c->iomem.available;
 	if (li_read_u64(c, head, &next)) {
 		hw->stopped = "unreadable";
 		return 0;

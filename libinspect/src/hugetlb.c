@@ -4,9 +4,10 @@
  * its active and free lists (bounded), and for each folio compare the
  * HPG_vmemmap_optimized flag in head->private with the vmemmap mapping:
  * an optimised folio keeps hvo_reserve frames (1 on 5.18+) and maps every
- * other vmemmap page read-only onto the last kept one.  Fake heads (the
- * struct pages at 64*k that alias the head, 5.18+) are resolved through
- * page[1].compound_head and counted.
+ * other vmemmap page read-only onto the last kept one (7.x: onto its zone's
+ * shared tail frame).  Fake heads (the struct pages at 64*k that alias the
+ * head, 5.18 - 7.0) are resolved through page[1].compound_head and counted;
+ * 7.x tails hold a mask, not a head pointer, so there are none.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ struct hwalk {
 	struct li_ctx *c;
 	struct li_vmem_row *row;
 	uint64_t budget;
+	struct li_u64set frames;	/* distinct vmemmap frames of the row */
+	struct li_u64set zones;		/* zones with a shared tail frame (7.x) */
 };
 
 /* Fake heads: aliases of the head that look like heads (PG_head set). */
@@ -39,14 +42,21 @@ static uint64_t resolve_fake_heads(struct li_ctx *c, uint64_t head_va,
 	return n;
 }
 
+/*
+ * One folio.  Its vmemmap pages past the hvo_reserve kept ones must, when
+ * HPG_vmemmap_optimized is set, all map one read-only 4 KiB frame: the last
+ * kept one (5.18 - 7.0), or on 7.x (struct zone has vmemmap_tails) a tail
+ * frame the zone shares across all its HVO folios of that order.  Frames are
+ * therefore counted distinct across the hstate (w->frames), not per folio.
+ */
 static void check_folio(struct hwalk *w, uint64_t head_va, int order)
 {
 	struct li_ctx *c = w->c;
 	const struct li_model *m = c->m;
 	uint64_t vpages = ((1ULL << order) * m->page_size) / LI_PAGE_SIZE;
 	uint64_t pfn = (head_va - m->vmemmap_base) / m->page_size;
-	uint64_t priv = 0, keep = 0, frames = 0, fake = 0;
-	uint64_t first[2] = { 0, 0 };
+	uint64_t priv = 0, keep = 0, frames = 0, fake = 0, prev = UINT64_MAX;
+	uint64_t tail = UINT64_MAX, flags;
 	bool opt, aliased = false, bad = false;
 	struct li_huge_folio *f;
 	struct li_xlat x;
@@ -56,42 +66,49 @@ static void check_folio(struct hwalk *w, uint64_t head_va, int order)
 	for (uint64_t k = 0; k < vpages; k++) {
 		if (li_vmemmap_xlat(c, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
 			bad = true;
+			prev = UINT64_MAX;
 			continue;
 		}
-		if (k < 2)
-			first[k] = x.phys;
+		if (x.phys != prev)
+			frames++;	/* aliases are consecutive in both schemes */
+		else
+			aliased = true;
+		prev = x.phys;
+		if (li_set_add(&w->frames, x.phys) > 0)
+			w->row->frames++;
 		if (k < (uint64_t)m->hvo_reserve) {
-			frames++;
 			keep = x.phys;
 			if (opt && x.level != LI_PTE_4K)
 				bad = true;
 			continue;
 		}
-		if (x.phys == keep || (k >= 1 && x.phys == first[0])) {
-			aliased = true;
-			if (!opt || x.rw || x.level != LI_PTE_4K)
-				bad = bad || opt;
-		} else {
-			frames++;
-			if (opt)
-				bad = true;
-		}
+		if (!opt)
+			continue;
+		if (tail == UINT64_MAX)
+			tail = x.phys;
+		if (x.phys != tail || x.rw || x.level != LI_PTE_4K ||
+		    (tail != keep && !m->hvo_shared_tail))
+			bad = true;
 	}
 	if (opt && bad)
 		li_report_add(c->r, "HVO_MAPPING", pfn, head_va, 0,
-			      "order-%d folio flagged HVO but its vmemmap is not aliased read-only onto %#llx",
-			      order, (unsigned long long)keep);
+			      "order-%d folio flagged HVO but its vmemmap is not aliased read-only onto one frame (%#llx)",
+			      order, (unsigned long long)(tail == UINT64_MAX ? keep : tail));
 	if (!opt && aliased)
 		li_report_add(c->r, "HVO_FLAG_MISMATCH", pfn, head_va, 0,
 			      "order-%d folio's vmemmap is aliased but HPG_vmemmap_optimized is clear",
 			      order);
-	if (opt)
+	if (opt && !m->hvo_shared_tail)
 		fake = resolve_fake_heads(c, head_va, vpages);
 	w->row->folios++;
 	w->row->optimized += opt;
 	w->row->vmemmap_pages += vpages;
-	w->row->frames += frames;
 	w->row->predicted += opt ? (uint64_t)m->hvo_reserve : vpages;
+	/* 7.x: plus one shared tail frame per zone (node and zone bits) */
+	if (opt && m->hvo_shared_tail &&
+	    !li_read_u64(c, head_va + m->off_flags, &flags) &&
+	    li_set_add(&w->zones, (flags >> m->zones_pgshift) | ((uint64_t)order << 32)) > 0)
+		w->row->predicted++;
 	w->row->fake_heads += fake;
 	w->row->nr_pages += 1ULL << order;
 	if (c->r->nr_folios < LI_MAX_HUGE_LISTED) {
@@ -205,6 +222,10 @@ int li_hugetlb_walk(struct li_ctx *c)
 	for (uint32_t i = 0; i < nr_hstates && !err; i++) {
 		w.row = &r->huge[r->nr_huge++];
 		err = walk_hstate(&w, m->hstates + i * m->hstate_size);
+		if (w.frames.full)
+			w.row->complete = false;
+		li_set_reset(&w.frames);
+		li_set_reset(&w.zones);
 	}
 	r->hugetlb_done = !err;
 	if (!err && r->has_hvo_key)

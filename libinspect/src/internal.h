@@ -116,6 +116,7 @@ struct li_model {
 	uint64_t off_lru;
 	int hvo_reserve;		/* vmemmap pages kept per HVO folio */
 	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
+	bool hvo_shared_tail;		/* 7.x: zone->vmemmap_tails[] */
 	uint64_t max_numnodes;
 	/* tasks and user page tables (holder walk) */
 	bool has_tasks;
@@ -123,7 +124,6 @@ struct li_model {
 	uint64_t mm_pgd;
 	bool has_threads;		/* signal->thread_head, thread_node */
 	uint64_t ts_signal, ts_thread_node, sig_thread_head;
-	bool has_devmap_bit;		/* x86 _PAGE_DEVMAP (<= 6.16) */
 	int swp_dev_first;		/* first SWP_DEVICE_* type, -1 unknown */
 	int swp_dev_num;		/* 4: WRITE, READ, EXCLUSIVE_WRITE/READ */
 	char release[80];
@@ -241,6 +241,7 @@ struct li_holder_walk {
 	const char *stopped;		/* NULL, "cycle", "limit", "unreadable" */
 	uint64_t tasks, mms, tables, tables_unreadable;
 	uint64_t total;			/* runs found (holders stored <= total) */
+	bool iomem_tree;		/* RAM/device memory told by iomem */
 };
 
 struct li_report {
@@ -286,6 +287,28 @@ struct li_leak_cands {
 	uint64_t dropped;		/* over LI_MAX_LEAK_CANDS or no memory */
 };
 
+/* pfn spans of one kind from the iomem resource tree (iomem.c). */
+struct li_pfn_span {
+	uint64_t first, last;
+};
+
+struct li_iomem_set {
+	struct li_pfn_span *v;
+	size_t nr, cap;
+};
+
+struct li_iomem {
+	bool loaded, available;
+	struct li_iomem_set ram, dev;
+	size_t ram_hint, dev_hint;
+};
+
+enum li_pfn_kind {
+	LI_PFN_OTHER = 0,		/* MMIO or unknown */
+	LI_PFN_RAM,
+	LI_PFN_DEVICE,
+};
+
 /* The walk state shared by the phases. */
 struct li_ctx {
 	const struct li_target *t;
@@ -299,6 +322,7 @@ struct li_ctx {
 	uint64_t progress_done, progress_total;
 	int cancelled;
 	struct li_leak_cands leaks;	/* page walk -> li_holders_leaks() */
+	struct li_iomem iomem;		/* holders: RAM or device memory */
 };
 
 /* Fields of a struct copied from the target (unaligned-safe). */
@@ -376,6 +400,11 @@ uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 
 /* hugetlb.c */
 int li_hugetlb_walk(struct li_ctx *c);
+
+/* iomem.c */
+int li_iomem_load(struct li_ctx *c);
+enum li_pfn_kind li_pfn_kind(struct li_ctx *c, uint64_t pfn);
+void li_iomem_free(struct li_ctx *c);
 
 /* holders.c */
 void li_model_probe_tasks(struct li_ctx *c);

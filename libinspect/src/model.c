@@ -142,8 +142,14 @@ static int probe_page(struct li_ctx *c, struct li_model *m, char *err,
 	if (moff(c, "struct page", "compound_head", &m->off_head)) {
 		NEED(moff(c, "struct page", "compound_info", &m->off_head),
 		     "page.compound_head");
-		/* 7.1: a mask when struct zone has vmemmap_tails (§3.3) */
-		m->head_is_mask = !moff(c, "struct zone", "vmemmap_tails", &off);
+		/*
+		 * 7.x compound_info_has_mask(): HVO configured (struct zone
+		 * then has vmemmap_tails) and sizeof(struct page) a power of
+		 * two.  Tails then hold GENMASK(63, order + 6) | 1, and
+		 * head = page & (info | ((info & 1) - 1)) (page-flags.h).
+		 */
+		m->head_is_mask = !moff(c, "struct zone", "vmemmap_tails", &off) &&
+				  !(m->page_size & (m->page_size - 1));
 	}
 	if (moff(c, "struct page", "mapping", &m->off_mapping))
 		m->off_mapping = 24;
@@ -387,6 +393,7 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 {
 	const char *hs = "struct hstate";
+	uint64_t off;
 	int64_t e;
 
 	m->has_hugetlb =
@@ -405,6 +412,8 @@ static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 	m->hvo_reserve = li_has_sym(c, "hugetlb_optimize_vmemmap_key") ? 1 : 2;
 	m->hvo_flag_bit = evalue(c, "HPG_vmemmap_optimized", &e) || e < 0 ||
 			  e > 63 ? 4 : (int)e;
+	/* 7.x: HVO tails map a per-zone, per-order frame (mmzone.h) */
+	m->hvo_shared_tail = !moff(c, "struct zone", "vmemmap_tails", &off);
 }
 
 /* S15: a RAM page (the kernel's page-table root) must not be ZONE_DEVICE. */

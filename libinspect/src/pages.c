@@ -280,7 +280,8 @@ static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
 	uint64_t va = li_page_va(m, pfn), head_va = li_page_va(m, w->head.pfn);
 	uint64_t ch = li_get_u64(p, m->off_head);
 	int32_t ref = (int32_t)li_get_u32(p, m->off_refcount);
-	bool ok_head = m->head_is_mask ? (ch & 1) == 0 && (va & ch) == head_va :
+	/* both forms keep bit 0 set on a tail (7.x set_compound_head()) */
+	bool ok_head = m->head_is_mask ? (ch & 1) && (va & ch) == head_va :
 		       ch == (head_va | 1);
 
 	if (!ok_head && li_report_add(r, "TAIL_HEAD_MISMATCH", pfn, va, w->g->addr,

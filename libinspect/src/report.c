@@ -237,10 +237,10 @@ static void json_holders(FILE *f, const struct li_report *r)
 		json_str(f, w->stopped);
 	else
 		fprintf(f, "null");
-	fprintf(f, ",\"runs\":%llu,\"truncated\":%s,\"devmap_bit\":%s,"
+	fprintf(f, ",\"runs\":%llu,\"truncated\":%s,\"iomem_tree\":%s,"
 		"\"swap_device_types\":", JU(w->total),
 		w->total > r->nr_holders ? "true" : "false",
-		m->has_devmap_bit ? "true" : "false");
+		w->iomem_tree ? "true" : "false");
 	if (m->swp_dev_first >= 0)
 		fprintf(f, "{\"first\":%d,\"count\":%d}", m->swp_dev_first,
 			m->swp_dev_num);

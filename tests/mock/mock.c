@@ -348,6 +348,12 @@ static const struct mmember members[] = {
 	{ "struct task_struct", "signal", 1280 },
 	{ "struct task_struct", "thread_node", 1296 },
 	{ "struct signal_struct", "thread_head", 16 },
+	{ "struct resource", "start", 0 },
+	{ "struct resource", "end", 8 },
+	{ "struct resource", "flags", 24 },
+	{ "struct resource", "desc", 32 },
+	{ "struct resource", "sibling", 48 },
+	{ "struct resource", "child", 56 },
 };
 
 static const struct { const char *type; uint64_t size; } sizes[] = {
@@ -362,6 +368,8 @@ static const struct { const char *name; int64_t v; } enums[] = {
 	{ "MEMORY_DEVICE_COHERENT", 2 }, { "MEMORY_DEVICE_FS_DAX", 3 },
 	{ "MEMORY_DEVICE_GENERIC", 4 }, { "MEMORY_DEVICE_PCI_P2PDMA", 5 },
 	{ "HPG_vmemmap_optimized", 4 },
+	{ "IORES_DESC_PERSISTENT_MEMORY", 4 },
+	{ "IORES_DESC_PERSISTENT_MEMORY_LEGACY", 5 },
 };
 
 static const char *const symbols[] = {
@@ -369,7 +377,7 @@ static const char *const symbols[] = {
 	"__per_cpu_offset", "nr_cpu_ids", "zone_device_page_init",
 	"vmemmap_populate_address", "node_data", "hstates", "hugetlb_max_hstate",
 	"hugetlb_optimize_vmemmap_key", "phys_base", "devmap_managed_key",
-	"free_zone_device_page", "init_task",
+	"free_zone_device_page", "init_task", "iomem_resource",
 };
 
 static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
@@ -785,6 +793,22 @@ void mock_hugetlb_add(struct mock *m, uint64_t pfn, bool optimize)
 
 		mock_w32(m, key, (uint32_t)v + 1);
 	}
+}
+
+/* ---- iomem ---- */
+
+void mock_iomem_add(struct mock *m, uint64_t start, uint64_t end,
+		    uint64_t flags, uint32_t desc)
+{
+	uint64_t root = mock_symbol(m, "iomem_resource");
+	uint64_t r = mock_kmalloc(m, 64);
+
+	mock_w64(m, r, start);
+	mock_w64(m, r + 8, end);
+	mock_w64(m, r + 24, flags);
+	mock_w32(m, r + 32, desc);
+	mock_w64(m, r + 48, mock_r64(m, root + 56));	/* sibling = old first */
+	mock_w64(m, root + 56, r);
 }
 
 /* ---- tasks and user page tables ---- */

@@ -80,6 +80,12 @@ uint64_t mock_task_new(struct mock *m, int pid, const char *comm, uint64_t mm,
 /* a thread of leader's group (not on the tasks list) */
 uint64_t mock_thread_new(struct mock *m, uint64_t leader, int pid, uint64_t mm);
 /* write a raw user page-table entry at level 1 (PTE), 2 (PMD) or 3 (PUD) */
+/* A child of iomem_resource: [start, end] physical, IORESOURCE_* flags. */
+#define MOCK_IORES_SYSTEM_RAM	0x01000200ULL
+#define MOCK_IORES_MEM		0x00000200ULL
+#define MOCK_IORES_DESC_PMEM_LEGACY	5
+void mock_iomem_add(struct mock *m, uint64_t start, uint64_t end,
+		    uint64_t flags, uint32_t desc);
 void mock_user_set(struct mock *m, uint64_t mm, uint64_t va, int level,
 		   uint64_t entry);
 /* x86_64 swap entry encoding */

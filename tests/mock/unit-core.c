@@ -18,8 +18,8 @@
 #define DEV2_PFN	0x28000ULL
 #define UVA		0x7f0000000000ULL
 #define ORPHAN_PFN	0x30000ULL	/* device memory no pgmap covers */
-#define PMD_LEAF(pfn)	(((pfn) << 12) | 0x87 | MOCK_PTE_DEVMAP)
-#define PTE_LEAF(pfn)	(((pfn) << 12) | 0x7 | MOCK_PTE_DEVMAP)
+#define PMD_LEAF(pfn)	(((pfn) << 12) | 0x87)
+#define PTE_LEAF(pfn)	(((pfn) << 12) | 0x7)
 
 static int failures;
 
@@ -772,8 +772,16 @@ static void t_holders(void)
 	mock_user_set(m, mm, UVA + (4 << 20) + 4096, 1, (0x1234ULL << 12) | 7);
 	for (int i = 0; i < 3; i++)
 		mock_user_set(m, mm2, UVA + i * 4096ULL, 1, PTE_LEAF(ORPHAN_PFN + i));
-	/* no devmap bit: device-looking pfn is RAM as far as we can tell */
+	/*
+	 * Device memory is told by iomem, never by a PTE bit: RAM with bit 58
+	 * (6.12 _PAGE_SAVED_DIRTY, once _PAGE_DEVMAP) is RAM; a pfn outside
+	 * every resource, with no memmap, is not device memory (MMIO).
+	 */
+	mock_iomem_add(m, 0, (DEV_PFN << 12) - 1, MOCK_IORES_SYSTEM_RAM, 0);
+	mock_iomem_add(m, ORPHAN_PFN << 12, ((ORPHAN_PFN + 16) << 12) - 1,
+		       MOCK_IORES_MEM, MOCK_IORES_DESC_PMEM_LEGACY);
 	mock_user_set(m, mm2, UVA + 16 * 4096ULL, 1, ((ORPHAN_PFN + 99) << 12) | 7);
+	mock_user_set(m, mm2, UVA + 17 * 4096ULL, 1, (0x1235ULL << 12) | 7 | (1ULL << 58));
 
 	r = run(m, NULL);
 	h = holder_at(r, UVA);
