@@ -61,6 +61,8 @@ static const struct li_code_info codes[] = {
 	/* info */
 	{ "MEMMAP_NOT_CAPTURED", LI_SEV_INFO,
 	  "struct pages absent from the dump (filtered or not saved); not checked" },
+	{ "STRUCT_NOT_CAPTURED", LI_SEV_INFO,
+	  "a kernel structure the checks read is absent from the dump; what depends on it is not judged" },
 	{ "PGMAP_TEARDOWN", LI_SEV_INFO,
 	  "a pgmap's ref is dead but no page is referenced: teardown in progress" },
 };

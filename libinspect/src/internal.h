@@ -267,6 +267,7 @@ struct li_report {
 	uint64_t pages_checked, pages_not_captured, pages_aliased;
 	uint64_t xa_nodes;
 	int xa_error;
+	bool registry_incomplete;	/* a pgmap_array node not captured */
 	bool vmemmap_done, hugetlb_done;
 	struct li_holder *holders;
 	size_t nr_holders, cap_holders;

@@ -408,12 +408,17 @@ static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 		!moff(c, "struct page", "lru", &m->off_lru);
 	if (moff(c, hs, "name", &m->hs_name))
 		m->hs_name = UINT64_MAX;
-	/* 5.18+ frees the 2nd vmemmap page too (fake heads), §6 */
-	m->hvo_reserve = li_has_sym(c, "hugetlb_optimize_vmemmap_key") ? 1 : 2;
 	m->hvo_flag_bit = evalue(c, "HPG_vmemmap_optimized", &e) || e < 0 ||
 			  e > 63 ? 4 : (int)e;
 	/* 7.x: HVO tails map a per-zone, per-order frame (mmzone.h) */
 	m->hvo_shared_tail = !moff(c, "struct zone", "vmemmap_tails", &off);
+	/*
+	 * Frames an HVO folio keeps of its own: 2 before 5.18; 1 from 5.18
+	 * (fake heads; hugetlb_optimize_vmemmap_key appears with it) and on
+	 * 7.x, where the key is gone and the tails are the zone's (§6).
+	 */
+	m->hvo_reserve = li_has_sym(c, "hugetlb_optimize_vmemmap_key") ||
+			 m->hvo_shared_tail ? 1 : 2;
 }
 
 /* S15: a RAM page (the kernel's page-table root) must not be ZONE_DEVICE. */

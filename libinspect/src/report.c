@@ -314,7 +314,8 @@ LI_EXPORT int li_report_write_json(const struct li_report *r, FILE *f)
 	json_str(f, r->vmlinux);
 	fprintf(f, "},");
 	json_model(f, &r->model);
-	fprintf(f, ",\"registry\":{\"nodes\":%llu,\"runs\":[", JU(r->xa_nodes));
+	fprintf(f, ",\"registry\":{\"nodes\":%llu,\"complete\":%s,\"runs\":[",
+		JU(r->xa_nodes), r->registry_incomplete ? "false" : "true");
 	for (size_t i = 0; i < r->nr_runs; i++) {
 		fprintf(f, "%s{\"first_pfn\":%llu,\"last_pfn\":%llu,\"pgmap\":",
 			i ? "," : "", JU(r->runs[i].first), JU(r->runs[i].last));

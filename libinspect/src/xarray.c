@@ -85,9 +85,18 @@ static int walk_node(struct xa_walk *w, uint64_t node, uint64_t base,
 		corrupt(w, node, "too many nodes (cycle or garbage)");
 		return -ELOOP;
 	}
-	if (li_read(w->c, LI_KVADDR, node + m->xn_shift, &nshift, 1) ||
-	    li_read(w->c, LI_KVADDR, node + m->xn_slots, slots, sizeof(slots))) {
-		corrupt(w, node, "unreadable node");
+	if ((err = li_read(w->c, LI_KVADDR, node + m->xn_shift, &nshift, 1)) ||
+	    (err = li_read(w->c, LI_KVADDR, node + m->xn_slots, slots, sizeof(slots)))) {
+		/* a filtered dump may lack the node: not captured, not corrupt */
+		if (err == -ENODATA) {
+			w->c->r->registry_incomplete = true;
+			li_report_add(w->c->r, "STRUCT_NOT_CAPTURED", 0, node, 0,
+				      "xarray %#llx node %#llx (indices %#llx-) is not in the dump: the pgmaps it indexes are not checked",
+				      (unsigned long long)w->xa, (unsigned long long)node,
+				      (unsigned long long)base);
+		} else {
+			corrupt(w, node, "unreadable node");
+		}
 		return 0;
 	}
 	if (nshift % XA_CHUNK_SHIFT || nshift > 60 ||
