@@ -70,9 +70,33 @@ static long long vaddr_pfn(int pm, unsigned long vaddr)
 	return (long long)(ent & PM_PFN_MASK);
 }
 
-static void print_hold(const char *kind, char *p, size_t len)
+/*
+ * First pfn of a (single-range) device-dax device, from its sysfs resource:
+ * /proc/self/pagemap has no PUD walker (it splits, i.e. zaps, a device-dax
+ * PUD leaf), so a 1 GiB device-dax mapping reads as not present there.  The device maps its range linearly from offset 0.
+ */
+static long long dax_first_pfn(const char *dev)
+{
+	char path[256];
+	unsigned long long start;
+	const char *name = strrchr(dev, '/');
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/resource",
+		 name ? name + 1 : dev);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llx", &start);
+	fclose(f);
+	return n == 1 ? (long long)(start / PAGE_SZ) : -1;
+}
+
+static void print_hold(const char *kind, const char *dev, char *p, size_t len)
 {
 	int pm = open("/proc/self/pagemap", O_RDONLY);
+	long long base = -1;
 	size_t off;
 
 	if (pm < 0)
@@ -82,6 +106,10 @@ static void print_hold(const char *kind, char *p, size_t len)
 		unsigned long va = (unsigned long)p + off;
 		long long pfn = vaddr_pfn(pm, va);
 
+		if (pfn < 0 && dev && base < 0)
+			base = dax_first_pfn(dev);
+		if (pfn < 0 && base >= 0)
+			pfn = base + (long long)(off / PAGE_SZ);
 		if (pfn < 0) {
 			fprintf(stderr, "holder: no pfn for 0x%lx\n", va);
 			exit(1);
@@ -172,7 +200,13 @@ int main(int argc, char **argv)
 		usage();
 	}
 	touch(p, len);
-	print_hold(kind, p, len);
+	print_hold(kind, strcmp(kind, "devdax") ? NULL : argv[2], p, len);
+	/*
+	 * Reading pagemap splits a PUD leaf it has no walker for, and
+	 * splitting a device-dax PUD zaps it (mm/pagewalk.c, huge_memory.c):
+	 * fault the 1 GiB mapping back in so the dump shows it held.
+	 */
+	touch(p, len);
 	fflush(stdout);
 	if (npin)
 		pin(p, npin);

@@ -10,8 +10,8 @@
  *   inject CODE PFN [ARG]
  *   pin-user ADDR NPAGES
  * Every result line is printk'd and appended to a log that reads of the
- * control file return.  Target: Debian 6.1 (pgmap in struct page, compound
- * order/nr/pincount in page[1]).
+ * control file return.  Target: Debian 6.1, 6.12 and 7.2; the layout block
+ * below names what moved between them, the README how each fault lands.
  */
 #define pr_fmt(fmt) fmt
 
@@ -29,11 +29,75 @@
 #include <linux/sched.h>
 #include <linux/pgtable.h>
 
-/* page[1].compound_order/_nr/_pincount and page->pgmap: 6.1/6.2 only */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
-	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#error "pgmapcheck_test knows the 6.1 struct page layout only; port it"
+/*
+ * Struct page layouts read from each series' headers (and vmlinux).  Some
+ * moves are silent (a word keeps its name or place but changes meaning), so
+ * a series not listed must be checked the same way before it may build.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/* 6.1: the baseline: page[1].compound_order/_nr/_pincount, page->pgmap */
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+/* order is folio->_flags_1's low byte; nr and pincount are folio fields */
+#define PCT_FOLIO_FIELDS
+#ifdef CONFIG_64BIT
+#define PCT_NR_FIELD	_folio_nr_pages
 #endif
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
+#define PCT_FOLIO_FIELDS
+/* nr only where struct page has room after _refcount (mm_types.h) */
+#ifdef NR_PAGES_IN_LARGE_FOLIO
+#define PCT_NR_FIELD	_nr_pages
+#endif
+/* compound_head became compound_info: head | 1, or a mask | 1 */
+#define PCT_COMPOUND_INFO
+/* pgmap left struct page for struct folio (the head's word 1) */
+#define PCT_FOLIO_PGMAP
+/* page->flags is memdesc_flags_t */
+#define PCT_MEMDESC_FLAGS
+/* get_dev_pagemap() lost its pgmap argument */
+#define PCT_GET_DEV_PAGEMAP_1
+/* fsdax pages count like RAM: 0 when unused (dax_page_is_idle()) */
+#define PCT_FSDAX_IDLE	0
+#else
+#error "pgmapcheck_test knows the 6.1, 6.12 and 7.2 struct page layouts only; port it"
+#endif
+
+/* 6.1 and 6.12: fsdax pages idle at 1 and wake the fs on dropping to it */
+#ifndef PCT_FSDAX_IDLE
+#define PCT_FSDAX_IDLE	1
+#endif
+
+/* Word 1 of a tail: what compound_head() decodes */
+#ifdef PCT_COMPOUND_INFO
+#define tail_word(p)	((p)->compound_info)
+#else
+#define tail_word(p)	((p)->compound_head)
+#endif
+
+#ifdef PCT_MEMDESC_FLAGS
+#define flags_word(p)	((p)->flags.f)
+#else
+#define flags_word(p)	((p)->flags)
+#endif
+
+/* The pgmap pointer of a head (or order-0 page); same word on all three */
+#ifdef PCT_FOLIO_PGMAP
+#define head_pgmap(h)	(((struct folio *)(h))->pgmap)
+#else
+#define head_pgmap(h)	((h)->pgmap)
+#endif
+
+#ifdef PCT_GET_DEV_PAGEMAP_1
+#define get_pgmap(pfn)	get_dev_pagemap(pfn)
+#else
+#define get_pgmap(pfn)	get_dev_pagemap(pfn, NULL)
+#endif
+
+/* log2(sizeof(struct page)), as set_compound_head() computes it */
+#define STRUCT_PAGE_ORDER	order_base_2(sizeof(struct page))
 
 #define PROC_NAME	"pgmapcheck_test"
 #define LOG_SIZE	(256 * 1024)
@@ -44,6 +108,97 @@
 #define UNALIASED_TAILS	(PAGE_SIZE / sizeof(struct page))
 /* lib/percpu-refcount.c keeps this private */
 #define PCPU_COUNT_BIAS	(1LU << (BITS_PER_LONG - 1))
+
+/* The recorded order of a compound head. */
+static unsigned int head_order(struct page *head)
+{
+#ifdef PCT_FOLIO_FIELDS
+	return ((struct folio *)head)->_flags_1 & 0xff;
+#else
+	return head[1].compound_order;
+#endif
+}
+
+/* The recorded page count of a compound head (derived where unstored). */
+static unsigned int head_nr(struct page *head)
+{
+#if defined(PCT_NR_FIELD)
+	return ((struct folio *)head)->PCT_NR_FIELD;
+#elif !defined(PCT_FOLIO_FIELDS) && defined(CONFIG_64BIT)
+	return head[1].compound_nr;
+#else
+	return 1U << head_order(head);
+#endif
+}
+
+/*
+ * Record @order on @head the way set_compound_order() (6.1) and
+ * folio_set_order() (mm/internal.h, not for modules) do: order and nr
+ * together, so only the order is off, not the pair's consistency.
+ */
+static void set_head_order(struct page *head, unsigned int order)
+{
+#ifdef PCT_FOLIO_FIELDS
+	struct folio *folio = (struct folio *)head;
+
+	folio->_flags_1 = (folio->_flags_1 & ~0xffUL) | order;
+#ifdef PCT_NR_FIELD
+	folio->PCT_NR_FIELD = 1U << order;
+#endif
+#else
+	set_compound_order(head, order);
+#endif
+}
+
+/* Large-folio pin count (6.1: page[1].compound_pincount). */
+static atomic_t *head_pincount(struct page *head)
+{
+#ifdef PCT_FOLIO_FIELDS
+	return &((struct folio *)head)->_pincount;
+#else
+	return compound_pincount_ptr(head);
+#endif
+}
+
+/*
+ * Refcount of an unused head, as __init_zone_device_page() leaves it:
+ * device-dax (GENERIC) 1 on all three, fsdax PCT_FSDAX_IDLE; other types
+ * keep the 6.1 module's 1.
+ */
+static int idle_refcount(const struct dev_pagemap *pgmap)
+{
+	return pgmap->type == MEMORY_DEVICE_FS_DAX ? PCT_FSDAX_IDLE : 1;
+}
+
+/* Whether tails record a mask rather than a head pointer (7.x with HVO). */
+static bool tail_word_is_mask(void)
+{
+#ifdef PCT_COMPOUND_INFO
+	return compound_info_has_mask();
+#else
+	return false;
+#endif
+}
+
+/* What set_compound_head() stores in a tail of an order-@order @head. */
+static unsigned long tail_word_for(struct page *head, unsigned int order)
+{
+	struct page scratch;
+
+#ifdef PCT_COMPOUND_INFO
+	set_compound_head(&scratch, head, order);
+#else
+	set_compound_head(&scratch, head);
+#endif
+	return tail_word(&scratch);
+}
+
+/* The head address tail word @info names at @page, as _compound_head(). */
+static unsigned long tail_word_head(const struct page *page,
+				    unsigned long info)
+{
+	return tail_word_is_mask() ? (unsigned long)page & info : info - 1;
+}
 
 static DEFINE_MUTEX(pct_lock);
 static char *pct_log;
@@ -177,7 +332,7 @@ static void report_pgmap(struct dev_pagemap *pgmap)
 
 static int cmd_report(unsigned long pfn)
 {
-	struct dev_pagemap *pgmap = get_dev_pagemap(pfn, NULL);
+	struct dev_pagemap *pgmap = get_pgmap(pfn);
 
 	if (!pgmap)
 		return -ENXIO;
@@ -201,7 +356,7 @@ static int resolve_target(unsigned long pfn, struct target *t)
 	unsigned long first;
 	int i;
 
-	t->pgmap = get_dev_pagemap(pfn, NULL);
+	t->pgmap = get_pgmap(pfn);
 	if (!t->pgmap)
 		return -ENXIO;
 	i = pgmap_range_of(t->pgmap, pfn);
@@ -251,7 +406,7 @@ static int require_idle_head(const struct target *t)
 {
 	if (!is_head(t) || (t->nr > 1 && !PageHead(t->head)))
 		return -EINVAL;
-	return page_ref_count(t->head) == 1 ? 0 : -EBUSY;
+	return page_ref_count(t->head) == idle_refcount(t->pgmap) ? 0 : -EBUSY;
 }
 
 static void emit_inject(const char *code, const struct target *t,
@@ -412,31 +567,91 @@ static int inject_shared_refcount(struct target *t, long arg, bool has_arg,
 	return 0;
 }
 
-/* Default wrong head: the neighbouring compound of the same range. */
+/*
+ * Default wrong head.  A pointer names any head: the neighbouring compound
+ * of the same range.  A mask keeps the tail address's bits from order +
+ * STRUCT_PAGE_ORDER up, so it can only name the head of a larger aligned
+ * block below: the nearest one.  The own head when there is none (refused).
+ */
+static unsigned long default_wrong_head(const struct target *t)
+{
+	unsigned long wrong = t->head_pfn + t->nr, h;
+	unsigned int o;
+
+	if (tail_word_is_mask()) {
+		for (o = t->pgmap->vmemmap_shift + 1;
+		     o + STRUCT_PAGE_ORDER < BITS_PER_LONG; o++) {
+			h = tail_word_head(t->page, tail_word_for(t->head, o));
+			if (h != (unsigned long)t->head)
+				return page_to_pfn((struct page *)h);
+		}
+		return t->head_pfn;
+	}
+	if (pgmap_range_of(t->pgmap, wrong) != pgmap_range_of(t->pgmap, t->pfn))
+		wrong = t->head_pfn - t->nr;
+	return wrong;
+}
+
+/*
+ * Tail word naming @wp at @t->page under this kernel's encoding, 0 if there
+ * is none: a mask with a larger order is all a mask can say.
+ */
+static unsigned long tail_word_naming(const struct target *t,
+				      struct page *wp)
+{
+	unsigned long info;
+	unsigned int o;
+
+	if (!tail_word_is_mask())
+		return tail_word_for(wp, t->pgmap->vmemmap_shift);
+	for (o = t->pgmap->vmemmap_shift + 1;
+	     o + STRUCT_PAGE_ORDER < BITS_PER_LONG; o++) {
+		info = tail_word_for(wp, o);
+		if (tail_word_head(t->page, info) == (unsigned long)wp)
+			return info;
+	}
+	return 0;
+}
+
+/*
+ * The tail's word 1 names another compound's head, encoded as the kernel
+ * encodes tails (head | 1, or on 7.x possibly a mask | 1); expected is what
+ * set_compound_head() wrote there.
+ */
 static int inject_tail_head(struct target *t, long arg, bool has_arg,
 			    char *out, size_t n)
 {
-	unsigned long wrong = has_arg ? arg : t->head_pfn + t->nr;
+	unsigned long wrong, info, old, expected;
 	struct page *wp;
 
 	if (t->nr == 1 || !is_unaliased_tail(t))
 		return -EINVAL;
-	if (!has_arg && pgmap_range_of(t->pgmap, wrong) !=
-			pgmap_range_of(t->pgmap, t->pfn))
-		wrong = t->head_pfn - t->nr;
+	wrong = has_arg ? arg : default_wrong_head(t);
 	if (wrong == t->head_pfn || pgmap_range_of(t->pgmap, wrong) < 0)
 		return -EINVAL;
 	wp = pfn_to_page(wrong);
 	if (!PageHead(wp))
 		return -EINVAL;
-	WRITE_ONCE(t->page->compound_head, (unsigned long)wp | 1);
+	info = tail_word_naming(t, wp);
+	if (!info) {
+		scnprintf(out, n, " reason=mask_cannot_name_head wrong_head_pfn=0x%lx",
+			  wrong);
+		return -EOPNOTSUPP;
+	}
+	expected = tail_word_for(t->head, t->pgmap->vmemmap_shift);
+	old = READ_ONCE(tail_word(t->page));
+	WRITE_ONCE(tail_word(t->page), info);
+	/* the kernel's own decoder must now name the wrong head */
+	if (compound_head(t->page) != wp) {
+		WRITE_ONCE(tail_word(t->page), old);
+		return -EIO;
+	}
 	scnprintf(out, n, " compound_head=0x%lx wrong_head_pfn=0x%lx expected_compound_head=0x%lx",
-		  READ_ONCE(t->page->compound_head), wrong,
-		  (unsigned long)t->head | 1);
+		  READ_ONCE(tail_word(t->page)), wrong, expected);
 	return 0;
 }
 
-/* Writes order and nr together (set_compound_order) so only order is off. */
+/* Writes order and nr together (set_head_order) so only order is off. */
 static int inject_head_order(struct target *t, long arg, bool has_arg,
 			     char *out, size_t n)
 {
@@ -448,9 +663,9 @@ static int inject_head_order(struct target *t, long arg, bool has_arg,
 		return err ?: -EINVAL;
 	if (order < 0 || order > 30 || order == shift)
 		return -EINVAL;
-	set_compound_order(t->head, order);
+	set_head_order(t->head, order);
 	scnprintf(out, n, " order=%u nr_pages=%u vmemmap_shift=%lu",
-		  t->head[1].compound_order, t->head[1].compound_nr, shift);
+		  head_order(t->head), head_nr(t->head), shift);
 	return 0;
 }
 
@@ -467,10 +682,10 @@ static int inject_pgmap_dangling(struct target *t, long arg, bool has_arg,
 	if (!copy)
 		return -ENOMEM;
 	get_page(t->head);
-	WRITE_ONCE(t->head->pgmap, copy);
+	WRITE_ONCE(head_pgmap(t->head), copy);
 	kfree(copy);
 	scnprintf(out, n, " pgmap_ptr=0x%lx refcount=%d freed_size=%zu",
-		  (unsigned long)READ_ONCE(t->head->pgmap),
+		  (unsigned long)READ_ONCE(head_pgmap(t->head)),
 		  page_ref_count(t->head), sizeof(*copy));
 	return 0;
 }
@@ -484,7 +699,7 @@ static int inject_pgmap_range(struct target *t, long arg, bool has_arg,
 
 	if (err || !has_arg)
 		return err ?: -EINVAL;
-	other = get_dev_pagemap(arg, NULL);
+	other = get_pgmap(arg);
 	if (!other)
 		return -ENXIO;
 	if (other == t->pgmap || pgmap_range_of(other, t->pfn) >= 0) {
@@ -492,29 +707,37 @@ static int inject_pgmap_range(struct target *t, long arg, bool has_arg,
 		return -EINVAL;
 	}
 	get_page(t->head);
-	WRITE_ONCE(t->head->pgmap, other);
+	WRITE_ONCE(head_pgmap(t->head), other);
 	put_dev_pagemap(other);
 	scnprintf(out, n, " pgmap_ptr=0x%lx refcount=%d",
-		  (unsigned long)READ_ONCE(t->head->pgmap),
+		  (unsigned long)READ_ONCE(head_pgmap(t->head)),
 		  page_ref_count(t->head));
 	return 0;
 }
 
-/* 6.1: FS_DAX and GENERIC pages idle at refcount 1. */
+/*
+ * FS_DAX and GENERIC heads below their idle refcount.  Where idle is 0
+ * (fsdax on 7.2) there is no such state, only a negative count: refused.
+ */
 static int inject_below_idle(struct target *t, long arg, bool has_arg,
 			     char *out, size_t n)
 {
-	int err = require_idle_head(t);
+	int idle = idle_refcount(t->pgmap), err = require_idle_head(t);
 
 	if (err)
 		return err;
 	if (t->pgmap->type != MEMORY_DEVICE_FS_DAX &&
 	    t->pgmap->type != MEMORY_DEVICE_GENERIC)
 		return -EINVAL;
-	if (has_arg && arg >= 1)
+	if (!idle) {
+		scnprintf(out, n, " reason=idle_refcount_0 type=%s idle=%d",
+			  pgmap_type_name(t->pgmap->type), idle);
+		return -EOPNOTSUPP;
+	}
+	if (has_arg && arg >= idle)
 		return -EINVAL;
-	set_page_count(t->head, has_arg ? arg : 0);
-	scnprintf(out, n, " refcount=%d idle=1", page_ref_count(t->head));
+	set_page_count(t->head, has_arg ? arg : idle - 1);
+	scnprintf(out, n, " refcount=%d idle=%d", page_ref_count(t->head), idle);
 	return 0;
 }
 
@@ -531,9 +754,10 @@ static int inject_pincount(struct target *t, long arg, bool has_arg,
 		return err ?: -EINVAL;
 	if (has_arg && arg < 1)
 		return -EINVAL;
-	atomic_set(compound_pincount_ptr(t->head), has_arg ? arg : 1);
-	scnprintf(out, n, " pincount=%d refcount=%d idle=1",
-		  head_compound_pincount(t->head), page_ref_count(t->head));
+	atomic_set(head_pincount(t->head), has_arg ? arg : 1);
+	scnprintf(out, n, " pincount=%d refcount=%d idle=%d",
+		  atomic_read(head_pincount(t->head)), page_ref_count(t->head),
+		  idle_refcount(t->pgmap));
 	return 0;
 }
 
@@ -545,7 +769,7 @@ static int inject_zone(struct target *t, long arg, bool has_arg,
 		       char *out, size_t n)
 {
 	long zone = has_arg ? arg : ZONE_MOVABLE;
-	unsigned long old = t->page->flags;
+	unsigned long old = flags_word(t->page);
 
 	if (t->nr > 1 && !is_unaliased_tail(t))
 		return -EINVAL;
@@ -553,7 +777,7 @@ static int inject_zone(struct target *t, long arg, bool has_arg,
 		return -EINVAL;
 	set_page_zone(t->page, zone);
 	scnprintf(out, n, " flags=0x%lx old_flags=0x%lx zone=%d zone_device=%d zones_pgshift=%d zones_mask=0x%lx",
-		  t->page->flags, old, page_zonenum(t->page), ZONE_DEVICE,
+		  flags_word(t->page), old, page_zonenum(t->page), ZONE_DEVICE,
 		  (int)ZONES_PGSHIFT, (unsigned long)ZONES_MASK);
 	return 0;
 }
@@ -622,8 +846,13 @@ static int cmd_inject(const char *code, unsigned long pfn, long arg,
 	err = resolve_target(pfn, &t);
 	if (err)
 		return err;
+	extra[0] = '\0';
 	err = compound_claimed(t.head_pfn) ? -EBUSY :
 		inject(&t, arg, has_arg, extra, sizeof(extra));
+	/* a fault this kernel's layout cannot express: say why */
+	if (err == -EOPNOTSUPP && extra[0])
+		emit("PGMAPCHECK-INJECT-SKIP code=%s pfn=0x%lx pgmap=0x%lx head_pfn=0x%lx%s",
+		     code, t.pfn, (unsigned long)t.pgmap, t.head_pfn, extra);
 	if (err) {
 		put_dev_pagemap(t.pgmap);
 		return err;
@@ -639,8 +868,7 @@ static int cmd_inject(const char *code, unsigned long pfn, long arg,
 /* Report one run of pinned pages that share a compound head. */
 static void emit_pin(struct page *head, unsigned long npages)
 {
-	int pincount = PageHead(head) ?
-		atomic_read(compound_pincount_ptr(head)) :
+	int pincount = PageHead(head) ? atomic_read(head_pincount(head)) :
 		page_ref_count(head) / GUP_PIN_COUNTING_BIAS;
 
 	emit("PGMAPCHECK-PIN pfn=0x%lx npages=%lu head_refcount=%d pincount=%d",
@@ -694,11 +922,11 @@ static int cmd_page(unsigned long pfn)
 	if (PageHead(page))
 		scnprintf(first_tail, sizeof(first_tail),
 			  " order=%u nr_pages=%u pincount=%d",
-			  page[1].compound_order, page[1].compound_nr,
-			  head_compound_pincount(page));
+			  head_order(page), head_nr(page),
+			  atomic_read(head_pincount(page)));
 	emit("PGMAPCHECK-PAGE pfn=0x%lx page=0x%lx flags=0x%lx word8=0x%lx refcount=%d mapcount=%d zone=%d head=%d%s",
-	     pfn, (unsigned long)page, READ_ONCE(page->flags),
-	     READ_ONCE(page->compound_head), page_ref_count(page),
+	     pfn, (unsigned long)page, READ_ONCE(flags_word(page)),
+	     READ_ONCE(tail_word(page)), page_ref_count(page),
 	     atomic_read(&page->_mapcount), page_zonenum(page),
 	     PageHead(page) ? 1 : 0, first_tail);
 	return 0;
