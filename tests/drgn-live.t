@@ -1,11 +1,17 @@
 #!/usr/bin/python3
-# The live-kernel path: boot the corpus kernel under QEMU with the faults
-# scenario (faults injected by the test module), and inside the guest run
-#   drgn -s VMLINUX drgn-scripts/pgmapcheck.py --json     (on /proc/kcore)
-#   libinspect/build/pgmapcheck --json -k VMLINUX         (CLI live mode)
+# The live-kernel path, on every kernel of the corpus: boot it under QEMU
+# with the faults scenario (faults injected by the test module), and inside
+# the guest run, on /proc/kcore,
+#   drgn -s VMLINUX drgn-scripts/pgmapcheck.py --json
+#   libinspect/<build>/pgmapcheck --json -k VMLINUX   (CLI live mode)
 #   the helpers (for_each_dev_pagemap, pgmap_of_pfn, check_pgmaps)
 # through the corpus generator's harness (vmcores/guest run --then); the
 # guest sees the host root read-only, so drgn and our build are there.
+# Toolsets: "host" (bookworm's drgn 0.0.22, libinspect/build) on every
+# kernel; on a newer suite's kernel a host drgn that cannot open it is
+# skipped with its own error.  "sid" (drgn 0.3, libinspect/build-sid, run
+# chrooted into the sid chroot inside the guest) on the kernels of the newer
+# suites, where it must work.
 # Ground truth is the test module's own PGMAPCHECK-PGMAP/-INJECT lines from
 # the same boot, never libinspect.
 import glob
@@ -25,6 +31,7 @@ GUEST = os.path.join(ROOT, "vmcores/guest")
 SCENARIO = os.environ.get("PGMAPCHECK_LIVE_SCENARIO", "faults")
 TIMEOUT = 1800
 JOB = "/run/pgmc/job"	# the job directory, as the guest sees it
+SID_ROOT = os.path.join(CACHE, "chroot", "sid")
 
 
 def check(name, cond, why):
@@ -35,28 +42,39 @@ def check(name, cond, why):
     return bool(cond)
 
 
-def kernel_release():
-    krel = os.environ.get("KREL")
-    if krel:
-        return krel
+def kernel_releases():
+    """KREL, else every Debian kernel with a SCENARIO dump (the self-built
+    ones have live checks of their own, tests/selfbuilt.t)."""
+    if os.environ.get("KREL"):
+        return [os.environ["KREL"]]
+    out = []
     for m in sorted(glob.glob(os.path.join(CACHE, "corpus", "*", SCENARIO,
                                            "manifest.json"))):
         with open(m) as f:
-            return json.load(f)["kernel"]["release"]
-    kernels = sorted(os.listdir(os.path.join(CACHE, "kernels"))) \
-        if os.path.isdir(os.path.join(CACHE, "kernels")) else []
-    return kernels[0] if kernels else None
+            krel = json.load(f)["kernel"]["release"]
+        if krel not in out and os.path.exists(
+                os.path.join(CACHE, "kernels", krel, "vmlinuz")):
+            out.append(krel)
+    return out
+
+
+def suite_of(krel):
+    try:
+        with open(os.path.join(CACHE, "kernels", krel, "suite")) as f:
+            return f.read().strip()
+    except OSError:
+        return "bookworm"
 
 
 # What the guest needs from this checkout.  The guest sees the host root
 # read-only but has its own tmpfs on /tmp (where a CI clone may live), so the
-# build and the scripts are staged into the job directory it shares.
+# builds and the scripts are staged into the job directory it shares.
 STAGE = ("drgn-scripts/pgmapcheck.py", "drgn-scripts/pgmapcheck_drgn",
-         "libinspect/build/pgmapcheck", "libinspect/build/libinspect.so.1")
+         "libinspect/{b}/pgmapcheck", "libinspect/{b}/libinspect.so.1")
 
 
-def stage_checkout(dest):
-    for rel in STAGE:
+def stage_checkout(dest, builds):
+    for rel in sorted({r.format(b=b) for r in STAGE for b in builds}):
         src, dst = os.path.join(ROOT, rel), os.path.join(dest, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         if os.path.isdir(src):
@@ -66,43 +84,84 @@ def stage_checkout(dest):
             shutil.copy2(src, dst)
 
 
-# Runs inside the guest (bash).  Everything lands in the job directory.
+# Runs inside the guest (bash), once per toolset; files land in the job
+# directory prefixed with the toolset.  {run} starts each command: nothing
+# for the host's tools; for sid's, a chroot into the sid chroot, which the
+# guest sees read-only over 9p like the host root: /proc, /dev, /sys, the job
+# and the kernel directory are mounted over its empty /proc, /dev, /sys,
+# /mnt and /srv first.
 GUEST_CMD = r"""
-cd {root} || exit 97
+{setup}
+cd / || exit 97
 V={vmlinux}
 export PGMAPCHECK_CACHE={cache}
-timeout 1200 /usr/bin/drgn -q -s $V drgn-scripts/pgmapcheck.py --json \
-	--no-progress > {job}/drgn.json 2> {job}/drgn.err
-echo $? > {job}/drgn.rc
-timeout 1200 libinspect/build/pgmapcheck --json --no-progress -k $V \
-	> {job}/cli.json 2> {job}/cli.err
-echo $? > {job}/cli.rc
-timeout 1200 /usr/bin/python3 - $V > {job}/helpers.json \
-	2> {job}/helpers.err <<'EOF'
+{run} env LIBINSPECT={lib} timeout 1200 drgn -q -s $V \
+	{root}/drgn-scripts/pgmapcheck.py --json --no-progress \
+	> {job}/{ts}-drgn.json 2> {job}/{ts}-drgn.err
+echo $? > {job}/{ts}-drgn.rc
+{run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
+	-k $V > {job}/{ts}-cli.json 2> {job}/{ts}-cli.err
+echo $? > {job}/{ts}-cli.rc
+{run} env LIBINSPECT={lib} timeout 1200 python3 -c "$HELPERS" {root} $V {jobin} \
+	> {job}/{ts}-helpers.json 2> {job}/{ts}-helpers.err
+echo $? > {job}/{ts}-helpers.rc
+"""
+
+HELPERS = r"""
 import json, sys
-sys.path.insert(0, "drgn-scripts")
+sys.path.insert(0, sys.argv[1] + "/drgn-scripts")
+import drgn
 import pgmapcheck_drgn as h
 from pgmapcheck_drgn.cli import open_program
-prog = open_program(None, sys.argv[1])
+prog = open_program(None, sys.argv[2])
 pfns = [int(m.split("pfn=")[1].split()[0], 16)
-        for m in open("{job}/kmsg.log") if m.startswith("PGMAPCHECK-INJECT")]
-of = {{}}
+        for m in open(sys.argv[3] + "/kmsg.log")
+        if m.startswith("PGMAPCHECK-INJECT ")]
+of = {}
 for pfn in pfns:
     o = h.pgmap_of_pfn(prog, pfn)
     of[str(pfn)] = None if o is None else hex(o.value_())
 r = h.check_pgmaps(prog)
-json.dump({{
+json.dump({
     "pgmaps": [hex(o.value_()) for o in h.for_each_dev_pagemap(prog)],
     "info": [dict(address=hex(i.address), type=i.type, ranges=i.ranges)
              for i in h.dev_pagemap_info(prog)],
     "pgmap_of_pfn": of,
     "findings": [[f.code, f.pfn] for f in r.findings],
-    "live": bool(prog.flags & __import__("drgn").ProgramFlags.IS_LIVE),
-}}, sys.stdout)
-EOF
-echo $? > {job}/helpers.rc
-echo guest-commands-done
+    "live": bool(prog.flags & drgn.ProgramFlags.IS_LIVE),
+}, sys.stdout)
 """
+
+SID_SETUP = r"""
+S={sid}
+mount -t proc proc $S/proc && mount --rbind /dev $S/dev &&
+mount --rbind /sys $S/sys && mount --bind {job} $S/mnt &&
+mount --bind {kdir} $S/srv || exit 96
+"""
+
+
+def guest_cmd(krel, toolsets):
+    """The whole guest command: each toolset's part, then a done marker."""
+    kdir = os.path.join(CACHE, "kernels", krel)
+    parts = ["HELPERS=" + shlex.quote(HELPERS)]
+    for ts in toolsets:
+        if ts == "host":
+            root = JOB + "/checkout"
+            parts.append(GUEST_CMD.format(
+                setup="", run="", root=root, build="build",
+                lib=root + "/libinspect/build/libinspect.so.1",
+                vmlinux=shlex.quote(os.path.join(kdir, "vmlinux")),
+                cache=shlex.quote(CACHE), job=JOB, jobin=JOB, ts=ts))
+        else:
+            root = "/mnt/checkout"
+            parts.append(GUEST_CMD.format(
+                setup=SID_SETUP.format(sid=shlex.quote(SID_ROOT), job=JOB,
+                                       kdir=shlex.quote(kdir)),
+                run="chroot $S", root=root, build="build-sid",
+                lib=root + "/libinspect/build-sid/libinspect.so.1",
+                vmlinux="/srv/vmlinux", cache=shlex.quote(CACHE),
+                job=JOB, jobin="/mnt", ts=ts))
+    return "\n".join(parts) + "\necho guest-commands-done\n"
 
 
 def parse_kmsg(path):
@@ -112,7 +171,7 @@ def parse_kmsg(path):
         for line in f:
             fields = dict(kv.split("=", 1) for kv in line.split()[1:]
                           if "=" in kv)
-            if line.startswith("PGMAPCHECK-PGMAP"):
+            if line.startswith("PGMAPCHECK-PGMAP "):
                 ranges = []
                 for k, v in fields.items():
                     m = re.fullmatch(r"range\d+", k)
@@ -121,7 +180,7 @@ def parse_kmsg(path):
                         ranges.append((int(s, 16), int(e, 16)))
                 pgmaps[int(fields["addr"], 16)] = (fields.get("type"),
                                                    sorted(ranges))
-            elif line.startswith("PGMAPCHECK-INJECT"):
+            elif line.startswith("PGMAPCHECK-INJECT "):
                 faults.append((fields["code"], int(fields["pfn"], 16)))
     return pgmaps, faults
 
@@ -149,99 +208,120 @@ def covering(pgmaps, pfn):
 
 
 def main():
-    krel = kernel_release()
-    if not krel:
+    krels = kernel_releases()
+    if not krels:
         check("live prerequisites", False,
-              f"no kernel in {CACHE} (make vmcores)")
+              f"no kernel with a {SCENARIO} dump in {CACHE} (make vmcores)")
         return
-    vmlinux = os.path.join(CACHE, "kernels", krel, "vmlinux")
-    missing = [p for p in (GUEST, vmlinux,
-                           os.path.join(ROOT, "libinspect/build/pgmapcheck"),
-                           os.path.join(ROOT,
-                                        "libinspect/build/libinspect.so.1"),
-                           "/usr/bin/drgn")
-               if not os.path.exists(p)]
-    if not check("live prerequisites", not missing, f"missing {missing}"):
+    for krel in krels:
+        live_kernel(krel)
+
+
+def live_kernel(krel):
+    newer = suite_of(krel) != "bookworm"
+    toolsets = ["host"] + (["sid"] if newer else [])
+    need = [GUEST, os.path.join(CACHE, "kernels", krel, "vmlinux"),
+            os.path.join(ROOT, "libinspect/build/pgmapcheck"),
+            os.path.join(ROOT, "libinspect/build/libinspect.so.1"),
+            "/usr/bin/drgn"]
+    if newer:
+        need += [os.path.join(ROOT, "libinspect/build-sid/pgmapcheck"),
+                 os.path.join(SID_ROOT, "usr/bin/drgn")]
+    missing = [p for p in need if not os.path.exists(p)]
+    if not check(f"live {krel} prerequisites", not missing,
+                 f"missing {missing} (tests/sid.t makes build-sid)"):
         return
-    cmd = GUEST_CMD.format(root=JOB + "/checkout",
-                           vmlinux=shlex.quote(vmlinux),
-                           cache=shlex.quote(CACHE), job=JOB)
     with tempfile.TemporaryDirectory(prefix="pgmc-live-") as tmp:
         job = os.path.join(tmp, "job")
-        stage_checkout(os.path.join(job, "checkout"))
+        stage_checkout(os.path.join(job, "checkout"),
+                       ["build"] + (["build-sid"] if newer else []))
         try:
             p = subprocess.run([GUEST, "run", "--krel", krel, "--scenario",
-                                SCENARIO, "--then", cmd, "--keep", job],
+                                SCENARIO, "--then", guest_cmd(krel, toolsets),
+                                "--keep", job],
                                capture_output=True, text=True,
                                timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            check("live guest", False, f"no result after {TIMEOUT}s")
+            check(f"live {krel} guest", False, f"no result after {TIMEOUT}s")
             return
-        if not check("live guest ran the commands",
+        if not check(f"live {krel} guest ran the commands",
                      "guest-commands-done" in p.stdout,
                      f"exit {p.returncode}: {p.stderr[-400:]} "
-                     f"{read(job, 'console.log')[-400:]}"):
+                     f"{p.stdout[-300:]} {read(job, 'console.log')[-300:]}"):
             return
-        evaluate(job)
+        for ts in toolsets:
+            evaluate(job, krel, ts, must_open=ts != "host" or not newer)
 
 
-def evaluate(job):
+def evaluate(job, krel, ts, must_open=True):
+    """One toolset's documents.  must_open: a drgn that cannot open the
+    live kernel is a failure, else a skip with drgn's own error."""
+    tag = f"live {krel} {ts}"
     pgmaps, faults = parse_kmsg(os.path.join(job, "kmsg.log"))
-    print(f"# guest: {len(pgmaps)} pgmaps, injected "
+    print(f"# {tag}: {len(pgmaps)} pgmaps, injected "
           f"{', '.join(f'{c}@{p:#x}' for c, p in faults)}")
-    check("live ground truth (test module lines)", pgmaps and faults,
+    check(f"{tag} ground truth (test module lines)", pgmaps and faults,
           f"{len(pgmaps)} pgmaps, {len(faults)} injections in kmsg.log")
     docs = {}
     for fe in ("drgn", "cli"):
-        doc = load_json(job, f"{fe}.json")
-        rc = read(job, f"{fe}.rc").strip()
-        if not check(f"live {fe} json", doc is not None,
-                     f"exit {rc}: {read(job, fe + '.err')[-400:]}"):
+        doc = load_json(job, f"{ts}-{fe}.json")
+        rc = read(job, f"{ts}-{fe}.rc").strip()
+        err = read(job, f"{ts}-{fe}.err")
+        if doc is None and fe == "drgn" and not must_open:
+            print(f"skip {tag} drgn - this drgn cannot open the live kernel: "
+                  f"{' '.join(err.split())[-300:]}", flush=True)
+            continue
+        if not check(f"{tag} {fe} json", doc is not None,
+                     f"exit {rc}: {err[-400:]}"):
             continue
         docs[fe] = doc
         # Faults were injected: the default --fail-on error must say so.
-        check(f"live {fe} exit status 1", rc == "1", f"exit {rc}")
-        check(f"live {fe} target is live",
+        check(f"{tag} {fe} exit status 1", rc == "1", f"exit {rc}")
+        check(f"{tag} {fe} target is live",
               doc.get("target", {}).get("source") == "live",
               f"target {doc.get('target')}")
         got = {int(p["address"], 16): (p.get("type"),
                                        sorted((r["start_pfn"], r["end_pfn"])
                                               for r in p.get("ranges", ())))
                for p in doc.get("pgmaps", ())}
-        check(f"live {fe} pgmaps equal the module's", got == pgmaps,
+        check(f"{tag} {fe} pgmaps equal the module's", got == pgmaps,
               f"{ {hex(a): v for a, v in got.items()} } != "
               f"{ {hex(a): v for a, v in pgmaps.items()} }")
         seen = {(f["code"], f.get("pfn")) for f in doc.get("findings", ())}
         missing = [f"{c}@{p:#x}" for c, p in faults if (c, p) not in seen]
-        check(f"live {fe} reports every injected fault", not missing,
+        check(f"{tag} {fe} reports every injected fault", not missing,
               f"not reported: {missing}")
         extra = [f"{f['code']}@{f.get('pfn')}"
                  for f in doc.get("findings", ())
                  if f.get("severity") == "error"
                  and (f["code"], f.get("pfn")) not in set(faults)]
-        check(f"live {fe} no other errors", not extra,
+        check(f"{tag} {fe} no other errors", not extra,
               f"unexpected: {extra[:10]}")
     if len(docs) == 2:
         a = [(f["code"], f.get("pfn")) for f in docs["drgn"]["findings"]
              if f.get("severity") == "error"]
         b = [(f["code"], f.get("pfn")) for f in docs["cli"]["findings"]
              if f.get("severity") == "error"]
-        check("live drgn errors equal the cli's", a == b, f"{a} != {b}")
+        check(f"{tag} drgn errors equal the cli's", a == b, f"{a} != {b}")
 
-    h = load_json(job, "helpers.json")
-    if not check("live helpers ran", h is not None,
-                 f"exit {read(job, 'helpers.rc').strip()}: "
-                 f"{read(job, 'helpers.err')[-400:]}"):
+    h = load_json(job, f"{ts}-helpers.json")
+    if h is None and "drgn" not in docs and not must_open:
+        print(f"skip {tag} helpers - this drgn cannot open the live kernel",
+              flush=True)
         return
-    check("live helpers on /proc/kcore", h.get("live") is True,
+    if not check(f"{tag} helpers ran", h is not None,
+                 f"exit {read(job, ts + '-helpers.rc').strip()}: "
+                 f"{read(job, ts + '-helpers.err')[-400:]}"):
+        return
+    check(f"{tag} helpers on /proc/kcore", h.get("live") is True,
           f"live={h.get('live')}")
-    check("live for_each_dev_pagemap",
+    check(f"{tag} for_each_dev_pagemap",
           sorted(int(a, 16) for a in h["pgmaps"]) == sorted(pgmaps),
           f"{h['pgmaps']} != {[hex(a) for a in pgmaps]}")
     info = {int(i["address"], 16): (i["type"], sorted(map(tuple,
                                                           i["ranges"])))
             for i in h["info"]}
-    check("live dev_pagemap_info types and ranges", info == pgmaps,
+    check(f"{tag} dev_pagemap_info types and ranges", info == pgmaps,
           f"{info} != {pgmaps}")
     bad = []
     for c, pfn in faults:
@@ -249,15 +329,15 @@ def evaluate(job):
         exp = covering(pgmaps, pfn)
         if (None if got is None else int(got, 16)) != exp:
             bad.append(f"{c}@{pfn:#x}: {got} != {exp and hex(exp)}")
-    check("live pgmap_of_pfn of injected pfns", not bad, "; ".join(bad))
+    check(f"{tag} pgmap_of_pfn of injected pfns", not bad, "; ".join(bad))
     seen = {tuple(f) for f in h["findings"]}
     missing = [f"{c}@{p:#x}" for c, p in faults if (c, p) not in seen]
-    check("live check_pgmaps reports every injected fault", not missing,
+    check(f"{tag} check_pgmaps reports every injected fault", not missing,
           f"not reported: {missing}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 2:	# re-evaluate a kept job directory
-        evaluate(sys.argv[1])
+    if len(sys.argv) == 4:	# re-evaluate a kept job: JOB KREL TOOLSET
+        evaluate(sys.argv[1], sys.argv[2], sys.argv[3])
     else:
         main()
