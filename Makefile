@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 export PGMAPCHECK_CACHE ?= $(HOME)/.cache/pgmapcheck
 
-.PHONY: all deps libinspect crash-ext vmcores run test bench install clean help
+.PHONY: all deps libinspect crash-ext vmcores run test bench install deb clean help
 
 all: libinspect crash-ext
 
@@ -34,6 +34,12 @@ install: all
 	$(MAKE) -C libinspect install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C crash-ext install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# Debian packages (README "Install"): dpkg-buildpackage on a copy of the
+# tree, then lintian; the .debs go to $(DEBDIR).
+DEBDIR  ?= build/deb
+deb:
+	debian/build-debs $(DEBDIR)
+
 clean:
 	$(MAKE) -C libinspect clean
 	$(MAKE) -C crash-ext clean
@@ -44,4 +50,5 @@ help:
 	@echo "make test     build, generate the corpus if needed, run every test"
 	@echo "make bench    compare the CLI, crash extension and a drgn per-page loop"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make deb      Debian packages into DEBDIR=$(DEBDIR), lintian-checked"
 	@echo "make vmcores  (re)generate the dump corpus into \$$PGMAPCHECK_CACHE=$(PGMAPCHECK_CACHE)"

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+The ``pgmapcheck`` drgn command: ``%pgmapcheck`` in the drgn shell,
+``run_command(prog, "pgmapcheck ...")`` from code.
+
+Needs a drgn with :mod:`drgn.commands` (0.3 and later); the plugin
+(:mod:`pgmapcheck_drgn.plugin`) imports this module only there.  Importing
+it registers the command.
+
+The options are the ``pgmapcheck`` CLI's but for ``-k VMLINUX`` and
+``VMCORE``: the command checks the program drgn opened, and names the dump
+(``Program.core_dump_path``) and the vmlinux (the main module's debug file)
+drgn was opened with in the report, like the CLI.  The report is written by
+libinspect's own text and JSON writers, so it is the CLI's byte for byte but
+for the ``target`` object; shell redirections (``> file``, ``>> file``) and
+pipes (``| cmd``) work.
+
+The command returns the CLI's exit status for its findings: 0 when none
+reaches ``--fail-on`` (default error), 1 when one does.  Usage and input
+errors (the CLI's status 2) raise :class:`drgn.commands.CommandError`.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from typing import Any, Optional, Sequence, Tuple
+
+import drgn
+from drgn.commands import (
+    CommandArgumentError,
+    CommandError,
+    argument,
+    mutually_exclusive_group,
+    parse_shell_command,
+)
+from drgn.commands.linux import linux_kernel_custom_command
+
+from pgmapcheck_drgn import _libinspect as li
+from pgmapcheck_drgn import cli
+
+__all__ = ("ARGUMENTS", "program_paths")
+
+#: The CLI's options (``pgmapcheck --help``) but -k/VMCORE, in drgn's form:
+#: they make ``%help pgmapcheck`` and parse the command line.
+ARGUMENTS = (
+    argument("-j", "--json", action="store_true",
+             help="print the JSON report (libinspect/SCHEMA.md)"),
+    argument("-p", "--pgmap", metavar="ADDR", type=cli._address,
+             help="check only the dev_pagemap at ADDR"),
+    argument("-P", "--pfn", metavar="START[-END]", type=cli._pfn_range,
+             help="check only pfns START..END (inclusive)"),
+    argument("-s", "--summary", action="store_true",
+             help="text: summary lines only"),
+    argument("-v", "--verbose", action="store_true",
+             help="text: every stored finding and the kernel model"),
+    argument("-f", "--fail-on", metavar="LEVEL",
+             choices=("error", "warning", "info", "never"), default="error",
+             help="error (default), warning, info or never: return 1 when a "
+             "finding reaches LEVEL"),
+    argument("-m", "--max-findings", metavar="N", type=cli._count,
+             default=0,
+             help="findings stored per code (default 1000; counts stay "
+             "exact)"),
+    argument("--no-vmemmap", action="store_true",
+             help="skip the vmemmap page-table accounting"),
+    argument("--no-hugetlb", action="store_true",
+             help="skip the hugetlb/HVO walk"),
+    argument("--no-holders", action="store_true",
+             help="skip the walk of user page tables that map device pages"),
+    mutually_exclusive_group(
+        argument("--progress", dest="progress", action="store_true",
+                 default=None, help="progress on stderr"),
+        argument("--no-progress", dest="progress", action="store_false",
+                 help="no progress (default: on when stderr is a terminal)"),
+    ),
+    argument("--list-codes", action="store_true",
+             help="print the finding codes, severities and meanings"),
+    argument("-V", "--version", action="store_true",
+             help="print the version"),
+    argument("-h", "--help", action="store_true", help="print this help"),
+)
+
+_DESCRIPTION = "check ZONE_DEVICE pages, dev_pagemaps and their vmemmap"
+
+_LONG_DESCRIPTION = """\
+Finds every dev_pagemap of the kernel (pgmap_array), checks each
+ZONE_DEVICE struct page of its ranges against the kernel's refcount,
+compound-page and pgmap invariants, and accounts for the vmemmap frames
+behind them (shared tail pages, hugetlb HVO), in the dump or live kernel
+drgn opened.  The verdicts, the text and the JSON report are the pgmapcheck
+CLI's and the crash extension's (libinspect does every check)."""
+
+_EPILOG = """\
+return value: 0 when no finding reaches the --fail-on level, 1 when one
+does (the CLI's exit status); usage and input errors are command errors.
+
+|examples:
+|  %pgmapcheck
+|  %pgmapcheck --summary
+|  %pgmapcheck --json > report.json
+|  %pgmapcheck --pfn 0x20000-0x27fff --fail-on warning
+|  %pgmapcheck --json | jq '.findings[].code'
+|  status = run_command(prog, "pgmapcheck --json > report.json")
+
+The helpers behind it: from pgmapcheck_drgn import * (check_pgmaps,
+for_each_dev_pagemap, pgmap_of_pfn, vmemmap_savings); man pgmapcheck_drgn."""
+
+
+def program_paths(prog: drgn.Program) -> Tuple[str, Optional[str]]:
+    """
+    The dump (``"live"`` for the running kernel) and the vmlinux *prog* was
+    opened with, as the CLI names them in its report.
+    """
+    if prog.flags & drgn.ProgramFlags.IS_LIVE:
+        source = "live"
+    else:
+        path = getattr(prog, "core_dump_path", None)
+        source = os.path.abspath(path) if path else \
+            cli._drgn_source_and_vmlinux(prog)[0]
+    vmlinux = None
+    try:
+        vmlinux = prog.main_module().debug_file_path
+    except (AttributeError, LookupError):
+        pass
+    if not vmlinux:
+        vmlinux = cli._drgn_source_and_vmlinux(prog)[1]
+    return source, vmlinux
+
+
+def _list_codes(as_json: bool) -> None:
+    """--list-codes as the CLI prints it (its JSON: one code a line)."""
+    if not as_json:
+        cli._list_codes(False)
+        return
+    rows = [f'  {{"code": {json.dumps(c)}, "severity": {json.dumps(s)}, '
+            f'"summary": {json.dumps(m)}}}' for c, s, m in li.codes()]
+    print("[\n" + ",\n".join(rows) + "\n]")
+
+
+def _write(report: li.Report, as_json: bool, flags: int) -> None:
+    """The report through libinspect's writers into sys.stdout, whatever it
+    is now (the terminal, a redirection, a pipe, a StringIO)."""
+    with tempfile.TemporaryFile() as tmp:
+        ret = report.write(tmp.fileno(), as_json, flags)
+        if ret < 0:
+            raise CommandError(
+                f"pgmapcheck: writing the report: {li.strerror(ret)}")
+        tmp.seek(0)
+        text = tmp.read().decode(errors="replace")
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@linux_kernel_custom_command(
+    name="pgmapcheck",
+    description=_DESCRIPTION,
+    long_description=_LONG_DESCRIPTION,
+    epilog=_EPILOG,
+    arguments=ARGUMENTS,
+    parse=parse_shell_command,
+)
+def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
+                    parser: argparse.ArgumentParser, **kwargs: Any) -> int:
+    ns = parser.parse_args(args)	# CommandArgumentError on a bad option
+    if ns.help:
+        sys.stdout.write(parser.format_help())
+        return 0
+    if ns.summary and ns.verbose:
+        raise CommandArgumentError(
+            f"{name}: --summary and --verbose exclude each other")
+    try:
+        lib = li.library()
+    except OSError as e:
+        raise CommandError(f"{name}: {e}") from None
+    if ns.version:
+        print(f"pgmapcheck (libinspect) {lib.li_version().decode()}, "
+              f"JSON schema {li.LI_JSON_SCHEMA_VERSION}, "
+              f"drgn {drgn.__version__}")
+        return 0
+    if ns.list_codes:
+        _list_codes(ns.json)
+        return 0
+
+    source, vmlinux = program_paths(prog)
+    if not cli._has_kernel_types(prog):
+        # drgn found no vmlinux: try where the CLI looks too
+        vmlinux = cli._cache_vmlinux(prog)
+        if vmlinux:
+            try:
+                prog.load_debug_info([vmlinux], default=False, main=False)
+            except drgn.MissingDebugInfoError:
+                pass
+    if not cli._has_kernel_types(prog):
+        raise CommandError(f"{name}: no debug info for the kernel: open "
+                           "drgn with the debug vmlinux (drgn -s VMLINUX)")
+    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux)
+    mismatch = cli._build_id_mismatch(target, vmlinux)
+    if mismatch:
+        raise CommandError(f"{name}: {mismatch}")
+
+    show = ns.progress
+    if show is None:
+        show = sys.stderr.isatty()
+    progress = cli._Progress() if show else None
+    try:
+        report = li.run_check(
+            target, pgmap=ns.pgmap or 0, pfn_range=ns.pfn,
+            max_findings=ns.max_findings,
+            flags=((li.LI_OPT_NO_VMEMMAP if ns.no_vmemmap else 0) |
+                   (li.LI_OPT_NO_HUGETLB if ns.no_hugetlb else 0) |
+                   (li.LI_OPT_NO_HOLDERS if ns.no_holders else 0)),
+            progress=progress)
+    except KeyboardInterrupt:
+        raise CommandError(f"{name}: interrupted") from None
+    except li.LibInspectError as e:
+        raise CommandError(f"{name}: {e}") from None
+    finally:
+        if progress:
+            progress.finish()
+    with report:
+        flags = 0
+        if ns.summary:
+            flags |= li.LI_TEXT_SUMMARY
+        if ns.verbose:
+            flags |= li.LI_TEXT_VERBOSE
+        _write(report, ns.json, flags)
+        level = cli._fail_level(ns.fail_on)
+        if level is not None and report.max_severity() >= level:
+            return 1
+    return 0
