@@ -68,7 +68,7 @@ BOOKWORM_PKGS = ("crash", "python3-drgn", "gcc", "libc6-dev", "pkgconf")
 SID_LAYER_PKGS = ("build-essential", "debhelper", "dh-python",
                   "pybuild-plugin-pyproject", "python3-all",
                   "python3-setuptools", "python3-build", "python3-installer",
-                  "pkgconf", "libkdumpfile-dev", "libdw-dev", "libelf-dev",
+                  "pkgconf", "libkdumpfile-dev", "libdw-dev", "libelf-dev", "libbpf-dev",
                   "crash", "python3-drgn", "lintian", "python3-pip",
                   "python3-venv", "bsdutils")
 LAYER_VERSION = "1"
@@ -760,7 +760,9 @@ def judge(label, out, dump, vmlinux, ref):
     report(L + "run_command pgmapcheck --summary = build tree's text",
            read(f("cmd-summary.txt")) == ref_sum,
            f"{read(f('cmd-summary.txt'))!r:.200}")
-    cli_opts = help_options(read(f("cli-help.txt"))) - {"-k", "--vmlinux"}
+    # the dump and its type sources are what drgn was opened with
+    cli_opts = help_options(read(f("cli-help.txt"))) - {
+        "-k", "--vmlinux", "-t", "--types", "--btf"}
     cmd_opts = help_options(read(f("cmd-help.txt")))
     report(L + "pgmapcheck command options = the CLI's (but -k)",
            len(cli_opts) > 10 and cli_opts == cmd_opts,

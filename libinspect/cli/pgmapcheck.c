@@ -31,9 +31,18 @@
 #define PROGRESS_DELAY	1.0
 #define PROGRESS_PERIOD	0.25
 
+enum types {
+	TYPES_AUTO,
+	TYPES_DWARF,
+	TYPES_BTF,
+};
+
 struct cli {
 	const char *vmlinux;
+	const char *btf;		/* --btf FILE */
 	const char *dump;
+	int types;			/* enum types; -1: not given */
+	char spec[4200];		/* li_kdump_target_open()'s vmlinux */
 	bool json, summary, verbose, list_codes;
 	int progress;			/* -1 auto, 0 off, 1 on */
 	int fail_on;			/* li_severity or FAIL_NEVER */
@@ -69,7 +78,7 @@ static const char help_text[] =
 "    pgmapcheck - check ZONE_DEVICE pages, dev_pagemaps and their vmemmap\n"
 "\n"
 "SYNOPSIS\n"
-"    pgmapcheck [OPTIONS] [-k VMLINUX] [VMCORE]\n"
+"    pgmapcheck [OPTIONS] [-k VMLINUX | --types btf] [VMCORE]\n"
 "\n"
 "DESCRIPTION\n"
 "    Finds every dev_pagemap of the kernel (pgmap_array), checks each\n"
@@ -77,7 +86,9 @@ static const char help_text[] =
 "    compound-page and pgmap invariants, and accounts for the vmemmap\n"
 "    frames behind them (shared tail pages, hugetlb HVO).  VMCORE is an ELF\n"
 "    or kdump-compressed dump; without it the running kernel is read\n"
-"    through /proc/kcore.\n"
+"    through /proc/kcore.  Types and symbols come from the DWARF of a debug\n"
+"    vmlinux, or without one from the kernel's own BTF and kallsyms, read\n"
+"    out of the dump.\n"
 "\n"
 "OPTIONS\n"
 "    -k, --vmlinux FILE   debug vmlinux (DWARF).  Default: found from the\n"
@@ -86,6 +97,14 @@ static const char help_text[] =
 "                         /lib/modules/R/build/vmlinux, /boot/vmlinux-R and\n"
 "                         $PGMAPCHECK_CACHE/kernels/R/vmlinux; its build-id\n"
 "                         must match the dump's VMCOREINFO BUILD-ID\n"
+"    -t, --types SOURCE   auto (default): the DWARF of a matching vmlinux\n"
+"                         if one is found (or -k), else BTF; dwarf: a\n"
+"                         debug vmlinux is required; btf: no vmlinux, the\n"
+"                         BTF and kallsyms of the dump (live: of\n"
+"                         /sys/kernel/btf/vmlinux and /proc/kallsyms)\n"
+"        --btf FILE       BTF from FILE (raw BTF, or a vmlinux's .BTF\n"
+"                         section) instead of the dump's; implies\n"
+"                         --types btf\n"
 "    -j, --json           print the JSON report (libinspect/SCHEMA.md)\n"
 "    -p, --pgmap ADDR     check only the dev_pagemap at ADDR\n"
 "    -P, --pfn START[-END]\n"
@@ -110,13 +129,14 @@ static const char help_text[] =
 "    0  no finding at or above the --fail-on level\n"
 "    1  at least one finding at or above it\n"
 "    2  usage or input error (unreadable or truncated dump, missing or\n"
-"       mismatched vmlinux, ...)\n"
+"       mismatched vmlinux, no BTF or kallsyms in the dump, ...)\n"
 "    130  interrupted (^C)\n"
 "\n"
 "EXAMPLES\n"
 "    pgmapcheck /var/crash/202611251200/dump.202611251200\n"
 "    pgmapcheck -k vmlinux --json vmcore | jq '.findings[].code'\n"
 "    pgmapcheck --pfn 0x20000-0x27fff --fail-on warning vmcore\n"
+"    pgmapcheck --types btf --json vmcore\n"
 "\n"
 "SEE ALSO\n"
 "    pgmapcheck(1), libinspect/README, libinspect/SCHEMA.md\n";
@@ -128,10 +148,13 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_LIST_CODES,
+	OPT_BTF,
 };
 
 static const struct option long_opts[] = {
 	{ "vmlinux", required_argument, NULL, 'k' },
+	{ "types", required_argument, NULL, 't' },
+	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "json", no_argument, NULL, 'j' },
 	{ "pgmap", required_argument, NULL, 'p' },
 	{ "pfn", required_argument, NULL, 'P' },
@@ -198,6 +221,46 @@ static int parse_level(const char *arg)
 	usage_error("--fail-on: '%s' is not error, warning, info or never", arg);
 }
 
+static int parse_types(const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		return TYPES_AUTO;
+	if (!strcmp(arg, "dwarf"))
+		return TYPES_DWARF;
+	if (!strcmp(arg, "btf"))
+		return TYPES_BTF;
+	usage_error("--types: '%s' is not auto, dwarf or btf", arg);
+}
+
+/*
+ * The type and symbol sources, as li_kdump_target_open() takes them:
+ * "auto:", "dwarf:", "dwarf:VMLINUX", "btf:" or "btf:FILE".
+ */
+static void choose_types(struct cli *c)
+{
+	const char *spec = "auto:";
+	int n;
+
+	if (c->btf) {
+		if (c->types == TYPES_AUTO || c->types == TYPES_DWARF)
+			usage_error("--btf takes the types from BTF: not with --types %s",
+				    c->types == TYPES_AUTO ? "auto" : "dwarf");
+		c->types = TYPES_BTF;
+	}
+	if (c->vmlinux && c->types == TYPES_BTF)
+		usage_error("-k gives a DWARF vmlinux: not with %s",
+			    c->btf ? "--btf" : "--types btf (use --btf FILE for a vmlinux's BTF)");
+	/* "dwarf:PATH", so that no file name reads as one of the prefixes */
+	if (c->vmlinux || c->types == TYPES_DWARF)
+		spec = "dwarf:";
+	else if (c->types == TYPES_BTF)
+		spec = "btf:";
+	n = snprintf(c->spec, sizeof(c->spec), "%s%s", spec,
+		     c->vmlinux ? c->vmlinux : c->btf ? c->btf : "");
+	if (n < 0 || (size_t)n >= sizeof(c->spec))
+		usage_error("file name too long");
+}
+
 static void print_version(void)
 {
 	printf("pgmapcheck (libinspect) %s, JSON schema %d\n", li_version(),
@@ -211,11 +274,20 @@ static void parse_args(struct cli *c, int argc, char **argv)
 
 	c->progress = -1;
 	c->fail_on = LI_SEV_ERROR;
-	while ((opt = getopt_long(argc, argv, "k:jp:P:svf:m:Vh", long_opts,
+	c->types = -1;
+	while ((opt = getopt_long(argc, argv, "k:t:jp:P:svf:m:Vh", long_opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			c->vmlinux = optarg;
+			break;
+		case 't':
+			c->types = parse_types(optarg);
+			break;
+		case OPT_BTF:
+			if (!*optarg)
+				usage_error("--btf: empty file name");
+			c->btf = optarg;
 			break;
 		case 'j':
 			c->json = true;
@@ -281,6 +353,7 @@ static void parse_args(struct cli *c, int argc, char **argv)
 			    argv[optind]);
 	if (c->summary && c->verbose)
 		usage_error("--summary and --verbose exclude each other");
+	choose_types(c);
 }
 
 static void json_string(const char *s)
@@ -384,6 +457,44 @@ static int exit_status(const struct li_report *r, int fail_on)
 	return worst >= 0 && worst >= fail_on ? EXIT_FINDINGS : 0;
 }
 
+/* "dump" -> "the dump", "kcore" -> "kernel memory", a path as it is. */
+static const char *source_words(const char *s, size_t n, char *buf,
+				size_t len)
+{
+	if (n == 4 && !strncmp(s, "dump", 4))
+		return "the dump";
+	if (n == 5 && !strncmp(s, "kcore", 5))
+		return "kernel memory";
+	snprintf(buf, len, "%.*s", (int)n, s);
+	return buf;
+}
+
+/*
+ * The text report names its source on its first line: without a vmlinux,
+ * say there which BTF and kallsyms the answers came from (the JSON report
+ * has them in target.vmlinux, "btf:SRC+kallsyms:SRC").
+ */
+static char *text_source(const struct li_target *t)
+{
+	const char *v = t->vmlinux, *ks;
+	char b1[4200], b2[4200], *out;
+	size_t n;
+
+	if (!v || strncmp(v, "btf:", 4))
+		return NULL;
+	ks = strstr(v, "+kallsyms:");
+	if (!ks)
+		return NULL;
+	n = strlen(t->source) + strlen(v) + 128;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	snprintf(out, n, "%s (no vmlinux: types from the BTF of %s, symbols from the kallsyms of %s)",
+		 t->source, source_words(v + 4, ks - (v + 4), b1, sizeof(b1)),
+		 source_words(ks + 10, strlen(ks + 10), b2, sizeof(b2)));
+	return out;
+}
+
 static int write_report(const struct cli *c, const struct li_report *r)
 {
 	unsigned int flags = 0;
@@ -403,7 +514,7 @@ int main(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct li_target *t;
 	struct li_report *r = NULL;
-	char err[1024];
+	char err[1024], *text_src = NULL;
 	int ret, status;
 
 	parse_args(&c, argc, argv);
@@ -411,13 +522,18 @@ int main(int argc, char **argv)
 		list_codes(c.json);
 		return 0;
 	}
-	ret = li_kdump_target_open(c.dump, c.vmlinux, &t, err, sizeof(err));
+	ret = li_kdump_target_open(c.dump, c.spec, &t, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "pgmapcheck: %s\n",
 			err[0] ? err : li_strerror(ret));
 		return EXIT_USAGE;
 	}
 	t->frontend = "cli";
+	if (!c.json) {
+		text_src = text_source(t);
+		if (text_src)
+			t->source = text_src;
+	}
 	prog.tty = isatty(STDERR_FILENO);
 	prog.start = now();
 	/* automatic progress waits to see whether the run is long */
@@ -437,6 +553,7 @@ int main(int argc, char **argv)
 			why && *why ? why : li_strerror(ret));
 		li_report_free(r);
 		li_kdump_target_close(t);
+		free(text_src);
 		return ret == -EINTR ? EXIT_SIGINT : EXIT_USAGE;
 	}
 	status = exit_status(r, c.fail_on);
@@ -447,5 +564,6 @@ int main(int argc, char **argv)
 	}
 	li_report_free(r);
 	li_kdump_target_close(t);
+	free(text_src);
 	return status;
 }

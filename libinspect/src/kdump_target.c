@@ -2,9 +2,23 @@
 /*
  * The shipped li_target: memory from libkdumpfile (ELF and kdump-compressed
  * vmcores, /proc/kcore), types and symbols from the vmlinux DWARF and
- * symtab (dwarf_types.c).  Dump formats are libkdumpfile's business; this
+ * symtab (dwarf_types.c), or, without a vmlinux, types from the kernel's
+ * BTF (btf_types.c) and symbols from its kallsyms (kallsyms.c), both read
+ * out of the dump itself.  Dump formats are libkdumpfile's business; this
  * file only maps its errors onto the errno convention of libinspect.h,
- * finds the vmlinux and makes sure it is the one the dump was taken from.
+ * picks the type and symbol sources, finds the vmlinux and makes sure the
+ * sources are those of the kernel the dump was taken from.
+ *
+ * The vmlinux argument of li_kdump_target_open() chooses the sources:
+ *   NULL, "" or "dwarf:"  DWARF of the vmlinux found from OSRELEASE;
+ *   PATH or "dwarf:PATH"  DWARF of PATH;
+ *   "auto:"               DWARF of a found vmlinux whose build-id (and
+ *                         linux_banner) match, else as "btf:";
+ *   "btf:"                BTF and kallsyms of the dump (live: the files
+ *                         /sys/kernel/btf/vmlinux and /proc/kallsyms, the
+ *                         kernel's memory when they cannot be read);
+ *   "btf:PATH"            BTF of PATH (raw BTF, or an ELF file's .BTF
+ *                         section), kallsyms of the dump.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,22 +31,39 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <elfutils/libdwelf.h>
 #include <libkdumpfile/kdumpfile.h>
 #include "libinspect.h"
+#include "btf_types.h"
 #include "dwarf_memo.h"
 #include "dwarf_types.h"
+#include "kallsyms.h"
 
 #define KT_LIVE_PATH	"/proc/kcore"
+#define KT_LIVE_BTF	"/sys/kernel/btf/vmlinux"
+#define KT_LIVE_KALLSYMS "/proc/kallsyms"
 #define KT_BANNER_MAX	512
+/* vmlinux BTF is 4-6 MiB today */
+#define KT_BTF_MAX	(256u << 20)
+
+enum kt_types {
+	KT_TYPES_DWARF,
+	KT_TYPES_AUTO,
+	KT_TYPES_BTF,
+};
 
 struct kt_ctx {
 	struct li_target target;	/* first: close() gets back here */
 	kdump_ctx_t *kd;
 	int fd;
+	bool live;
+	/* types and symbols: the DWARF of a vmlinux, or BTF and kallsyms */
 	struct dwt *dw;
+	struct btt *bt;
+	struct ksym *ks;
 	uint64_t kaslr;			/* KERNELOFFSET */
 	char *source;
-	char *vmlinux;
+	char *vmlinux;			/* path, or "btf:...+kallsyms:..." */
 };
 
 static int kt_errno(kdump_status st)
@@ -70,22 +101,40 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 
 static int kt_type_size(void *ctx, const char *type, uint64_t *size)
 {
-	return dwt_type_size(((struct kt_ctx *)ctx)->dw, type, size);
+	struct kt_ctx *k = ctx;
+
+	if (k->dw)
+		return dwt_type_size(k->dw, type, size);
+	return btt_type_size(k->bt, type, size);
 }
 
 static int kt_member_offset(void *ctx, const char *type, const char *member,
 			    uint64_t *offset)
 {
-	return dwt_member_offset(((struct kt_ctx *)ctx)->dw, type, member,
-				 offset);
+	struct kt_ctx *k = ctx;
+
+	if (k->dw)
+		return dwt_member_offset(k->dw, type, member, offset);
+	return btt_member_offset(k->bt, type, member, offset);
 }
 
 static int kt_enum_value(void *ctx, const char *name, int64_t *value)
 {
-	return dwt_enum_value(((struct kt_ctx *)ctx)->dw, name, value);
+	struct kt_ctx *k = ctx;
+
+	if (k->dw)
+		return dwt_enum_value(k->dw, name, value);
+	return btt_enum_value(k->bt, name, value);
 }
 
-/* Per-cpu symbols are offsets from __per_cpu_offset[cpu]: not relocated. */
+/*
+ * Per-cpu symbols of a zero-based .data..percpu (x86_64 up to 6.14) are
+ * offsets from __per_cpu_offset[cpu], which KASLR does not move.  From 6.15
+ * x86_64 links .data..percpu at a kernel address like any other section
+ * and __per_cpu_offset[] is relative to where it ended up: those symbols
+ * are relocated like the rest.  kallsyms holds run-time addresses, so it
+ * says the same on both (absolute per-cpu entries up to 6.14).
+ */
 static int kt_symbol_address(void *ctx, const char *name, uint64_t *addr)
 {
 	struct kt_ctx *k = ctx;
@@ -93,16 +142,23 @@ static int kt_symbol_address(void *ctx, const char *name, uint64_t *addr)
 	bool percpu;
 	int err;
 
+	if (!k->dw)
+		return ksym_lookup(k->ks, name, addr, NULL);
 	err = dwt_symbol(k->dw, name, &a, NULL, &percpu);
 	if (err)
 		return err;
-	*addr = percpu ? a : a + k->kaslr;
+	*addr = percpu && !(a >> 63) ? a : a + k->kaslr;
 	return 0;
 }
 
+/* BTF only knows the sizes of the variables it describes (per-cpu ones). */
 static int kt_symbol_size(void *ctx, const char *name, uint64_t *size)
 {
-	return dwt_symbol(((struct kt_ctx *)ctx)->dw, name, NULL, size, NULL);
+	struct kt_ctx *k = ctx;
+
+	if (k->dw)
+		return dwt_symbol(k->dw, name, NULL, size, NULL);
+	return btt_var_size(k->bt, name, size);
 }
 
 static int kt_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
@@ -268,9 +324,34 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	return 0;
 }
 
+/* A VMCOREINFO value, or "" when the dump has none. */
+static void kt_info(struct kt_ctx *k, const char *key, char *val, size_t len)
+{
+	if (kt_vmcoreinfo(k, key, val, len))
+		val[0] = '\0';
+}
+
+/*
+ * Without a vmlinux, VMCOREINFO keys only one architecture exports tell it
+ * (arch/x86/kernel/machine_kexec_64.c, arch/arm64/kernel/vmcore_info.c).
+ */
+static const char *kt_arch_from_vmcoreinfo(struct kt_ctx *k)
+{
+	char v[64];
+
+	kt_info(k, "SYMBOL(init_top_pgt)", v, sizeof(v));
+	if (v[0])
+		return "x86_64";
+	kt_info(k, "NUMBER(kimage_voffset)", v, sizeof(v));
+	if (v[0])
+		return "aarch64";
+	return NULL;
+}
+
 /*
  * Linux page-table translation needs the architecture, which some dumps
- * do not say (QEMU's kdump-compressed output): take it from the vmlinux.
+ * do not say (QEMU's kdump-compressed output): take it from the vmlinux,
+ * or without one from VMCOREINFO.
  */
 static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 			 size_t errlen)
@@ -281,24 +362,21 @@ static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 	if (kdump_get_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, &arch) ==
 	    KDUMP_OK)
 		return 0;
-	arch = dwt_arch_name(k->dw);
-	if (!arch)
+	arch = k->dw ? dwt_arch_name(k->dw) : kt_arch_from_vmcoreinfo(k);
+	if (!arch && k->dw)
 		return kt_fail(errbuf, errlen, -EINVAL,
 			       "%s: unknown architecture, and %s does not tell a supported one",
 			       path, k->vmlinux);
+	if (!arch)
+		return kt_fail(errbuf, errlen, -EINVAL,
+			       "%s: unknown architecture, and its VMCOREINFO does not tell one; give the debug vmlinux with -k",
+			       path);
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, arch);
 	if (st != KDUMP_OK)
 		return kt_fail(errbuf, errlen, -EINVAL,
 			       "%s: cannot set architecture %s: %s", path, arch,
 			       kt_err_reason(k->kd));
 	return 0;
-}
-
-/* A VMCOREINFO value, or "" when the dump has none. */
-static void kt_info(struct kt_ctx *k, const char *key, char *val, size_t len)
-{
-	if (kt_vmcoreinfo(k, key, val, len))
-		val[0] = '\0';
 }
 
 static int kt_use_vmlinux(struct kt_ctx *k, const char *path,
@@ -414,23 +492,286 @@ static int kt_check_banner(struct kt_ctx *k, const char *path,
 	return 0;
 }
 
+/* ---- without a vmlinux: BTF and kallsyms ------------------------------ */
+
+static int kt_ksym_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return kt_read(ctx, LI_KVADDR, addr, buf, len);
+}
+
+static int kt_ksym_info(void *ctx, const char *key, char *val, size_t len)
+{
+	return kt_vmcoreinfo(ctx, key, val, len);
+}
+
+/* kallsyms: the dump's tables; live, /proc/kallsyms (or the tables). */
+static int kt_open_kallsyms(struct kt_ctx *k, const char *path,
+			    const char **src, char *errbuf, size_t errlen)
+{
+	const struct ksym_mem mem = {
+		.ctx = k, .read = kt_ksym_read, .info = kt_ksym_info,
+	};
+	char why[512];
+	int err;
+
+	if (k->live) {
+		err = ksym_open_file(KT_LIVE_KALLSYMS, &k->ks, why, sizeof(why));
+		if (!err) {
+			*src = KT_LIVE_KALLSYMS;
+			return 0;
+		}
+		if (!ksym_open_mem(&mem, &k->ks, NULL, 0)) {
+			*src = "kcore";
+			return 0;
+		}
+		return kt_fail(errbuf, errlen, err, "no kernel symbols: %s", why);
+	}
+	err = ksym_open_mem(&mem, &k->ks, why, sizeof(why));
+	if (err)
+		return kt_fail(errbuf, errlen, err,
+			       "%s: no kernel symbols without a vmlinux: %s; give the debug vmlinux with -k",
+			       path, why);
+	*src = "dump";
+	return 0;
+}
+
+/* The kernel's own BTF, between __start_BTF and __stop_BTF. */
+static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
+			      char *errbuf, size_t errlen)
+{
+	uint64_t start, stop;
+	char what[4200];
+	void *buf;
+	int err;
+
+	if (ksym_lookup(k->ks, "__start_BTF", &start, NULL) ||
+	    ksym_lookup(k->ks, "__stop_BTF", &stop, NULL))
+		return kt_fail(errbuf, errlen, -ENOENT,
+			       "%s: kallsyms has no __start_BTF/__stop_BTF: a kernel without CONFIG_DEBUG_INFO_BTF; give the debug vmlinux with -k",
+			       path);
+	if (stop <= start || stop - start > KT_BTF_MAX)
+		return kt_fail(errbuf, errlen, -EINVAL,
+			       "%s: implausible BTF bounds __start_BTF 0x%llx, __stop_BTF 0x%llx",
+			       path, (unsigned long long)start,
+			       (unsigned long long)stop);
+	buf = malloc(stop - start);
+	if (!buf)
+		return -ENOMEM;
+	err = kt_read(k, LI_KVADDR, start, buf, stop - start);
+	if (err) {
+		free(buf);
+		return kt_fail(errbuf, errlen, err,
+			       "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
+			       path, (unsigned long long)start,
+			       (unsigned long long)stop, strerror(-err));
+	}
+	snprintf(what, sizeof(what), "%s: the BTF at 0x%llx (%llu bytes)", path,
+		 (unsigned long long)start, (unsigned long long)(stop - start));
+	err = btt_open_mem(buf, stop - start, what, &k->bt, errbuf, errlen);
+	free(buf);
+	return err;
+}
+
+/* Lower-case hex GNU build-id of an ELF file; "" when it has none. */
+static void kt_file_build_id(const char *path, char *hex, size_t len)
+{
+	const unsigned char *id;
+	ssize_t n, i;
+	Elf *elf;
+	int fd;
+
+	hex[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF) {
+		n = dwelf_elf_gnu_build_id(elf, (const void **)&id);
+		if (n > 0 && len >= (size_t)n * 2 + 1)
+			for (i = 0; i < n; i++)
+				snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
+static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
+		       const char *build_id, const char **src, char *errbuf,
+		       size_t errlen)
+{
+	char have[128];
+	uint64_t size;
+	int err;
+
+	if (file) {
+		kt_file_build_id(file, have, sizeof(have));
+		if (build_id[0] && have[0] && strcasecmp(have, build_id))
+			return kt_fail(errbuf, errlen, -EINVAL,
+				       "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s",
+				       file, have, build_id);
+		*src = file;
+		err = btt_open_file(file, &k->bt, errbuf, errlen);
+	} else if (k->live && !access(KT_LIVE_BTF, R_OK) &&
+		   !btt_open_file(KT_LIVE_BTF, &k->bt, NULL, 0)) {
+		*src = KT_LIVE_BTF;
+		err = 0;
+	} else {
+		*src = k->live ? "kcore" : "dump";
+		err = kt_btf_from_memory(k, path, errbuf, errlen);
+	}
+	if (!err && btt_type_size(k->bt, "struct page", &size))
+		err = kt_fail(errbuf, errlen, -EINVAL,
+			      "the BTF of %s has no struct page: not the BTF of a kernel",
+			      file ? file : path);
+	return err;
+}
+
+/*
+ * Without a vmlinux to compare with, linux_banner (found by kallsyms, read
+ * through the translation) must at least be a banner of the release
+ * VMCOREINFO names: this catches a wrong translation or corrupt tables.
+ */
+static int kt_check_banner_ksym(struct kt_ctx *k, const char *path,
+				const char *rel, char *errbuf, size_t errlen)
+{
+	static const char prefix[] = "Linux version ";
+	char got[KT_BANNER_MAX];
+	uint64_t addr;
+	size_t n;
+	int err;
+
+	if (ksym_lookup(k->ks, "linux_banner", &addr, NULL))
+		return kt_fail(errbuf, errlen, -EINVAL,
+			       "%s: kallsyms has no linux_banner", path);
+	err = kt_read(k, LI_KVADDR, addr, got, 256);
+	if (err)
+		return kt_fail(errbuf, errlen, -EIO,
+			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump?",
+			       path, (unsigned long long)addr, strerror(-err));
+	got[255] = '\0';
+	n = strlen(prefix);
+	if (strncmp(got, prefix, n) ||
+	    (rel[0] && (strncmp(got + n, rel, strlen(rel)) ||
+			got[n + strlen(rel)] != ' ')))
+		return kt_fail(errbuf, errlen, -EINVAL,
+			       "%s: linux_banner at 0x%llx reads \"%.100s\", not a banner of %s",
+			       path, (unsigned long long)addr, got,
+			       rel[0] ? rel : "a Linux kernel");
+	return 0;
+}
+
+/* kallsyms and BTF; a "btf:SRC+kallsyms:SRC" description in k->vmlinux. */
+static int kt_use_btf(struct kt_ctx *k, const char *path, const char *file,
+		      const char *rel, const char *build_id, char *errbuf,
+		      size_t errlen)
+{
+	const char *ksrc = "", *bsrc = "";
+	size_t n;
+	int err;
+
+	err = kt_open_kallsyms(k, path, &ksrc, errbuf, errlen);
+	if (err)
+		return err;
+	if (!ksym_data_count(k->ks))
+		return kt_fail(errbuf, errlen, -EINVAL,
+			       "%s: kallsyms holds no data symbols (a kernel without CONFIG_KALLSYMS_ALL); give the debug vmlinux with -k",
+			       path);
+	err = kt_check_banner_ksym(k, path, rel, errbuf, errlen);
+	if (err)
+		return err;
+	err = kt_open_btf(k, path, file, build_id, &bsrc, errbuf, errlen);
+	if (err)
+		return err;
+	n = strlen(bsrc) + strlen(ksrc) + 32;
+	free(k->vmlinux);
+	k->vmlinux = malloc(n);
+	if (!k->vmlinux)
+		return -ENOMEM;
+	snprintf(k->vmlinux, n, "btf:%s+kallsyms:%s", bsrc, ksrc);
+	return 0;
+}
+
+static void kt_drop_types(struct kt_ctx *k)
+{
+	dwt_close(k->dw);
+	k->dw = NULL;
+	btt_close(k->bt);
+	k->bt = NULL;
+	ksym_close(k->ks);
+	k->ks = NULL;
+	free(k->vmlinux);
+	k->vmlinux = NULL;
+}
+
 static void kt_free(struct kt_ctx *k)
 {
 	if (k->kd)
 		kdump_free(k->kd);
 	if (k->fd >= 0)
 		close(k->fd);
-	dwt_close(k->dw);
+	kt_drop_types(k);
 	free(k->source);
-	free(k->vmlinux);
 	free(k);
+}
+
+/* The vmlinux argument: which sources, and a file for them or NULL. */
+static enum kt_types kt_parse_types(const char *arg, const char **file)
+{
+	static const struct {
+		const char *prefix;
+		enum kt_types types;
+	} prefixes[] = {
+		{ "dwarf:", KT_TYPES_DWARF },
+		{ "auto:", KT_TYPES_AUTO },
+		{ "btf:", KT_TYPES_BTF },
+	};
+	size_t i, n;
+
+	*file = arg && *arg ? arg : NULL;
+	if (!*file)
+		return KT_TYPES_DWARF;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i].prefix);
+		if (strncmp(arg, prefixes[i].prefix, n))
+			continue;
+		*file = arg[n] ? arg + n : NULL;
+		/* "auto:PATH": PATH is a vmlinux, which means DWARF */
+		if (prefixes[i].types == KT_TYPES_AUTO && *file)
+			return KT_TYPES_DWARF;
+		return prefixes[i].types;
+	}
+	return KT_TYPES_DWARF;
+}
+
+/* DWARF: the given or found vmlinux, the architecture, the banner. */
+static int kt_open_dwarf(struct kt_ctx *k, const char *path, const char *file,
+			 const char *rel, const char *build_id, char *errbuf,
+			 size_t errlen)
+{
+	int err;
+
+	if (file)
+		err = kt_use_vmlinux(k, file, build_id, errbuf, errlen);
+	else
+		err = kt_find_vmlinux(k, rel, build_id, errbuf, errlen);
+	if (!err)
+		err = kt_setup_xlat(k, path, errbuf, errlen);
+	if (!err)
+		err = kt_check_banner(k, path,
+				      rel[0] ? "" :
+					       " (the dump has no VMCOREINFO: KASLR offset unknown, 0 assumed)",
+				      errbuf, errlen);
+	return err;
 }
 
 int li_kdump_target_open(const char *dump, const char *vmlinux,
 			 struct li_target **out, char *errbuf, size_t errlen)
 {
-	const char *path = dump ? dump : KT_LIVE_PATH;
-	char rel[128], build_id[128], kaslr[64];
+	const char *path = dump ? dump : KT_LIVE_PATH, *file;
+	char rel[128], build_id[128], kaslr[64], why[512] = "";
+	enum kt_types types = kt_parse_types(vmlinux, &file);
 	struct kt_ctx *k;
 	int err;
 
@@ -443,6 +784,7 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 	if (!k)
 		return -ENOMEM;
 	k->fd = -1;
+	k->live = !dump;
 	err = kt_open_dump(k, path, errbuf, errlen);
 	if (err)
 		goto fail;
@@ -450,19 +792,32 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 	kt_info(k, "BUILD-ID", build_id, sizeof(build_id));
 	kt_info(k, "KERNELOFFSET", kaslr, sizeof(kaslr));
 	k->kaslr = strtoull(kaslr, NULL, 16);
-	if (vmlinux)
-		err = kt_use_vmlinux(k, vmlinux, build_id, errbuf, errlen);
-	else
-		err = kt_find_vmlinux(k, rel, build_id, errbuf, errlen);
-	if (err)
-		goto fail;
-	err = kt_setup_xlat(k, path, errbuf, errlen);
-	if (err)
-		goto fail;
-	err = kt_check_banner(k, path,
-			      rel[0] ? "" :
-				       " (the dump has no VMCOREINFO: KASLR offset unknown, 0 assumed)",
-			      errbuf, errlen);
+	if (types == KT_TYPES_AUTO) {
+		/* a matching vmlinux if there is one, else BTF */
+		err = kt_open_dwarf(k, path, NULL, rel, build_id, why,
+				    sizeof(why));
+		if (err) {
+			kt_drop_types(k);
+			types = KT_TYPES_BTF;
+		}
+	} else if (types == KT_TYPES_DWARF) {
+		err = kt_open_dwarf(k, path, file, rel, build_id, errbuf,
+				    errlen);
+	}
+	if (types == KT_TYPES_BTF) {
+		err = kt_setup_xlat(k, path, errbuf, errlen);
+		if (!err)
+			err = kt_use_btf(k, path, file, rel, build_id, errbuf,
+					 errlen);
+		/* auto: say why neither source is usable */
+		if (err && why[0] && errbuf && errlen) {
+			char both[1024];
+
+			snprintf(both, sizeof(both), "%s; and without it: %s",
+				 why, errbuf);
+			snprintf(errbuf, errlen, "%s", both);
+		}
+	}
 	if (err)
 		goto fail;
 	k->source = strdup(dump ? dump : "live");

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Type and enumerator index of a kernel's BTF (see btf_types.h).
+ *
+ * libbpf parses and validates the blob (btf__new, btf__parse); this file
+ * only walks the parsed types through libbpf's accessors.  One pass over
+ * the ~130k types of a vmlinux BTF indexes every named struct, union, enum,
+ * typedef, base type, variable and enumerator (first definition wins, as
+ * in the DWARF index), which takes a few milliseconds; lookups are then
+ * hash probes rather than libbpf's linear btf__find_by_name_kind().
+ *
+ * libbpf is referenced weakly: a program that links libinspect.a without
+ * -lbpf (it never asks for BTF) still links, and BTF is then reported as
+ * unavailable.  The library and the CLI are linked with libbpf.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "btf_types.h"
+
+#pragma weak btf__new
+#pragma weak btf__parse
+#pragma weak btf__free
+#pragma weak btf__type_cnt
+#pragma weak btf__type_by_id
+#pragma weak btf__name_by_offset
+#pragma weak btf__resolve_size
+#pragma weak btf__pointer_size
+#pragma weak libbpf_set_print
+
+enum btt_class {
+	C_STRUCT = 1,
+	C_UNION,
+	C_ENUM,
+	C_TYPEDEF,
+	C_BASE,
+	C_ENUMERATOR,
+	C_VAR,
+};
+
+struct btt_ent {
+	const char *name;	/* in the BTF string section */
+	int64_t val;		/* type id, or the enumerator's value */
+	uint32_t hash;
+	uint8_t cls;
+};
+
+struct btt {
+	struct btf *btf;
+	struct btt_ent *tab;
+	size_t cap, nr;		/* cap is a power of two */
+	size_t ptr_size;
+};
+
+#define BTT_MAX_DEPTH	64
+
+static uint32_t name_hash(int cls, const char *s, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)cls;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static struct btt_ent *tab_get(const struct btt *b, int cls, const char *name,
+			       size_t n)
+{
+	uint32_t h = name_hash(cls, name, n);
+	size_t i;
+
+	for (i = h & (b->cap - 1); b->tab[i].name; i = (i + 1) & (b->cap - 1)) {
+		struct btt_ent *e = &b->tab[i];
+
+		if (e->hash == h && e->cls == cls &&
+		    !strncmp(e->name, name, n) && !e->name[n])
+			return e;
+	}
+	return NULL;
+}
+
+static int tab_grow(struct btt *b)
+{
+	size_t ncap = b->cap ? b->cap * 2 : 1024, i, j;
+	struct btt_ent *nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (i = 0; i < b->cap; i++) {
+		if (!b->tab[i].name)
+			continue;
+		for (j = b->tab[i].hash & (ncap - 1); nt[j].name;
+		     j = (j + 1) & (ncap - 1))
+			;
+		nt[j] = b->tab[i];
+	}
+	free(b->tab);
+	b->tab = nt;
+	b->cap = ncap;
+	return 0;
+}
+
+/* Remember name -> val unless the class already has that name. */
+static int tab_add(struct btt *b, int cls, const char *name, int64_t val)
+{
+	size_t n, i;
+	uint32_t h;
+
+	if (!name || !*name)
+		return 0;
+	n = strlen(name);
+	if (tab_get(b, cls, name, n))
+		return 0;
+	if ((b->nr + 1) * 2 > b->cap && tab_grow(b))
+		return -ENOMEM;
+	h = name_hash(cls, name, n);
+	for (i = h & (b->cap - 1); b->tab[i].name; i = (i + 1) & (b->cap - 1))
+		;
+	b->tab[i] = (struct btt_ent){ .name = name, .val = val, .hash = h,
+				      .cls = cls };
+	b->nr++;
+	return 0;
+}
+
+static const char *bname(const struct btt *b, uint32_t off)
+{
+	return btf__name_by_offset(b->btf, off);
+}
+
+static int index_enum(struct btt *b, const struct btf_type *t)
+{
+	bool sign = btf_kflag(t);
+	int err = 0;
+	int i, n = btf_vlen(t);
+
+	if (btf_is_enum(t)) {
+		const struct btf_enum *e = btf_enum(t);
+
+		for (i = 0; i < n && !err; i++)
+			err = tab_add(b, C_ENUMERATOR, bname(b, e[i].name_off),
+				      sign ? (int64_t)(int32_t)e[i].val :
+					     (int64_t)(uint32_t)e[i].val);
+	} else {
+		const struct btf_enum64 *e = btf_enum64(t);
+
+		/* btf_enum64 is three u32: name_off, lo32, hi32 */
+		for (i = 0; i < n && !err; i++) {
+			const uint32_t *w = (const uint32_t *)e + 3 * i;
+
+			err = tab_add(b, C_ENUMERATOR, bname(b, w[0]),
+				      (int64_t)btf_enum64_value(
+					      (const struct btf_enum64 *)w));
+		}
+	}
+	return err;
+}
+
+static int build_index(struct btt *b)
+{
+	uint32_t id, cnt = btf__type_cnt(b->btf);
+	int err = tab_grow(b);
+
+	for (id = 1; id < cnt && !err; id++) {
+		const struct btf_type *t = btf__type_by_id(b->btf, id);
+		const char *name;
+
+		if (!t)
+			return -EINVAL;
+		name = bname(b, t->name_off);
+		switch (btf_kind(t)) {
+		case BTF_KIND_STRUCT:
+			err = tab_add(b, C_STRUCT, name, id);
+			break;
+		case BTF_KIND_UNION:
+			err = tab_add(b, C_UNION, name, id);
+			break;
+		case BTF_KIND_ENUM:
+		case BTF_KIND_ENUM64:
+			err = tab_add(b, C_ENUM, name, id);
+			if (!err)
+				err = index_enum(b, t);
+			break;
+		case BTF_KIND_TYPEDEF:
+			err = tab_add(b, C_TYPEDEF, name, id);
+			break;
+		case BTF_KIND_INT:
+		case BTF_KIND_FLOAT:
+			err = tab_add(b, C_BASE, name, id);
+			break;
+		case BTF_KIND_VAR:
+			err = tab_add(b, C_VAR, name, id);
+			break;
+		default:
+			break;
+		}
+	}
+	return err;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* libbpf's last warning while we parse, for the error message. */
+static __thread char btt_msg[256];
+
+static int btt_print(enum libbpf_print_level level, const char *fmt,
+		     va_list ap)
+{
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(btt_msg, sizeof(btt_msg), fmt, ap);
+	if (!strncmp(btt_msg, "libbpf: ", 8))
+		memmove(btt_msg, btt_msg + 8, strlen(btt_msg + 8) + 1);
+	n = strlen(btt_msg);
+	while (n && (btt_msg[n - 1] == '\n' || btt_msg[n - 1] == ' '))
+		btt_msg[--n] = '\0';
+	return 0;
+}
+
+static int btt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int btt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(errbuf, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static bool have_libbpf(void)
+{
+	return btf__new && btf__parse && btf__free && btf__type_cnt &&
+	       btf__type_by_id && btf__name_by_offset && btf__resolve_size &&
+	       btf__pointer_size && libbpf_set_print;
+}
+
+/* libbpf 1.x returns NULL and sets errno; 0.x an error pointer. */
+static int btf_ptr_err(const struct btf *btf, int saved_errno)
+{
+	if (btf && (uintptr_t)btf < (uintptr_t)-4095)
+		return 0;
+	if (btf)
+		return (int)(intptr_t)btf;
+	return saved_errno > 0 ? -saved_errno : -EINVAL;
+}
+
+static int btt_finish(struct btf *btf, const char *what, struct btt **out,
+		      char *errbuf, size_t errlen)
+{
+	struct btt *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b) {
+		btf__free(btf);
+		return btt_fail(errbuf, errlen, -ENOMEM, "out of memory");
+	}
+	b->btf = btf;
+	b->ptr_size = btf__pointer_size(btf);
+	if (!b->ptr_size)
+		b->ptr_size = sizeof(void *);
+	err = build_index(b);
+	if (err) {
+		btt_close(b);
+		return btt_fail(errbuf, errlen, err, "%s: cannot index the BTF: %s",
+				what, strerror(-err));
+	}
+	*out = b;
+	return 0;
+}
+
+typedef struct btf *(*btt_parse_fn)(const void *a, size_t len);
+
+static struct btf *parse_mem(const void *data, size_t len)
+{
+	return btf__new(data, (__u32)len);
+}
+
+static struct btf *parse_file(const void *path, size_t unused)
+{
+	(void)unused;
+	return btf__parse(path, NULL);
+}
+
+static int btt_parse(btt_parse_fn fn, const void *a, size_t len,
+		     const char *what, struct btt **out, char *errbuf,
+		     size_t errlen)
+{
+	libbpf_print_fn_t old;
+	struct btf *btf;
+	int err, saved;
+
+	*out = NULL;
+	if (!have_libbpf())
+		return btt_fail(errbuf, errlen, -ENOTSUP,
+				"%s: BTF needs libbpf, which this program was linked without",
+				what);
+	btt_msg[0] = '\0';
+	/* libbpf would print its complaints on stderr: keep them for errbuf */
+	old = libbpf_set_print(btt_print);
+	errno = 0;
+	btf = fn(a, len);
+	saved = errno;
+	libbpf_set_print(old);
+	err = btf_ptr_err(btf, saved);
+	if (err) {
+		if (err == -ENOMEM)
+			return btt_fail(errbuf, errlen, err, "out of memory");
+		if (err == -ENOENT && fn == parse_file)
+			return btt_fail(errbuf, errlen, err,
+					"%s: no such file, or no .BTF section in it",
+					what);
+		return btt_fail(errbuf, errlen, -EINVAL,
+				"%s is not valid BTF (libbpf: %s)", what,
+				btt_msg[0] ? btt_msg : strerror(-err));
+	}
+	return btt_finish(btf, what, out, errbuf, errlen);
+}
+
+int btt_open_mem(const void *data, size_t len, const char *what,
+		 struct btt **out, char *errbuf, size_t errlen)
+{
+	if (!data || !out)
+		return -EINVAL;
+	if (len > UINT32_MAX) {
+		*out = NULL;
+		return btt_fail(errbuf, errlen, -EINVAL,
+				"%s: %zu bytes of BTF is implausible", what, len);
+	}
+	return btt_parse(parse_mem, data, len, what, out, errbuf, errlen);
+}
+
+int btt_open_file(const char *path, struct btt **out, char *errbuf,
+		  size_t errlen)
+{
+	if (!path || !out)
+		return -EINVAL;
+	return btt_parse(parse_file, path, 0, path, out, errbuf, errlen);
+}
+
+void btt_close(struct btt *b)
+{
+	if (!b)
+		return;
+	if (b->btf)
+		btf__free(b->btf);
+	free(b->tab);
+	free(b);
+}
+
+unsigned int btt_type_count(const struct btt *b)
+{
+	return b ? btf__type_cnt(b->btf) - 1 : 0;
+}
+
+/* ---- questions --------------------------------------------------------- */
+
+/* C spellings of base types -> the names pahole gives them (DWARF's). */
+static const char *const base_aliases[][2] = {
+	{ "unsigned long", "long unsigned int" },
+	{ "long", "long int" },
+	{ "unsigned long long", "long long unsigned int" },
+	{ "long long", "long long int" },
+	{ "unsigned", "unsigned int" },
+	{ "short", "short int" },
+	{ "unsigned short", "short unsigned int" },
+};
+
+static const char *base_alias(const char *type, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
+		if (strlen(base_aliases[i][0]) == *n &&
+		    !strncmp(type, base_aliases[i][0], *n)) {
+			*n = strlen(base_aliases[i][1]);
+			return base_aliases[i][1];
+		}
+	}
+	return type;
+}
+
+static const struct {
+	const char *prefix;
+	int cls;
+} type_prefixes[] = {
+	{ "struct ", C_STRUCT },
+	{ "union ", C_UNION },
+	{ "enum ", C_ENUM },
+};
+
+/* A type name to its BTF id, *pointer when it ends in '*'. */
+static int lookup_type(const struct btt *b, const char *type, uint32_t *id,
+		       bool *pointer)
+{
+	static const int plain[] = { C_TYPEDEF, C_BASE, C_STRUCT, C_UNION };
+	const int *classes = plain;
+	int nclasses = 4, single, i;
+	struct btt_ent *e;
+	size_t n, k;
+
+	while (*type == ' ')
+		type++;
+	for (k = 0; k < sizeof(type_prefixes) / sizeof(type_prefixes[0]); k++) {
+		size_t pl = strlen(type_prefixes[k].prefix);
+
+		if (!strncmp(type, type_prefixes[k].prefix, pl)) {
+			single = type_prefixes[k].cls;
+			classes = &single;
+			nclasses = 1;
+			type += pl;
+			break;
+		}
+	}
+	n = strlen(type);
+	*pointer = false;
+	while (n && (type[n - 1] == ' ' || type[n - 1] == '*')) {
+		if (type[n - 1] == '*')
+			*pointer = true;
+		n--;
+	}
+	if (!n)
+		return -EINVAL;
+	if (classes == plain)
+		type = base_alias(type, &n);
+	for (i = 0; i < nclasses; i++) {
+		e = tab_get(b, classes[i], type, n);
+		if (e) {
+			*id = (uint32_t)e->val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Typedefs and qualifiers (const, volatile, restrict, type tags) peeled. */
+static const struct btf_type *peel(const struct btt *b, uint32_t *id)
+{
+	const struct btf_type *t = btf__type_by_id(b->btf, *id);
+	int depth = 0;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		if (++depth > BTT_MAX_DEPTH)
+			return NULL;
+		*id = t->type;
+		t = btf__type_by_id(b->btf, *id);
+	}
+	return t;
+}
+
+int btt_type_size(struct btt *b, const char *type, uint64_t *size)
+{
+	bool pointer;
+	uint32_t id;
+	int64_t s;
+	int err;
+
+	if (!b || !type || !size)
+		return -EINVAL;
+	/* any pointer has the same size, even to a type BTF does not have */
+	if (strchr(type, '*')) {
+		*size = b->ptr_size;
+		return 0;
+	}
+	err = lookup_type(b, type, &id, &pointer);
+	if (err)
+		return err;
+	s = btf__resolve_size(b->btf, id);
+	if (s < 0)
+		return -ENOENT;	/* void, a function, a loop... */
+	*size = (uint64_t)s;
+	return 0;
+}
+
+/* Member name[0..n) of a struct/union, also inside anonymous members. */
+static int find_member(const struct btt *b, const struct btf_type *t,
+		       const char *name, size_t n, uint32_t *mtype,
+		       uint64_t *off, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	int i, vlen = btf_vlen(t);
+
+	if (depth > 16)
+		return -ENOENT;
+	for (i = 0; i < vlen; i++) {
+		const char *mn = bname(b, m[i].name_off);
+		uint64_t moff = btf_member_bit_offset(t, i) / 8, sub;
+		const struct btf_type *mt;
+		uint32_t id = m[i].type;
+
+		if (mn && *mn) {
+			if (!strncmp(mn, name, n) && !mn[n]) {
+				*mtype = m[i].type;
+				*off = moff;
+				return 0;
+			}
+			continue;
+		}
+		mt = peel(b, &id);
+		if (!mt || !btf_is_composite(mt))
+			continue;
+		if (!find_member(b, mt, name, n, mtype, &sub, depth + 1)) {
+			*off = moff + sub;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* "[N]" suffixes: step into the element type of an array. */
+static int index_array(const struct btt *b, const char **pp,
+		       const struct btf_type **cur, uint64_t *total)
+{
+	const char *p = *pp;
+	unsigned long long idx;
+	uint32_t elem;
+	int64_t esize;
+	char *end;
+
+	while (*p == '[') {
+		idx = strtoull(p + 1, &end, 0);
+		if (end == p + 1 || *end != ']')
+			return -EINVAL;
+		if (!*cur || !btf_is_array(*cur))
+			return -ENOENT;
+		elem = btf_array(*cur)->type;
+		esize = btf__resolve_size(b->btf, elem);
+		if (esize < 0)
+			return -ENOENT;
+		*total += idx * (uint64_t)esize;
+		*cur = peel(b, &elem);
+		p = end + 1;
+	}
+	*pp = p;
+	return 0;
+}
+
+int btt_member_offset(struct btt *b, const char *type, const char *path,
+		      uint64_t *offset)
+{
+	const struct btf_type *cur;
+	uint64_t total = 0, off;
+	const char *p = path;
+	uint32_t id, mtype;
+	bool pointer;
+	int err;
+
+	if (!b || !type || !path || !*path || !offset)
+		return -EINVAL;
+	err = lookup_type(b, type, &id, &pointer);
+	if (err)
+		return err;
+	if (pointer)
+		return -ENOENT;
+	cur = peel(b, &id);
+	if (!cur)
+		return -ENOENT;
+	while (*p) {
+		size_t n = strcspn(p, ".[");
+
+		if (!n || !cur || !btf_is_composite(cur))
+			return n ? -ENOENT : -EINVAL;
+		err = find_member(b, cur, p, n, &mtype, &off, 0);
+		if (err)
+			return err;
+		total += off;
+		p += n;
+		cur = peel(b, &mtype);
+		err = index_array(b, &p, &cur, &total);
+		if (err)
+			return err;
+		if (*p == '.')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	*offset = total;
+	return 0;
+}
+
+int btt_enum_value(struct btt *b, const char *name, int64_t *value)
+{
+	struct btt_ent *e;
+
+	if (!b || !name || !value)
+		return -EINVAL;
+	e = tab_get(b, C_ENUMERATOR, name, strlen(name));
+	if (!e)
+		return -ENOENT;
+	*value = e->val;
+	return 0;
+}
+
+int btt_var_size(struct btt *b, const char *name, uint64_t *size)
+{
+	const struct btf_type *t;
+	struct btt_ent *e;
+	int64_t s;
+
+	if (!b || !name || !size)
+		return -EINVAL;
+	e = tab_get(b, C_VAR, name, strlen(name));
+	if (!e)
+		return -ENOENT;
+	t = btf__type_by_id(b->btf, (uint32_t)e->val);
+	if (!t)
+		return -ENOENT;
+	s = btf__resolve_size(b->btf, t->type);
+	if (s < 0)
+		return -ENOENT;
+	*size = (uint64_t)s;
+	return 0;
+}
