@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-# The crash extension (crash-ext/build/pgmapcheck.so) in crash 8.0.2, batch
-# mode, on every ELF/kdump dump of the corpus:
+# The crash extension (crash-ext/build/pgmapcheck.so) in crash, batch mode,
+# on every ELF/kdump dump of the corpus:
 #  - "pgmapcheck -j" gives the CLI's JSON document for the same dump (all of
 #    it but "target" and timings; findings, pgmaps, vmemmap, summary named),
 #    and so do -p, -P, -m and -n against --pgmap, --pfn, --max-findings and
@@ -13,6 +13,15 @@
 # own (p sizeof/offset, sym, rd) and tell an invalid address (-EFAULT) from
 # memory missing in the dump (-ENODATA), and "make install PREFIX=/usr
 # DESTDIR=..." installs a .so that "extend pgmapcheck.so" finds by name.
+#
+# The same program runs on the host (crash 8.0.2) and in the sid chroot
+# (crash 9, tests/sid.t), chosen by the environment (defaults: the host's):
+#   PGMAPCHECK_BUILD=build-sid   libinspect/<it>/ and crash-ext/<it>/
+#   PGMAPCHECK_TOOLSET=sid       test names start with "sid/"
+#   PGMAPCHECK_MUST_OPEN=1       crash must open every dump
+# A dump bare crash cannot open at all (crash 8.0.2 predates 6.12 and 7.x)
+# is skipped with crash's own error line, unless PGMAPCHECK_MUST_OPEN=1:
+# then it is a failure.
 import glob
 import json
 import os
@@ -24,8 +33,14 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
                        os.path.expanduser("~/.cache/pgmapcheck"))
-CLI = os.path.join(ROOT, "libinspect/build/pgmapcheck")
-EXT = os.path.join(ROOT, "crash-ext/build/pgmapcheck.so")
+BUILD = os.environ.get("PGMAPCHECK_BUILD") or "build"
+LABEL = os.environ.get("PGMAPCHECK_TOOLSET", "")
+PREFIX = LABEL + "/" if LABEL else ""
+MUST_OPEN = os.environ.get("PGMAPCHECK_MUST_OPEN") == "1"
+# PGMAPCHECK_SCENARIOS="a b": only these scenarios' dumps (tests/sid.t)
+SCENARIOS = os.environ.get("PGMAPCHECK_SCENARIOS", "").split()
+CLI = os.path.join(ROOT, "libinspect", BUILD, "pgmapcheck")
+EXT = os.path.join(ROOT, "crash-ext", BUILD, "pgmapcheck.so")
 CRASH = shutil.which("crash") or "/usr/bin/crash"
 CRASH_TIMEOUT = 900
 FORMATS = ("elf", "kdump", "kdump-panic")
@@ -34,11 +49,15 @@ OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-n", "-Q")
 
 def report(name, good, why=""):
     if good:
-        print(f"ok {name}", flush=True)
+        print(f"ok {PREFIX}{name}", flush=True)
     else:
         why = " ".join(str(why).split())[:400]
-        print(f"not ok {name} - {why}", flush=True)
+        print(f"not ok {PREFIX}{name} - {why}", flush=True)
     return good
+
+
+def skip(name, why):
+    print(f"skip {PREFIX}{name} - {why}", flush=True)
 
 
 def stable(doc):
@@ -84,6 +103,20 @@ def load_json(path):
         return None
 
 
+# Kernels (vmlinux paths) whose modules this crash cannot read: crash 9.0.2
+# aborts in module_init() on 7.x (module_num_gpl_syms is gone); such a dump
+# is then opened with --no_modules, which pgmapcheck does not need.
+NO_MODULES = set()
+
+
+def crash_args(vmlinux):
+    return ["--no_modules"] if vmlinux in NO_MODULES else []
+
+
+def modules_unreadable(out):
+    return "FUNCTION: module_init()" in out
+
+
 def crash_run(vmlinux, dump, lines, env=None):
     """One batch crash session; returns (exit status, stdout+stderr)."""
     with tempfile.NamedTemporaryFile("w", suffix=".crash",
@@ -91,13 +124,36 @@ def crash_run(vmlinux, dump, lines, env=None):
         f.write("\n".join(lines + ["q"]) + "\n")
         cmds = f.name
     try:
-        p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
-                            vmlinux, dump, "-i", cmds],
-                           stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, env=env)
-        return p.returncode, p.stdout + p.stderr
+        for _ in range(2):
+            p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
+                                *crash_args(vmlinux), vmlinux, dump, "-i",
+                                cmds],
+                               stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, env=env)
+            out = p.stdout + p.stderr
+            if p.returncode == 0 or vmlinux in NO_MODULES or \
+                    not modules_unreadable(out):
+                break
+            print(f"# crash cannot read the modules of {vmlinux}: "
+                  "--no_modules from now on", flush=True)
+            NO_MODULES.add(vmlinux)
+        return p.returncode, out
     finally:
         os.unlink(cmds)
+
+
+def crash_cannot_open(vmlinux, dump):
+    """None if bare crash (no extension, only "q") starts up on the dump,
+    else crash's own error line: trying is the only test of support."""
+    p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
+                        *crash_args(vmlinux), vmlinux, dump], input="q\n",
+                       capture_output=True, text=True)
+    if p.returncode == 0:
+        return None
+    lines = [ln.strip() for ln in (p.stdout + p.stderr).splitlines()
+             if ln.strip()]
+    errs = [ln for ln in lines if ln.startswith("crash:")]
+    return (errs or lines or [f"crash exited with status {p.returncode}"])[0]
 
 
 def cli_json(vmlinux, dump, extra):
@@ -128,6 +184,9 @@ def corpus_dumps():
         with open(mpath) as f:
             man = json.load(f)
         mdir = os.path.dirname(mpath)
+        if SCENARIOS and man.get("scenario", os.path.basename(mdir)) \
+                not in SCENARIOS:
+            continue
         tag = f"{man.get('kernel', {}).get('release', '?')}/" \
               f"{man.get('scenario', os.path.basename(mdir))}"
         for d in man.get("dumps", ()):
@@ -156,6 +215,7 @@ def option_runs(man):
 
 
 def check_dump(name, man, vmlinux, dump, work):
+    """The per-dump checks; False if crash itself cannot open the dump."""
     runs = option_runs(man)
     lines = [f"extend {EXT}"]
     for tag, opts, _ in runs:
@@ -164,10 +224,19 @@ def check_dump(name, man, vmlinux, dump, work):
     lines.append("pgmapcheck -j | /usr/bin/python3 -c \"import json, sys; "
                  "print('piped-pgmaps', len(json.load(sys.stdin)['pgmaps']))\"")
     rc, out = crash_run(vmlinux, dump, lines)
+    if rc != 0 or "shared object loaded" not in out:
+        # ours or crash's?  Ask crash alone.
+        why = crash_cannot_open(vmlinux, dump)
+        if why is not None:
+            if MUST_OPEN:
+                report(f"{name} crash-open", False, why)
+            else:
+                skip(name, why)
+            return False
     if not report(f"{name} crash-session", rc == 0 and
                   "shared object loaded" in out and
                   "zero_excluded" not in out, f"exit {rc}: {out[-300:]}"):
-        return
+        return True
 
     for tag, _, cli_opts in runs:
         ext = load_json(f"{work}/{tag}.json")
@@ -206,12 +275,14 @@ def check_dump(name, man, vmlinux, dump, work):
     m = re.search(r"^piped-pgmaps (\d+)$", out, re.M)
     report(f"{name} pipe", m and int(m.group(1)) ==
            len(man.get("pgmaps", ())), f"no/bad piped line: {out[-200:]}")
+    return True
 
 
 def check_zero_excluded(name, vmlinux, dump):
     """crash --zero_excluded hides filtered pages: the command says so."""
     p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH,
-                        "--zero_excluded", "-s", vmlinux, dump],
+                        "--zero_excluded", "-s", *crash_args(vmlinux),
+                        vmlinux, dump],
                        input=f"extend {EXT}\npgmapcheck -s\nq\n",
                        capture_output=True, text=True)
     out = p.stdout + p.stderr
@@ -230,7 +301,8 @@ def check_help_and_adapter(man, vmlinux, dump, work):
     pg = man["pgmaps"][0]["address"] if man.get("pgmaps") else None
     inst = os.path.join(work, "inst")
     p = subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "crash-ext"),
-                        "install", "PREFIX=/usr", f"DESTDIR={inst}"],
+                        "install", f"BUILD={BUILD}", "PREFIX=/usr",
+                        f"DESTDIR={inst}"],
                        capture_output=True, text=True, timeout=600)
     extdir = os.path.join(inst, "usr/lib/crash/extensions")
     report("install PREFIX=/usr DESTDIR", p.returncode == 0 and
@@ -365,7 +437,7 @@ def main():
             report(f"prerequisite {what}", False,
                    f"{path} missing (make test builds/installs it)")
             ok_prereq = False
-    lib = os.path.join(ROOT, "libinspect/build/libinspect.a")
+    lib = os.path.join(ROOT, "libinspect", BUILD, "libinspect.a")
     if ok_prereq and os.path.exists(lib):
         report("extension linked with the current libinspect.a",
                os.path.getmtime(EXT) >= os.path.getmtime(lib),
@@ -373,7 +445,8 @@ def main():
     if os.path.exists(CRASH):
         v = subprocess.run([CRASH, "--version"], capture_output=True,
                            text=True).stdout
-        report("crash is 8.x", re.search(r"crash 8\.", v) is not None, v)
+        m = re.search(r"^crash (\d+\.\d+\S*)", v, re.M)
+        report(f"crash {m.group(1) if m else '?'} runs", m is not None, v)
     dumps = corpus_dumps()
     if not report("corpus has ELF/kdump dumps", bool(dumps),
                   f"no manifest with dumps under {CACHE}/corpus "
@@ -381,25 +454,40 @@ def main():
         return
     work = tempfile.mkdtemp(prefix="crash-ext.")
     try:
-        # help, usage and adapter checks once, on the dump with most pgmaps
-        # (the faults scenario), preferring ELF
-        first = max(dumps, key=lambda d: (len(d[1].get("pgmaps", ())),
-                                          d[0].endswith("/elf")))
-        if os.path.exists(first[3]):
-            check_help_and_adapter(first[1], first[2], first[3], work)
-        kdumps = [d for d in dumps if not d[0].endswith("/elf") and
-                  os.path.exists(d[3])]
-        if kdumps:
-            check_zero_excluded(kdumps[0][0], kdumps[0][2], kdumps[0][3])
-        for name, man, vmlinux, dump in dumps:
+        opened = []
+        cannot = {}	# kernel -> why crash could not open its first dump
+        for d in dumps:
+            name, man, vmlinux, dump = d
             if not report(f"{name} dump-present", os.path.exists(dump) and
                           os.path.exists(vmlinux), f"{dump} / {vmlinux}"):
                 continue
+            # crash tried (and failed) on this kernel's first dump: a crash
+            # start-up is up to a minute, not worth repeating per dump
+            krel = man.get("kernel", {}).get("release")
+            if krel in cannot and not MUST_OPEN:
+                skip(name, f"this crash cannot open {krel} (tried on "
+                     f"{cannot[krel]})")
+                continue
             sub = tempfile.mkdtemp(dir=work)
             try:
-                check_dump(name, man, vmlinux, dump, sub)
+                if check_dump(name, man, vmlinux, dump, sub):
+                    opened.append(d)
+                else:
+                    cannot[krel] = name
             except subprocess.TimeoutExpired as e:
                 report(f"{name}", False, f"timeout: {e.cmd}")
+        # a crash that opens nothing is broken, not too old for the corpus
+        if not report(f"crash opens dumps ({len(opened)} of {len(dumps)})",
+                      opened, "crash opened no dump of the corpus"):
+            return
+        # help, usage and adapter checks once, on the dump with most pgmaps
+        # (the faults scenario) that crash opens, preferring ELF
+        first = max(opened, key=lambda d: (len(d[1].get("pgmaps", ())),
+                                           d[0].endswith("/elf")))
+        check_help_and_adapter(first[1], first[2], first[3], work)
+        kdumps = [d for d in opened if not d[0].endswith("/elf")]
+        if kdumps:
+            check_zero_excluded(kdumps[0][0], kdumps[0][2], kdumps[0][3])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
