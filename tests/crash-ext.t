@@ -124,20 +124,25 @@ def crash_run(vmlinux, dump, lines, env=None):
         f.write("\n".join(lines + ["q"]) + "\n")
         cmds = f.name
     try:
-        for _ in range(2):
+        def once():
             p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
                                 *crash_args(vmlinux), vmlinux, dump, "-i",
                                 cmds],
                                stdin=subprocess.DEVNULL, capture_output=True,
                                text=True, env=env)
-            out = p.stdout + p.stderr
-            if p.returncode == 0 or vmlinux in NO_MODULES or \
-                    not modules_unreadable(out):
-                break
+            return p.returncode, p.stdout + p.stderr
+
+        rc, out = once()
+        if rc and vmlinux not in NO_MODULES and modules_unreadable(out):
+            NO_MODULES.add(vmlinux)
+            rc2, out2 = once()
+            if rc2:		# no better without modules: crash's first word
+                NO_MODULES.discard(vmlinux)
+                return rc, out
             print(f"# crash cannot read the modules of {vmlinux}: "
                   "--no_modules from now on", flush=True)
-            NO_MODULES.add(vmlinux)
-        return p.returncode, out
+            return rc2, out2
+        return rc, out
     finally:
         os.unlink(cmds)
 
