@@ -103,18 +103,44 @@ def load_json(path):
         return None
 
 
-# Kernels (vmlinux paths) whose modules this crash cannot read: crash 9.0.2
-# aborts in module_init() on 7.x (module_num_gpl_syms is gone); such a dump
-# is then opened with --no_modules, which pgmapcheck does not need.
-NO_MODULES = set()
+# How this crash opens each kernel (vmlinux path): [] plainly,
+# ["--no_modules"] where it aborts in module_init() but works without the
+# modules (crash 9.0.2 on 7.x: module_num_gpl_syms is gone; pgmapcheck does
+# not need modules), None where it cannot (crash 8.0.2 on 6.12/7.x).  Decided
+# by trying, once per kernel: `sys` must name the dump's release.
+MODES = {}
+
+
+def crash_probe(vmlinux, dump, args):
+    p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s", *args,
+                        vmlinux, dump], input="sys\nq\n", capture_output=True,
+                       text=True, errors="replace")
+    out = p.stdout + p.stderr
+    works = p.returncode == 0 and re.search(r"^\s*RELEASE: \S", out, re.M) \
+        and "segmentation violation" not in out
+    return bool(works), out, p.returncode
+
+
+def crash_mode(vmlinux, dump):
+    """(args, None) if crash opens this kernel, else (None, crash's error)."""
+    if vmlinux not in MODES:
+        works, out, rc = crash_probe(vmlinux, dump, [])
+        mode, why = ([], None) if works else (None, None)
+        if not works:
+            lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+            errs = [ln for ln in lines if ln.startswith("crash:")]
+            why = (errs or lines or [f"crash exited with status {rc}"])[0]
+            if "FUNCTION: module_init()" in out and \
+                    crash_probe(vmlinux, dump, ["--no_modules"])[0]:
+                print(f"# {why}: {vmlinux} is opened with --no_modules",
+                      flush=True)
+                mode, why = ["--no_modules"], None
+        MODES[vmlinux] = (mode, why)
+    return MODES[vmlinux]
 
 
 def crash_args(vmlinux):
-    return ["--no_modules"] if vmlinux in NO_MODULES else []
-
-
-def modules_unreadable(out):
-    return "FUNCTION: module_init()" in out
+    return MODES.get(vmlinux, ([], None))[0] or []
 
 
 def crash_run(vmlinux, dump, lines, env=None):
@@ -124,41 +150,20 @@ def crash_run(vmlinux, dump, lines, env=None):
         f.write("\n".join(lines + ["q"]) + "\n")
         cmds = f.name
     try:
-        def once():
-            p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
-                                *crash_args(vmlinux), vmlinux, dump, "-i",
-                                cmds],
-                               stdin=subprocess.DEVNULL, capture_output=True,
-                               text=True, env=env)
-            return p.returncode, p.stdout + p.stderr
-
-        rc, out = once()
-        if rc and vmlinux not in NO_MODULES and modules_unreadable(out):
-            NO_MODULES.add(vmlinux)
-            rc2, out2 = once()
-            if rc2:		# no better without modules: crash's first word
-                NO_MODULES.discard(vmlinux)
-                return rc, out
-            print(f"# crash cannot read the modules of {vmlinux}: "
-                  "--no_modules from now on", flush=True)
-            return rc2, out2
-        return rc, out
+        p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
+                            *crash_args(vmlinux), vmlinux, dump, "-i", cmds],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, env=env, errors="replace")
+        return p.returncode, p.stdout + p.stderr
     finally:
         os.unlink(cmds)
 
 
 def crash_cannot_open(vmlinux, dump):
-    """None if bare crash (no extension, only "q") starts up on the dump,
-    else crash's own error line: trying is the only test of support."""
-    p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
-                        *crash_args(vmlinux), vmlinux, dump], input="q\n",
-                       capture_output=True, text=True)
-    if p.returncode == 0:
-        return None
-    lines = [ln.strip() for ln in (p.stdout + p.stderr).splitlines()
-             if ln.strip()]
-    errs = [ln for ln in lines if ln.startswith("crash:")]
-    return (errs or lines or [f"crash exited with status {p.returncode}"])[0]
+    """None if bare crash starts up on the dump's kernel (with
+    --no_modules if that is what it takes), else crash's own error line:
+    trying is the only test of support."""
+    return crash_mode(vmlinux, dump)[1]
 
 
 def cli_json(vmlinux, dump, extra):
@@ -221,6 +226,13 @@ def option_runs(man):
 
 def check_dump(name, man, vmlinux, dump, work):
     """The per-dump checks; False if crash itself cannot open the dump."""
+    why = crash_cannot_open(vmlinux, dump)
+    if why is not None:
+        if MUST_OPEN:
+            report(f"{name} crash-open", False, why)
+        else:
+            skip(name, why)
+        return False
     runs = option_runs(man)
     lines = [f"extend {EXT}"]
     for tag, opts, _ in runs:
