@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <gelf.h>
 #include "crash_target.h"
 
 #define CT_NAME_MAX	256
@@ -294,6 +297,48 @@ static int ct_symbol_address(void *ctx, const char *name, uint64_t *addr)
 }
 
 /* The size of the symbol's type as gdb sees it (the symtab has none here). */
+/*
+ * st_size of a symbol in the vmlinux's ELF symbol table: gdb has no size for
+ * an array declared without a bound (7.x: struct swap_info_struct
+ * *swap_info[]), the symbol table has it.
+ */
+static int ct_elf_symbol_size(const char *name, uint64_t *size)
+{
+	const char *path = pc->namelist_debug ? pc->namelist_debug : pc->namelist;
+	Elf_Scn *scn = NULL;
+	int fd, err = -ENOENT;
+	Elf *elf;
+
+	if (!path || elf_version(EV_CURRENT) == EV_NONE ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -ENOENT;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && err && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(d, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_OBJECT || !sym.st_size ||
+			    !(n = elf_strptr(elf, sh.sh_link, sym.st_name)) ||
+			    strcmp(n, name))
+				continue;
+			*size = sym.st_size;
+			err = 0;
+			break;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return err;
+}
+
 static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
 {
 	char buf[CT_NAME_MAX];
@@ -308,7 +353,7 @@ static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
 	err = get_symbol_type(buf, NULL, &req);
 	ct_after_gdb();
 	if (err == TYPE_CODE_UNDEF || req.length <= 0)
-		return -ENOENT;
+		return ct_elf_symbol_size(buf, size);
 	*size = req.length;
 	return 0;
 }
