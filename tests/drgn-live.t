@@ -225,6 +225,10 @@ def live_kernel(krel):
             os.path.join(ROOT, "libinspect/build/libinspect.so.1"),
             "/usr/bin/drgn"]
     if newer:
+        # the sid build (tests/sid.t makes it too; this may run first)
+        subprocess.run([os.path.join(ROOT, "vmcores/sid-chroot"), "run",
+                        "make", "-s", "-C", os.path.join(ROOT, "libinspect"),
+                        "BUILD=build-sid"], capture_output=True, timeout=1800)
         need += [os.path.join(ROOT, "libinspect/build-sid/pgmapcheck"),
                  os.path.join(SID_ROOT, "usr/bin/drgn")]
     missing = [p for p in need if not os.path.exists(p)]
