@@ -22,6 +22,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf_types.h"
+#include "errbuf.h"
 
 #pragma weak btf__new
 #pragma weak btf__parse
@@ -224,21 +225,6 @@ static int btt_print(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-static int btt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int btt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 static bool have_libbpf(void)
 {
 	return btf__new && btf__parse && btf__free && btf__type_cnt &&
@@ -264,7 +250,7 @@ static int btt_finish(struct btf *btf, const char *what, struct btt **out,
 
 	if (!b) {
 		btf__free(btf);
-		return btt_fail(errbuf, errlen, -ENOMEM, "out of memory");
+		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
 	}
 	b->btf = btf;
 	b->ptr_size = btf__pointer_size(btf);
@@ -273,7 +259,7 @@ static int btt_finish(struct btf *btf, const char *what, struct btt **out,
 	err = build_index(b);
 	if (err) {
 		btt_close(b);
-		return btt_fail(errbuf, errlen, err, "%s: cannot index the BTF: %s",
+		return li_errbuf(errbuf, errlen, err, "%s: cannot index the BTF: %s",
 				what, strerror(-err));
 	}
 	*out = b;
@@ -303,7 +289,7 @@ static int btt_parse(btt_parse_fn fn, const void *a, size_t len,
 
 	*out = NULL;
 	if (!have_libbpf())
-		return btt_fail(errbuf, errlen, -ENOTSUP,
+		return li_errbuf(errbuf, errlen, -ENOTSUP,
 				"%s: BTF needs libbpf, which this program was linked without",
 				what);
 	btt_msg[0] = '\0';
@@ -316,12 +302,12 @@ static int btt_parse(btt_parse_fn fn, const void *a, size_t len,
 	err = btf_ptr_err(btf, saved);
 	if (err) {
 		if (err == -ENOMEM)
-			return btt_fail(errbuf, errlen, err, "out of memory");
+			return li_errbuf(errbuf, errlen, err, "out of memory");
 		if (err == -ENOENT && fn == parse_file)
-			return btt_fail(errbuf, errlen, err,
+			return li_errbuf(errbuf, errlen, err,
 					"%s: no such file, or no .BTF section in it",
 					what);
-		return btt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 				"%s is not valid BTF (libbpf: %s)", what,
 				btt_msg[0] ? btt_msg : strerror(-err));
 	}
@@ -335,7 +321,7 @@ int btt_open_mem(const void *data, size_t len, const char *what,
 		return -EINVAL;
 	if (len > UINT32_MAX) {
 		*out = NULL;
-		return btt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 				"%s: %zu bytes of BTF is implausible", what, len);
 	}
 	return btt_parse(parse_mem, data, len, what, out, errbuf, errlen);

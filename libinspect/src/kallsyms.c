@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kallsyms.h"
+#include "errbuf.h"
 
 #define KSYM_MAX_SYMS		(1u << 23)
 #define KSYM_MAX_TOKENS		1024		/* per symbol; KSYM_NAME_LEN is 512 */
@@ -58,21 +59,6 @@ struct ksym {
 	size_t nr_data;
 	enum ksym_encoding enc;
 };
-
-static int kfail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kfail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 static uint32_t str_hash(const char *s)
 {
@@ -320,7 +306,7 @@ static int read_tokens(const struct ksym_mem *mem, struct kdump_tabs *t,
 	err = mem->read(mem->ctx, t->token_index, t->token_index_v,
 			sizeof(t->token_index_v));
 	if (err)
-		return kfail(errbuf, errlen, err,
+		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_token_index at 0x%llx: %s",
 			     (unsigned long long)t->token_index, strerror(-err));
 	for (i = 0; i < 256; i++)
@@ -331,7 +317,7 @@ static int read_tokens(const struct ksym_mem *mem, struct kdump_tabs *t,
 		err = kbuf_need(&b, end + 1);
 		if (err) {
 			free(b.p);
-			return kfail(errbuf, errlen, err == -E2BIG ? -EINVAL : err,
+			return li_errbuf(errbuf, errlen, err == -E2BIG ? -EINVAL : err,
 				     "cannot read kallsyms_token_table at 0x%llx: %s",
 				     (unsigned long long)t->token_table,
 				     err == -E2BIG ? "no end of the last token" :
@@ -401,7 +387,7 @@ static int read_names(const struct ksym_mem *mem, struct kdump_tabs *t,
 	for (i = 0; i < t->nr && !err; i++) {
 		err = expand_one(&names, t, &off, name, &n, &type);
 		if (err) {
-			err = kfail(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
+			err = li_errbuf(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
 				    "kallsyms_names at 0x%llx: symbol %u of %u %s",
 				    (unsigned long long)t->names, i, t->nr,
 				    err == -EINVAL || err == -E2BIG ?
@@ -459,7 +445,7 @@ static int check_anchors(const struct ksym_mem *mem, struct ksym *k,
 		    ksym_lookup(k, anchors[i], &got, NULL))
 			continue;
 		if (got != want)
-			return kfail(errbuf, errlen, -EINVAL,
+			return li_errbuf(errbuf, errlen, -EINVAL,
 				     "kallsyms (%s) put %s at 0x%llx, VMCOREINFO at 0x%llx: corrupt tables",
 				     ksym_encoding_name(k->enc), anchors[i],
 				     (unsigned long long)got,
@@ -481,7 +467,7 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 	int err;
 
 	if (stext < 0)
-		return kfail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "kallsyms of the dump has no _stext: corrupt tables?");
 	if (t->has_addresses && !t->has_offsets) {
 		uint64_t *a = malloc((size_t)t->nr * 8);
@@ -491,7 +477,7 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 		err = mem->read(mem->ctx, t->addresses, a, (size_t)t->nr * 8);
 		if (err) {
 			free(a);
-			return kfail(errbuf, errlen, err,
+			return li_errbuf(errbuf, errlen, err,
 				     "cannot read kallsyms_addresses at 0x%llx: %s",
 				     (unsigned long long)t->addresses,
 				     strerror(-err));
@@ -501,7 +487,7 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 		free(a);
 		k->enc = KSYM_ENC_ABSOLUTE;
 		if (k->ents[stext].addr != t->stext)
-			return kfail(errbuf, errlen, -EINVAL,
+			return li_errbuf(errbuf, errlen, -EINVAL,
 				     "kallsyms_addresses put _stext at 0x%llx, VMCOREINFO at 0x%llx",
 				     (unsigned long long)k->ents[stext].addr,
 				     (unsigned long long)t->stext);
@@ -513,7 +499,7 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 	err = mem->read(mem->ctx, t->offsets, v, (size_t)t->nr * 4);
 	if (err) {
 		free(v);
-		return kfail(errbuf, errlen, err,
+		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_offsets at 0x%llx: %s",
 			     (unsigned long long)t->offsets, strerror(-err));
 	}
@@ -525,7 +511,7 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 	}
 	if (e == sizeof(order) / sizeof(order[0])) {
 		free(v);
-		return kfail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "kallsyms_offsets decode _stext to none of VMCOREINFO's 0x%llx (absolute-percpu, base-relative or place-relative): unknown encoding or corrupt tables",
 			     (unsigned long long)t->stext);
 	}
@@ -558,7 +544,7 @@ int ksym_open_mem(const struct ksym_mem *mem, struct ksym **out,
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (info_addr(mem, need[i].name,
 			      (uint64_t *)((char *)&t + need[i].off)))
-			return kfail(errbuf, errlen, -ENOENT,
+			return li_errbuf(errbuf, errlen, -ENOENT,
 				     "the dump's VMCOREINFO has no SYMBOL(%s): no kallsyms to read (kernels before 6.0 do not export them)",
 				     need[i].name);
 	t.has_offsets = !info_addr(mem, "kallsyms_offsets", &t.offsets);
@@ -566,22 +552,22 @@ int ksym_open_mem(const struct ksym_mem *mem, struct ksym **out,
 				&t.relative_base);
 	t.has_addresses = !info_addr(mem, "kallsyms_addresses", &t.addresses);
 	if (!t.has_offsets && !t.has_addresses)
-		return kfail(errbuf, errlen, -ENOENT,
+		return li_errbuf(errbuf, errlen, -ENOENT,
 			     "the dump's VMCOREINFO has neither SYMBOL(kallsyms_offsets) nor SYMBOL(kallsyms_addresses)");
 	if (t.has_base) {
 		err = mem->read(mem->ctx, t.relative_base, &t.relative_base, 8);
 		if (err)
-			return kfail(errbuf, errlen, err,
+			return li_errbuf(errbuf, errlen, err,
 				     "cannot read kallsyms_relative_base: %s",
 				     strerror(-err));
 	}
 	err = mem->read(mem->ctx, t.num_syms, &t.nr, 4);
 	if (err)
-		return kfail(errbuf, errlen, err,
+		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_num_syms at 0x%llx: %s",
 			     (unsigned long long)t.num_syms, strerror(-err));
 	if (!t.nr || t.nr > KSYM_MAX_SYMS)
-		return kfail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "implausible kallsyms_num_syms %u", t.nr);
 	err = read_tokens(mem, &t, errbuf, errlen);
 	if (err)
@@ -622,7 +608,7 @@ int ksym_open_file(const char *path, struct ksym **out, char *errbuf,
 	*out = NULL;
 	f = fopen(path, "re");
 	if (!f)
-		return kfail(errbuf, errlen, -errno, "cannot open %s: %s", path,
+		return li_errbuf(errbuf, errlen, -errno, "cannot open %s: %s", path,
 			     strerror(errno));
 	k = calloc(1, sizeof(*k));
 	if (!k) {
@@ -638,7 +624,7 @@ int ksym_open_file(const char *path, struct ksym **out, char *errbuf,
 		name = type ? strtok(NULL, " \t\n") : NULL;
 		mod = name ? strtok(NULL, " \t\n") : NULL;
 		if (errno || end == line || !name || strlen(type) != 1) {
-			err = kfail(errbuf, errlen, -EINVAL,
+			err = li_errbuf(errbuf, errlen, -EINVAL,
 				    "%s:%zu: not a kallsyms line", path, lineno);
 			break;
 		}
@@ -651,12 +637,12 @@ int ksym_open_file(const char *path, struct ksym **out, char *errbuf,
 	}
 	free(line);
 	if (!err && ferror(f))
-		err = kfail(errbuf, errlen, -EIO, "cannot read %s", path);
+		err = li_errbuf(errbuf, errlen, -EIO, "cannot read %s", path);
 	fclose(f);
 	if (!err && !k->nr)
-		err = kfail(errbuf, errlen, -EINVAL, "%s lists no symbols", path);
+		err = li_errbuf(errbuf, errlen, -EINVAL, "%s lists no symbols", path);
 	if (!err && !nonzero)
-		err = kfail(errbuf, errlen, -EPERM,
+		err = li_errbuf(errbuf, errlen, -EPERM,
 			    "%s shows every address as 0 (kptr_restrict): run as root",
 			    path);
 	if (!err)

@@ -34,6 +34,7 @@
 #include <elfutils/libdwelf.h>
 #include <libkdumpfile/kdumpfile.h>
 #include "libinspect.h"
+#include "errbuf.h"
 #include "btf_types.h"
 #include "dwarf_memo.h"
 #include "dwarf_types.h"
@@ -192,21 +193,6 @@ static const struct li_target_ops kt_ops = {
 	.vmcoreinfo = kt_vmcoreinfo,
 };
 
-static int kt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int kt_fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /*
  * libkdumpfile reads a truncated ELF vmcore as zeroes past the end of the
  * file (or SIGBUS when it maps it), which the checks would take for real
@@ -256,11 +242,11 @@ static int kt_check_elf_size(int fd, const char *path, char *errbuf,
 		need = kt_elf_extent(elf);
 	elf_end(elf);
 	if (is_elf && !need)
-		return kt_fail(errbuf, errlen, -EIO,
+		return li_errbuf(errbuf, errlen, -EIO,
 			       "%s: unreadable ELF program headers: truncated file?",
 			       path);
 	if (need > (uint64_t)st.st_size)
-		return kt_fail(errbuf, errlen, -EIO,
+		return li_errbuf(errbuf, errlen, -EIO,
 			       "%s is truncated: %llu bytes, its ELF headers describe %llu",
 			       path, (unsigned long long)st.st_size,
 			       (unsigned long long)need);
@@ -288,7 +274,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	if (k->fd < 0) {
 		int err = -errno;
 
-		return kt_fail(errbuf, errlen, err, "cannot open %s: %s", path,
+		return li_errbuf(errbuf, errlen, err, "cannot open %s: %s", path,
 			       strerror(-err));
 	}
 	if (strcmp(path, KT_LIVE_PATH)) {
@@ -298,7 +284,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	}
 	k->kd = kdump_new();
 	if (!k->kd)
-		return kt_fail(errbuf, errlen, -ENOMEM, "out of memory");
+		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
 	/*
 	 * Mapping an ELF vmcore reads struct pages ~10x faster than read(2),
 	 * but only a file known to be complete may be mapped: past its end a
@@ -308,17 +294,17 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 				   complete_elf ? KDUMP_MMAP_TRY :
 						  KDUMP_MMAP_NEVER);
 	if (st != KDUMP_OK)
-		return kt_fail(errbuf, errlen, -EINVAL, "libkdumpfile: %s",
+		return li_errbuf(errbuf, errlen, -EINVAL, "libkdumpfile: %s",
 			       kdump_get_err(k->kd));
 	st = kdump_open_fd(k->kd, k->fd);
 	if (st != KDUMP_OK)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s is not a readable dump: %s", path,
 			       kt_err_reason(k->kd));
 	/* also makes libkdumpfile parse VMCOREINFO */
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (st != KDUMP_OK)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: cannot set up Linux address translation: %s",
 			       path, kt_err_reason(k->kd));
 	return 0;
@@ -364,16 +350,16 @@ static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 		return 0;
 	arch = k->dw ? dwt_arch_name(k->dw) : kt_arch_from_vmcoreinfo(k);
 	if (!arch && k->dw)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: unknown architecture, and %s does not tell a supported one",
 			       path, k->vmlinux);
 	if (!arch)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: unknown architecture, and its VMCOREINFO does not tell one; give the debug vmlinux with -k",
 			       path);
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, arch);
 	if (st != KDUMP_OK)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: cannot set architecture %s: %s", path, arch,
 			       kt_err_reason(k->kd));
 	return 0;
@@ -393,7 +379,7 @@ static int kt_use_vmlinux(struct kt_ctx *k, const char *path,
 	    strcasecmp(have, build_id)) {
 		dwt_close(k->dw);
 		k->dw = NULL;
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s; give the matching debug vmlinux with -k",
 			       path, have, build_id);
 	}
@@ -434,7 +420,7 @@ static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
 	int n;
 
 	if (!rel[0])
-		return kt_fail(errbuf, errlen, -ENOENT,
+		return li_errbuf(errbuf, errlen, -ENOENT,
 			       "the dump has no VMCOREINFO OSRELEASE to find its vmlinux by; give the debug vmlinux with -k");
 	for (i = 0; i < KT_NR_PLACES; i++) {
 		vmlinux_candidate(i, rel, path, sizeof(path));
@@ -448,8 +434,8 @@ static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
 			return 0;
 	}
 	if (why[0])
-		return kt_fail(errbuf, errlen, -EINVAL, "%s", why);
-	return kt_fail(errbuf, errlen, -ENOENT,
+		return li_errbuf(errbuf, errlen, -EINVAL, "%s", why);
+	return li_errbuf(errbuf, errlen, -ENOENT,
 		       "no debug vmlinux for kernel %s (looked in %s); install linux-image-%s-dbg or give one with -k",
 		       rel, tried, rel);
 }
@@ -469,24 +455,24 @@ static int kt_check_banner(struct kt_ctx *k, const char *path,
 	int err;
 
 	if (dwt_symbol(k->dw, "linux_banner", &addr, &size, NULL) || !size)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s is not a Linux kernel image (no linux_banner)",
 			       k->vmlinux);
 	if (size > sizeof(want))
 		size = sizeof(want);
 	if (dwt_read_image(k->dw, addr, want, size))
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: cannot read linux_banner from the file",
 			       k->vmlinux);
 	err = kt_read(k, LI_KVADDR, addr + k->kaslr, got, size);
 	if (err)
-		return kt_fail(errbuf, errlen, -EIO,
+		return li_errbuf(errbuf, errlen, -EIO,
 			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump, or %s does not match it?%s",
 			       path, (unsigned long long)(addr + k->kaslr),
 			       strerror(-err), k->vmlinux, hint);
 	want[size - 1] = got[size - 1] = '\0';
 	if (memcmp(want, got, size))
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s does not match %s: the dump's linux_banner is \"%.100s\"%s",
 			       k->vmlinux, path, got, hint);
 	return 0;
@@ -524,11 +510,11 @@ static int kt_open_kallsyms(struct kt_ctx *k, const char *path,
 			*src = "kcore";
 			return 0;
 		}
-		return kt_fail(errbuf, errlen, err, "no kernel symbols: %s", why);
+		return li_errbuf(errbuf, errlen, err, "no kernel symbols: %s", why);
 	}
 	err = ksym_open_mem(&mem, &k->ks, why, sizeof(why));
 	if (err)
-		return kt_fail(errbuf, errlen, err,
+		return li_errbuf(errbuf, errlen, err,
 			       "%s: no kernel symbols without a vmlinux: %s; give the debug vmlinux with -k",
 			       path, why);
 	*src = "dump";
@@ -546,11 +532,11 @@ static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
 
 	if (ksym_lookup(k->ks, "__start_BTF", &start, NULL) ||
 	    ksym_lookup(k->ks, "__stop_BTF", &stop, NULL))
-		return kt_fail(errbuf, errlen, -ENOENT,
+		return li_errbuf(errbuf, errlen, -ENOENT,
 			       "%s: kallsyms has no __start_BTF/__stop_BTF: a kernel without CONFIG_DEBUG_INFO_BTF; give the debug vmlinux with -k",
 			       path);
 	if (stop <= start || stop - start > KT_BTF_MAX)
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: implausible BTF bounds __start_BTF 0x%llx, __stop_BTF 0x%llx",
 			       path, (unsigned long long)start,
 			       (unsigned long long)stop);
@@ -560,7 +546,7 @@ static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
 	err = kt_read(k, LI_KVADDR, start, buf, stop - start);
 	if (err) {
 		free(buf);
-		return kt_fail(errbuf, errlen, err,
+		return li_errbuf(errbuf, errlen, err,
 			       "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
 			       path, (unsigned long long)start,
 			       (unsigned long long)stop, strerror(-err));
@@ -608,7 +594,7 @@ static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
 	if (file) {
 		kt_file_build_id(file, have, sizeof(have));
 		if (build_id[0] && have[0] && strcasecmp(have, build_id))
-			return kt_fail(errbuf, errlen, -EINVAL,
+			return li_errbuf(errbuf, errlen, -EINVAL,
 				       "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s",
 				       file, have, build_id);
 		*src = file;
@@ -622,7 +608,7 @@ static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
 		err = kt_btf_from_memory(k, path, errbuf, errlen);
 	}
 	if (!err && btt_type_size(k->bt, "struct page", &size))
-		err = kt_fail(errbuf, errlen, -EINVAL,
+		err = li_errbuf(errbuf, errlen, -EINVAL,
 			      "the BTF of %s has no struct page: not the BTF of a kernel",
 			      file ? file : path);
 	return err;
@@ -643,11 +629,11 @@ static int kt_check_banner_ksym(struct kt_ctx *k, const char *path,
 	int err;
 
 	if (ksym_lookup(k->ks, "linux_banner", &addr, NULL))
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: kallsyms has no linux_banner", path);
 	err = kt_read(k, LI_KVADDR, addr, got, 256);
 	if (err)
-		return kt_fail(errbuf, errlen, -EIO,
+		return li_errbuf(errbuf, errlen, -EIO,
 			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump?",
 			       path, (unsigned long long)addr, strerror(-err));
 	got[255] = '\0';
@@ -655,7 +641,7 @@ static int kt_check_banner_ksym(struct kt_ctx *k, const char *path,
 	if (strncmp(got, prefix, n) ||
 	    (rel[0] && (strncmp(got + n, rel, strlen(rel)) ||
 			got[n + strlen(rel)] != ' ')))
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: linux_banner at 0x%llx reads \"%.100s\", not a banner of %s",
 			       path, (unsigned long long)addr, got,
 			       rel[0] ? rel : "a Linux kernel");
@@ -675,7 +661,7 @@ static int kt_use_btf(struct kt_ctx *k, const char *path, const char *file,
 	if (err)
 		return err;
 	if (!ksym_data_count(k->ks))
-		return kt_fail(errbuf, errlen, -EINVAL,
+		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: kallsyms holds no data symbols (a kernel without CONFIG_KALLSYMS_ALL); give the debug vmlinux with -k",
 			       path);
 	err = kt_check_banner_ksym(k, path, rel, errbuf, errlen);
