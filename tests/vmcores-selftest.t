@@ -533,7 +533,17 @@ def check_crash(base, m, dump, fmt):
             break
         skipped(pre, crash_cannot_open(r))
     if all(b is None for b in out):
-        result(False, pre + "/open", crash_cannot_open(r))
+        why = crash_cannot_open(r)
+        # The capture kernel's makedumpfile may not know this kernel (1.7.8
+        # warns "kernel version is not supported" on 7.x and filters pages
+        # crash needs at start-up): that is the capture tool's limit, not the
+        # corpus's, when the same crash opens qemu's dump of the same guest.
+        other = [d["path"] for d in m["dumps"] if d["format"] == "elf"]
+        if fmt == "kdump-panic" and other and \
+                run_crash(crash, vmlinux, other[0], ["sys"])[0][0] is not None:
+            skipped(pre + "/open", "%s; it opens this guest's elf dump" % why)
+            return
+        result(False, pre + "/open", why)
         return
     result(True, pre + "/open")
     pages, pgmaps = {}, {}
