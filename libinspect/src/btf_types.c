@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf_types.h"
 #include "errbuf.h"
+#include "file.h"
 
 #pragma weak btf__new
 #pragma weak btf__parse
@@ -330,8 +332,15 @@ int btt_open_mem(const void *data, size_t len, const char *what,
 int btt_open_file(const char *path, struct btt **out, char *errbuf,
 		  size_t errlen)
 {
+	int fd;
+
 	if (!path || !out)
 		return -EINVAL;
+	/* libbpf would block on a FIFO */
+	fd = li_open_regular(path, "BTF file", errbuf, errlen);
+	if (fd < 0)
+		return fd;
+	close(fd);
 	return btt_parse(parse_file, path, 0, path, out, errbuf, errlen);
 }
 

@@ -26,6 +26,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include "dwarf_memo.h"
+#include "file.h"
 #include "dwarf_types.h"
 
 enum dwt_kind {
@@ -802,11 +803,13 @@ int dwt_open(const char *path, struct dwt **out, char *errbuf, size_t errlen)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0)
-		return open_fail(d, -errno, errbuf, errlen,
-				 "cannot open vmlinux %s: %s", path,
-				 strerror(errno));
+	d->fd = li_open_regular(path, "vmlinux", errbuf, errlen);
+	if (d->fd < 0) {
+		err = d->fd;
+		d->fd = -1;
+		dwt_close(d);
+		return err;
+	}
 	d->elf = elf_begin(d->fd, ELF_C_READ_MMAP, NULL);
 	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF)
 		return open_fail(d, -EINVAL, errbuf, errlen,

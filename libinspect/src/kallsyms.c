@@ -34,8 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "kallsyms.h"
 #include "errbuf.h"
+#include "file.h"
 
 #define KSYM_MAX_SYMS		(1u << 23)
 #define KSYM_MAX_TOKENS		1024		/* per symbol; KSYM_NAME_LEN is 512 */
@@ -603,13 +605,17 @@ int ksym_open_file(const char *path, struct ksym **out, char *errbuf,
 	struct ksym *k;
 	uint64_t addr;
 	FILE *f;
-	int err = 0;
+	int err = 0, fd;
 
 	*out = NULL;
-	f = fopen(path, "re");
-	if (!f)
-		return li_errbuf(errbuf, errlen, -errno, "cannot open %s: %s", path,
-			     strerror(errno));
+	fd = li_open_regular(path, "kallsyms", errbuf, errlen);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
+	}
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		fclose(f);
