@@ -108,7 +108,11 @@ printf 'not an ELF file\n' >"$tmp/text"
 expect "input: missing dump" 2 "cannot open .*No such file" "$cli" "$tmp/nope"
 expect "input: garbage dump" 2 "not a readable dump" "$cli" "$tmp/garbage"
 expect "input: empty dump" 2 "not a readable dump" "$cli" "$tmp/empty"
-expect "input: directory as dump" 2 "not a readable dump" "$cli" "$tmp"
+expect "input: directory as dump" 2 "is not a regular file" "$cli" "$tmp"
+mkfifo "$tmp/fifo"
+expect "input: FIFO as dump (must not block)" 2 "is not a regular file" timeout 10 "$cli" "$tmp/fifo"
+printf 'KDUMP   ' >"$tmp/kdump-sig"
+expect "input: kdump signature only (libkdumpfile 0.5.1 frees it twice)" 2 "not a readable dump" "$cli" "$tmp/kdump-sig"
 
 # ---- make install + pkg-config ---------------------------------------------------
 stage=$tmp/stage
@@ -201,6 +205,7 @@ expect "input: truncated dump (1 MiB of an ELF vmcore)" 2 "truncated" "$cli" -k 
 head -c 300000000 "$dump" >"$tmp/trunc-300m"
 expect "input: truncated dump (300 MB of an ELF vmcore)" 2 "is truncated: 300000000 bytes" "$cli" -k "$vmlinux" "$tmp/trunc-300m"
 rm -f "$tmp/trunc-300m"
+expect "input: FIFO as vmlinux (must not block)" 2 "is not a regular file" timeout 10 "$cli" -k "$tmp/fifo" "$dump"
 expect "input: -k a text file" 2 "not an ELF file" "$cli" -k "$tmp/text" "$dump"
 expect "input: -k an ELF without DWARF" 2 "no usable DWARF" "$cli" -k /bin/true "$dump"
 

@@ -54,6 +54,10 @@ enum kt_types {
 	KT_TYPES_BTF,
 };
 
+struct kt_seg {
+	uint64_t start, end;
+};
+
 struct kt_ctx {
 	struct li_target target;	/* first: close() gets back here */
 	kdump_ctx_t *kd;
@@ -64,6 +68,17 @@ struct kt_ctx {
 	struct btt *bt;
 	struct ksym *ks;
 	uint64_t kaslr;			/* KERNELOFFSET */
+	/*
+	 * An ELF dump's captured physical memory: the file-backed part of
+	 * each PT_LOAD ([p_paddr, p_paddr + p_filesz)), sorted and merged.
+	 * NULL for other formats and live.
+	 */
+	struct kt_seg *segs;
+	size_t nsegs;
+	/* our own translation, so that a missing page table says -ENODATA */
+	addrxlat_ctx_t *xctx;
+	addrxlat_sys_t *xsys;		/* taken once translation is set up */
+	addrxlat_cb_t *xcb;
 	char *source;
 	char *vmlinux;			/* path, or "btf:...+kallsyms:..." */
 };
@@ -86,6 +101,109 @@ static int kt_errno(kdump_status st)
 	}
 }
 
+/*
+ * Is [pa, pa + len) captured by the ELF dump?  Binary search over the
+ * merged segments: libkdumpfile 0.5.1 answers a page just before a segment
+ * with zeroes (and success), and scans every segment for each miss.
+ */
+static bool kt_captured(const struct kt_ctx *k, uint64_t pa, uint64_t len)
+{
+	size_t lo = 0, hi = k->nsegs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (k->segs[mid].end <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nsegs && k->segs[lo].start <= pa &&
+	       len <= k->segs[lo].end - pa;
+}
+
+static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
+{
+	size_t got = len;
+	kdump_status st;
+
+	if (k->segs && !kt_captured(k, pa, len))
+		return -ENODATA;
+	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
+	if (st == KDUMP_OK && got != len)
+		return -EIO;
+	return kt_errno(st);
+}
+
+static int kt_xlat_errno(addrxlat_status st)
+{
+	switch (st) {
+	case ADDRXLAT_OK:
+		return 0;
+	case ADDRXLAT_ERR_NODATA:
+		return -ENODATA;
+	case ADDRXLAT_ERR_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EFAULT;
+	}
+}
+
+/*
+ * A virtual read of a dump is translated here, page by page, and read by
+ * physical address: a page table that is not in the dump then says
+ * -ENODATA (not captured) where kdump_read(KDUMP_KVADDR) would only say
+ * that translation failed.  Physically contiguous pages are read at once.
+ */
+static int kt_read_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
+			size_t len)
+{
+	uint64_t run_pa = 0, run_len = 0;
+	addrxlat_fulladdr_t fa;
+	addrxlat_status xs;
+	size_t n;
+	int err;
+
+	if (!k->xsys &&
+	    kdump_get_addrxlat(k->kd, NULL, &k->xsys) != KDUMP_OK)
+		return -EIO;
+	while (len) {
+		n = 4096 - (va & 4095);
+		if (n > len)
+			n = len;
+		fa.addr = va;
+		fa.as = ADDRXLAT_KVADDR;
+		xs = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx,
+					    k->xsys);
+		if (xs != ADDRXLAT_OK) {
+			addrxlat_ctx_clear_err(k->xctx);
+			err = kt_xlat_errno(xs);
+			goto flush_fail;
+		}
+		if (run_len && fa.addr != run_pa + run_len) {
+			err = kt_read_phys(k, run_pa, buf, run_len);
+			if (err)
+				return err;
+			buf += run_len;
+			run_len = 0;
+		}
+		if (!run_len)
+			run_pa = fa.addr;
+		run_len += n;
+		va += n;
+		len -= n;
+	}
+	return run_len ? kt_read_phys(k, run_pa, buf, run_len) : 0;
+flush_fail:
+	/* the translatable part first: its own error wins if it has one */
+	if (run_len) {
+		int e = kt_read_phys(k, run_pa, buf, run_len);
+
+		if (e)
+			return e;
+	}
+	return err;
+}
+
 static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 		   void *buf, size_t len)
 {
@@ -93,12 +211,33 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 	size_t got = len;
 	kdump_status st;
 
-	st = kdump_read(k->kd, space == LI_PHYSADDR ? KDUMP_KPHYSADDR :
-						      KDUMP_KVADDR,
-			addr, buf, &got);
+	if (space == LI_PHYSADDR)
+		return kt_read_phys(k, addr, buf, len);
+	if (k->xctx)
+		return kt_read_virt(k, addr, buf, len);
+	st = kdump_read(k->kd, KDUMP_KVADDR, addr, buf, &got);
 	if (st == KDUMP_OK && got != len)
 		return -EIO;
 	return kt_errno(st);
+}
+
+/*
+ * libkdumpfile's own page-table reads (its translation of our virtual
+ * reads) come through here: a physical page outside the ELF segments is
+ * not there, not a page of zeroes.
+ */
+static addrxlat_status kt_get_page(const addrxlat_cb_t *cb,
+				   addrxlat_buffer_t *buf)
+{
+	struct kt_ctx *k = cb->priv;
+
+	if (k->segs && (buf->addr.as == ADDRXLAT_KPHYSADDR ||
+			buf->addr.as == ADDRXLAT_MACHPHYSADDR) &&
+	    !kt_captured(k, buf->addr.addr & ~4095ull, 4096))
+		return addrxlat_ctx_err(k->xctx, ADDRXLAT_ERR_NODATA,
+					"page 0x%llx is not in the dump",
+					(unsigned long long)buf->addr.addr);
+	return cb->next->get_page(cb->next, buf);
 }
 
 static int kt_type_size(void *ctx, const char *type, uint64_t *size)
@@ -194,64 +333,111 @@ static const struct li_target_ops kt_ops = {
 	.vmcoreinfo = kt_vmcoreinfo,
 };
 
-/*
- * libkdumpfile reads a truncated ELF vmcore as zeroes past the end of the
- * file (or SIGBUS when it maps it), which the checks would take for real
- * struct pages.  libelf tells how far the segments reach; the memory itself
- * is still read by libkdumpfile only.  Returns 1 for a complete ELF file,
- * 0 for anything else libkdumpfile may know (kdump-compressed, ...).
- */
-/* End of the furthest ELF segment (or of the headers); 0 if unreadable. */
-static uint64_t kt_elf_extent(Elf *elf)
+static int kt_seg_cmp(const void *a, const void *b)
 {
-	uint64_t end;
-	GElf_Ehdr eh;
-	GElf_Phdr ph;
-	size_t i, n;
+	const struct kt_seg *x = a, *y = b;
 
-	/* libelf refuses program headers that run past the end of file */
-	if (!gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &n))
-		return 0;
-	end = eh.e_phoff + (uint64_t)n * eh.e_phentsize;
-	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, i, &ph))
-			return 0;
-		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
-			continue;
-		if (ph.p_offset + ph.p_filesz > end)
-			end = ph.p_offset + ph.p_filesz;
-	}
-	return end;
+	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int kt_check_elf_size(int fd, const char *path, char *errbuf,
-			     size_t errlen)
+/*
+ * The ELF headers of a dump, checked before libkdumpfile sees them, and
+ * its captured physical memory.  libkdumpfile reads a truncated ELF vmcore
+ * as zeroes past the end of the file (or SIGBUS when it maps it), and a
+ * page between segments as zeroes: the checks would take them for struct
+ * pages.  libelf reads the headers; every sum is overflow-checked.  The
+ * part of a PT_LOAD past p_filesz (p_memsz > p_filesz) is memory the dump
+ * tool left out, so it is not captured, not zeroes.  Returns 1 for an ELF
+ * file, 0 for anything else libkdumpfile may know (kdump-compressed, ...).
+ */
+static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
+		       char *errbuf, size_t errlen)
 {
-	uint64_t need = 0;
+	uint64_t end, fend, pend, size;
+	struct kt_seg *segs = NULL;
+	size_t i, n, ns = 0;
 	struct stat st;
-	bool is_elf;
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+	int ret = 1;
 	Elf *elf;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
+	size = st.st_size;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return 0;
-	is_elf = elf_kind(elf) == ELF_K_ELF;
-	if (is_elf)
-		need = kt_elf_extent(elf);
+	if (elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		return 0;
+	}
+	/* libelf refuses program headers that run past the end of file */
+	if (!gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &n)) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s: unreadable ELF program headers: truncated file?",
+				path);
+		goto out;
+	}
+	end = eh.e_phoff + (uint64_t)n * eh.e_phentsize;
+	segs = calloc(n ? n : 1, sizeof(*segs));
+	if (!segs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph)) {
+			ret = li_errbuf(errbuf, errlen, -EIO,
+					"%s: unreadable ELF program header %zu: truncated file?",
+					path, i);
+			goto out;
+		}
+		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
+			continue;
+		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
+		    (ph.p_type == PT_LOAD &&
+		     (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &pend) ||
+		      ph.p_filesz > ph.p_memsz))) {
+			ret = li_errbuf(errbuf, errlen, -EINVAL,
+					"%s: ELF program header %zu is invalid (offset 0x%llx, filesz 0x%llx, memsz 0x%llx, paddr 0x%llx)",
+					path, i,
+					(unsigned long long)ph.p_offset,
+					(unsigned long long)ph.p_filesz,
+					(unsigned long long)ph.p_memsz,
+					(unsigned long long)ph.p_paddr);
+			goto out;
+		}
+		if (fend > end)
+			end = fend;
+		if (ph.p_type == PT_LOAD && ph.p_filesz)
+			segs[ns++] = (struct kt_seg){ ph.p_paddr,
+						      ph.p_paddr + ph.p_filesz };
+	}
+	if (end > size) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s is truncated: %llu bytes, its ELF headers describe %llu",
+				path, (unsigned long long)size,
+				(unsigned long long)end);
+		goto out;
+	}
+	/* sorted and merged: overlaps and neighbours become one extent */
+	qsort(segs, ns, sizeof(*segs), kt_seg_cmp);
+	for (i = 0, n = 0; i < ns; i++) {
+		if (n && segs[i].start <= segs[n - 1].end) {
+			if (segs[i].end > segs[n - 1].end)
+				segs[n - 1].end = segs[i].end;
+		} else {
+			segs[n++] = segs[i];
+		}
+	}
+	k->segs = segs;
+	k->nsegs = n;
+	segs = NULL;
+out:
+	free(segs);
 	elf_end(elf);
-	if (is_elf && !need)
-		return li_errbuf(errbuf, errlen, -EIO,
-			       "%s: unreadable ELF program headers: truncated file?",
-			       path);
-	if (need > (uint64_t)st.st_size)
-		return li_errbuf(errbuf, errlen, -EIO,
-			       "%s is truncated: %llu bytes, its ELF headers describe %llu",
-			       path, (unsigned long long)st.st_size,
-			       (unsigned long long)need);
-	return is_elf;
+	return ret;
 }
 
 /* libkdumpfile prefixes the reason with the attribute it was setting. */
@@ -296,7 +482,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		return err;
 	}
 	if (strcmp(path, KT_LIVE_PATH)) {
-		complete_elf = kt_check_elf_size(k->fd, path, errbuf, errlen);
+		complete_elf = kt_scan_elf(k, k->fd, path, errbuf, errlen);
 		if (complete_elf < 0)
 			return complete_elf;
 	}
@@ -329,7 +515,30 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: cannot set up Linux address translation: %s",
 			       path, kt_err_reason(k->kd));
+	if (k->live)
+		return 0;
+	if (kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
+		k->xctx = NULL;
+		return li_errbuf(errbuf, errlen, -EIO,
+				 "%s: no address translation: %s", path,
+				 kt_err_reason(k->kd));
+	}
+	if (k->segs) {
+		k->xcb = addrxlat_ctx_add_cb(k->xctx);
+		if (!k->xcb)
+			return -ENOMEM;
+		k->xcb->priv = k;
+		k->xcb->get_page = kt_get_page;
+	}
 	return 0;
+}
+
+/* The translation system changes when the architecture is set. */
+static void kt_drop_xsys(struct kt_ctx *k)
+{
+	if (k->xsys)
+		addrxlat_sys_decref(k->xsys);
+	k->xsys = NULL;
 }
 
 /* A VMCOREINFO value, or "" when the dump has none. */
@@ -379,6 +588,7 @@ static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: unknown architecture, and its VMCOREINFO does not tell one; give the debug vmlinux with -k",
 			       path);
+	kt_drop_xsys(k);
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, arch);
 	if (st != KDUMP_OK)
 		return li_errbuf(errbuf, errlen, -EINVAL,
@@ -715,6 +925,12 @@ static void kt_drop_types(struct kt_ctx *k)
 
 static void kt_free(struct kt_ctx *k)
 {
+	kt_drop_xsys(k);
+	if (k->xcb)
+		addrxlat_ctx_del_cb(k->xctx, k->xcb);
+	if (k->xctx)
+		addrxlat_ctx_decref(k->xctx);
+	free(k->segs);
 	if (k->kd)
 		kdump_free(k->kd);
 	if (k->fd >= 0)
