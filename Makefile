@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 export PGMAPCHECK_CACHE ?= $(HOME)/.cache/pgmapcheck
 
-.PHONY: all deps libinspect crash-ext vmcores run test bench install deb clean help
+.PHONY: all deps libinspect crash-ext vmcores run test bench fuzz install deb clean help
 
 all: libinspect crash-ext
 
@@ -30,6 +30,12 @@ test: deps all vmcores
 bench: all vmcores
 	tests/bench
 
+# libFuzzer harness (tests/fuzz/): each target for FUZZ_TIME seconds, going
+# on after crashes; corpora and crash inputs in $PGMAPCHECK_CACHE/fuzz/.
+FUZZ_TIME ?= 300
+fuzz: deps
+	tests/fuzz/run -k -t $(FUZZ_TIME) fuzz_open fuzz_core
+
 install: all
 	$(MAKE) -C libinspect install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C crash-ext install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
@@ -49,6 +55,7 @@ help:
 	@echo "make run      build, generate the test corpus if needed, check the default dump"
 	@echo "make test     build, generate the corpus if needed, run every test"
 	@echo "make bench    compare the CLI, crash extension and a drgn per-page loop"
+	@echo "make fuzz     libFuzzer: fuzz_open and fuzz_core, FUZZ_TIME=$(FUZZ_TIME) seconds each"
 	@echo "make install  PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make deb      Debian packages into DEBDIR=$(DEBDIR), lintian-checked"
 	@echo "make vmcores  (re)generate the dump corpus into \$$PGMAPCHECK_CACHE=$(PGMAPCHECK_CACHE)"

@@ -562,6 +562,31 @@ void mock_free(struct mock *m)
 	free(m);
 }
 
+/* A deep copy: build an image once, then damage copies of it (tests/fuzz). */
+struct mock *mock_clone(const struct mock *src)
+{
+	struct mock *m = malloc(sizeof(*m));
+
+	*m = *src;
+	m->t.ctx = m;
+	for (int i = 0; i < NBUCKETS; i++) {
+		struct ppage **tail = &m->bucket[i];
+
+		*tail = NULL;
+		for (const struct ppage *p = src->bucket[i]; p; p = p->next) {
+			struct ppage *q = malloc(sizeof(*q));
+
+			*q = *p;
+			q->data = malloc(PG);
+			memcpy(q->data, p->data, PG);
+			q->next = NULL;
+			*tail = q;
+			tail = &q->next;
+		}
+	}
+	return m;
+}
+
 struct li_target *mock_target(struct mock *m)
 {
 	return &m->t;

@@ -33,6 +33,7 @@ struct mock_pgmap_spec {
 
 struct mock *mock_new(void);
 void mock_free(struct mock *m);
+struct mock *mock_clone(const struct mock *m);	/* deep copy */
 struct li_target *mock_target(struct mock *m);
 
 /* memory */
