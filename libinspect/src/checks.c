@@ -124,6 +124,26 @@ int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn)
 	return -1;
 }
 
+/*
+ * A percpu_ref (or its data) the dump lacks: the ref state is unknown, so
+ * nothing is judged on it (no PGMAP_INVALID, no dead/low-ref verdicts).
+ * An address with no translation is different: the pointer is garbage.
+ */
+static void ref_unreadable(struct li_ctx *c, struct li_pgmap *g,
+			   const char *what, uint64_t addr)
+{
+	int err = li_read_u64(c, addr, &(uint64_t){ 0 });
+
+	if (err == -EFAULT) {
+		g->ref_valid = false;
+		return;
+	}
+	g->ref_unreadable = true;
+	li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, addr, g->addr,
+		      "%s %#llx of pgmap %#llx is not in the dump: its ref state is unknown",
+		      what, (unsigned long long)addr, (unsigned long long)g->addr);
+}
+
 /* Logical percpu_ref count (kernel-spec §1.4). */
 static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 {
@@ -141,8 +161,10 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 	}
 	if (li_read_u64(c, g->ref_data + m->prd_count, &count) ||
 	    li_read_u64(c, g->ref_data + m->prd_ref, &back) ||
-	    li_read_u64(c, g->ref_data + m->prd_release, &release))
+	    li_read_u64(c, g->ref_data + m->prd_release, &release)) {
+		ref_unreadable(c, g, "percpu_ref_data", g->ref_data);
 		return;
+	}
 	/* 5.10 - 5.14 fsdax: an external ref (request_queue) has its own release */
 	g->ref_valid = back == g->ref_addr &&
 		       (!m->release_fn || release == m->release_fn ||
@@ -159,7 +181,7 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 
 		if (m->per_cpu_offset &&
 		    li_read_u64(c, m->per_cpu_offset + 8ULL * cpu, &off))
-			return;
+			return;	/* count unknown; the ref itself was read */
 		if (li_read_u64(c, base + off, &v))
 			return;
 		sum += v;
@@ -203,7 +225,8 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 				      "range %d unreadable", k);
 			return;
 		}
-		if (r[1] < r[0] || (r[1] >> LI_PAGE_SHIFT) >= LI_PFN_MAX) {
+		/* beyond the machine's physical address bits: never walked */
+		if (r[1] < r[0] || r[1] >> m->max_physmem_bits) {
 			li_report_add(c->r, "PGMAP_INVALID", r[0] >> LI_PAGE_SHIFT,
 				      0, g->addr, "range %d [%#llx-%#llx] is garbage", k,
 				      (unsigned long long)r[0], (unsigned long long)r[1]);
@@ -289,7 +312,7 @@ static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 			      "%s pgmap without ops (%#llx) or owner (%#llx)",
 			      li_mtype_name(g->mtype), (unsigned long long)g->ops,
 			      (unsigned long long)g->owner);
-	if (!g->ref_exited && !g->ref_valid)
+	if (!g->ref_exited && !g->ref_valid && !g->ref_unreadable)
 		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
 			      "percpu_ref data %#llx does not point back to the pgmap's ref",
 			      (unsigned long long)g->ref_data);
@@ -308,8 +331,15 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 		return -ENOMEM;
 	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap_size);
 	if (err) {
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
-			      "dev_pagemap unreadable: %s", li_strerror(err));
+		/* its ranges are unknown: a mapping of them is no orphan */
+		c->r->registry_incomplete = true;
+		if (err == -ENODATA)
+			li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, g->addr, g->addr,
+				      "dev_pagemap %#llx is not in the dump: its pages are not checked",
+				      (unsigned long long)g->addr);
+		else
+			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+				      "dev_pagemap unreadable: %s", li_strerror(err));
 		free(buf);
 		return 0;
 	}
@@ -331,6 +361,8 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 	if (!li_read_u64(c, g->ref_addr + m->pcr_ptr, &g->pcr_ptr) &&
 	    !li_read_u64(c, g->ref_addr + m->pcr_data, &g->ref_data))
 		decode_ref(c, g);
+	else
+		ref_unreadable(c, g, "percpu_ref", g->ref_addr);
 	read_ranges(c, g);
 	check_altmap(c, g);
 	check_fields(c, g);

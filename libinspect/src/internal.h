@@ -105,6 +105,8 @@ struct li_model {
 	uint64_t page_offset;		/* direct map base (page_offset_base) */
 	uint64_t sme_mask;
 	bool l5;
+	unsigned int max_physmem_bits;
+	uint64_t pgd_va;		/* init_top_pgt, for the paging self-test */	/* MAX_PHYSMEM_BITS: 46, 52 (5-level) */
 	/* xarray */
 	uint64_t xa_head, xn_shift, xn_slots;
 	uint64_t pgmap_array;		/* &pgmap_array */
@@ -159,6 +161,7 @@ struct li_pgmap {
 	uint64_t pcr_ptr, ref_data;
 	bool ref_atomic, ref_dead, ref_exited, ref_valid;
 	bool ref_count_known;
+	bool ref_unreadable;		/* percpu_ref or its data not captured */
 	int64_t ref_count;		/* logical count */
 	uint64_t done;			/* completion.done */
 	bool readable;			/* the struct was read */
@@ -392,6 +395,12 @@ struct li_xlat {
 	uint64_t phys;			/* frame of the 4 KiB page */
 	int level;			/* LI_PTE_* */
 	bool rw;
+	/*
+	 * Not mapped (level 0) or a table not captured: the first address
+	 * past the entry that said so (0 past the top), so a walker can skip
+	 * a whole hole in one step.
+	 */
+	uint64_t hole_end;
 };
 int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x);
 bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);

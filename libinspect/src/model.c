@@ -354,6 +354,10 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 		m->l5 = v != 0;
 	else if (!sym(c, "__pgtable_l5_enabled", &a) && !li_read_u32(c, a, &v32))
 		m->l5 = v32 != 0;
+	/* x86_64's sparsemem.h; VMCOREINFO has it since 5.9 */
+	m->max_physmem_bits = m->l5 ? 52 : 46;
+	if (!vmci(c, "NUMBER(MAX_PHYSMEM_BITS)", 10, &v) && v >= 32 && v <= 52)
+		m->max_physmem_bits = (unsigned int)v;
 	if (!sym(c, "vmemmap_base", &a) && !li_read_u64(c, a, &v) && v)
 		m->vmemmap_base = v;
 	else if (!vmci(c, "SYMBOL(vmemmap)", 16, &v) && v)
@@ -374,6 +378,7 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 		    (sym(c, "phys_base", &v) || li_read_u64(c, v, &phys_base)))
 			phys_base = 0;
 		m->pgd_phys = a - START_KERNEL_MAP + phys_base;
+		m->pgd_va = a;
 	}
 
 	NEED(sym(c, "pgmap_array", &m->pgmap_array), "symbol pgmap_array");
@@ -421,6 +426,38 @@ static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 			 m->hvo_shared_tail ? 1 : 2;
 }
 
+/*
+ * The paging depth is a claim of VMCOREINFO (pgtable_l5_enabled) that the
+ * dump can contradict: the kernel image maps init_top_pgt, so walking its
+ * own address from it must land on it.  A wrong depth would make every
+ * vmemmap translation garbage (thousands of findings): say it once.
+ */
+static int paging_selftest(struct li_ctx *c, struct li_model *m, char *err,
+			   size_t errlen)
+{
+	struct li_xlat x;
+	bool other;
+	int e;
+
+	if (!m->pgd_phys || !m->pgd_va)
+		return 0;
+	e = li_vmemmap_xlat(c, m->pgd_va, &x);
+	if (e || (x.level && x.phys == (m->pgd_phys & ~4095ull)))
+		return 0;	/* not captured: nothing to say */
+	m->l5 = !m->l5;
+	other = !li_vmemmap_xlat(c, m->pgd_va, &x) && x.level &&
+		x.phys == (m->pgd_phys & ~4095ull);
+	m->l5 = !m->l5;
+	/* neither depth: a kernel image not mapped by init_top_pgt (mock) */
+	if (!other)
+		return 0;
+	snprintf(err, errlen,
+		 "paging self-test failed: VMCOREINFO says %d-level paging, but init_top_pgt (%#llx, phys %#llx) maps itself with %d levels: the dump contradicts its metadata",
+		 m->l5 ? 5 : 4, (unsigned long long)m->pgd_va,
+		 (unsigned long long)m->pgd_phys, m->l5 ? 4 : 5);
+	return -ENOTSUP;
+}
+
 /* S15: a RAM page (the kernel's page-table root) must not be ZONE_DEVICE. */
 static int zone_selftest(struct li_ctx *c, struct li_model *m, char *err,
 			 size_t errlen)
@@ -462,5 +499,6 @@ int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
 	probe_idle_rules(c, m);
 	probe_hugetlb(c, m);
 	li_model_probe_tasks(c);
-	return zone_selftest(c, m, err, errlen);
+	e = paging_selftest(c, m, err, errlen);
+	return e ? e : zone_selftest(c, m, err, errlen);
 }

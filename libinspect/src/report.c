@@ -35,7 +35,7 @@ LI_EXPORT int li_report_max_severity(const struct li_report *r)
 
 static const char *ref_state(const struct li_pgmap *g)
 {
-	if (!g->readable)
+	if (!g->readable || g->ref_unreadable)
 		return "unreadable";
 	if (g->ref_exited)
 		return "exited";

@@ -60,11 +60,16 @@ int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x)
 		uint64_t e;
 
 		err = li_pt_table(c, l, phys, &t);
-		if (err)
+		if (err) {
+			/* the table missing covers what its parent entry maps */
+			x->hole_end = l ? ((va >> (shift + 9)) + 1) << (shift + 9) : 0;
 			return err;
+		}
 		e = t[(va >> shift) & 511] & ~m->sme_mask;
-		if (!(e & PTE_PRESENT))
+		if (!(e & PTE_PRESENT)) {
+			x->hole_end = ((va >> shift) + 1) << shift;
 			return 0;
+		}
 		if (shift == 12 || ((shift == 21 || shift == 30) && (e & PTE_PSE))) {
 			uint64_t mask = ~((1ULL << shift) - 1) & PTE_ADDR;
 
