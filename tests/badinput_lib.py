@@ -505,6 +505,9 @@ def build_spawner(tmpdir):
     return SPAWN, p.stdout.decode(errors="replace")
 
 
+LSAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan-libkdumpfile.supp")
+
+
 def run(cmd, timeout, rss_guard_kb=3 << 20, env=None):
     """Run cmd with stdout/stderr to files; its own peak RSS, wall time, exit
     status or signal.  Killed (its process group) after timeout seconds or
@@ -516,6 +519,11 @@ def run(cmd, timeout, rss_guard_kb=3 << 20, env=None):
     err = tempfile.TemporaryFile()
     e = dict(os.environ)
     e.setdefault("ASAN_OPTIONS", "exitcode=86")
+    # libkdumpfile 0.5.1 leaks ~104 B inside itself on a page read it
+    # fails (before libinspect can answer for the page, e.g. while it sets
+    # up its own translation on a truncated file): its leaks are its own,
+    # as in tests/cli.t; every other leak still fails the run
+    e.setdefault("LSAN_OPTIONS", "print_suppressions=0:suppressions=" + LSAN_SUPP)
     e.setdefault("UBSAN_OPTIONS", "exitcode=87:print_stacktrace=1")
     if env:
         e.update(env)

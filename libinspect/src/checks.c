@@ -552,6 +552,9 @@ static struct li_report *report_new(const struct li_target *t,
 		li_report_free(r);
 		return NULL;
 	}
+	r->truncated = li_kdump_target_truncated &&
+		       li_kdump_target_truncated(t, &r->file_size,
+						 &r->expected_size);
 	r->opts = *o;
 	r->opts.progress = NULL;
 	r->opts.progress_arg = NULL;

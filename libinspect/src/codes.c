@@ -56,6 +56,8 @@ static const struct li_code_info codes[] = {
 	  "devmap_managed_key differs from the number of pgmaps that take it (torn down without memunmap_pages?)" },
 	{ "PGMAP_REF_LOW", LI_SEV_WARNING,
 	  "a live pgmap's percpu_ref count is below the references its pages must hold" },
+	{ "PAGE_TABLE_CYCLE", LI_SEV_WARNING,
+	  "a user page-table entry leads back to a table already walked for that mm (corrupt page tables); not walked again" },
 	{ "PRIVATE_PAGE_LEAKED", LI_SEV_WARNING,
 	  "a device-private/coherent page is allocated (refcount above idle) but no user page table names it" },
 	/* info */

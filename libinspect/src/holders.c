@@ -110,6 +110,14 @@ struct hwalk {
 	char comm[16];
 	uint64_t mm;
 	int levels;
+	/*
+	 * Table frames walked for this mm: an entry leading back to one is a
+	 * cycle (a table pointing at itself fans out 512-fold per level).
+	 * User page tables are not shared within an mm, so a repeat is
+	 * corruption, never legitimate.
+	 */
+	struct li_u64set seen;
+	bool cycle_said;
 };
 
 static int holder_grow(struct li_report *r)
@@ -243,6 +251,20 @@ static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
 	const uint64_t *t;
 	int err;
 
+	err = li_set_add(&w->seen, phys);
+	if (err < 0)
+		return err;
+	if (!err && !w->seen.full) {
+		c->r->hw.table_cycles++;
+		if (!w->cycle_said)
+			li_report_add(c->r, "PAGE_TABLE_CYCLE", 0, phys, 0,
+				      "pid %d (%s) mm %#llx: a level-%d entry at va %#llx leads back to table %#llx",
+				      w->pid, w->comm, (unsigned long long)w->mm,
+				      w->levels - l + 1, (unsigned long long)base,
+				      (unsigned long long)phys);
+		w->cycle_said = true;
+		return 0;
+	}
 	c->r->hw.tables++;
 	err = li_pt_table(c, l, phys, &t);
 	if (err) {
@@ -331,11 +353,16 @@ static int walk_mm(struct hwalk *w)
 {
 	struct li_ctx *c = w->c;
 	uint64_t pgd;
+	int err;
 
 	if (li_read_u64(c, w->mm + c->m->mm_pgd, &pgd) || pgd < c->m->page_offset)
 		return 0;
 	c->r->hw.mms++;
-	return walk_table(w, 0, pgd - c->m->page_offset, 0);
+	li_set_reset(&w->seen);
+	w->cycle_said = false;
+	err = walk_table(w, 0, pgd - c->m->page_offset, 0);
+	li_set_reset(&w->seen);
+	return err;
 }
 
 int li_holders_walk(struct li_ctx *c)
@@ -420,6 +447,7 @@ static bool walk_complete(const struct li_ctx *c)
 	const struct li_report *r = c->r;
 
 	return r->hw.walked && !r->hw.stopped && !r->hw.tables_unreadable &&
+	       !r->hw.table_cycles &&
 	       r->hw.total == r->nr_holders && c->m->swp_dev_num > 0;
 }
 

@@ -19,7 +19,17 @@ struct hwalk {
 	uint64_t budget;
 	struct li_u64set frames;	/* distinct vmemmap frames of the row */
 	struct li_u64set zones;		/* zones with a shared tail frame (7.x) */
+	struct li_u64set visited;	/* list nodes of the hstate: cycles */
 };
+
+/* The walk of this hstate stops here; nothing is judged on its totals. */
+static void list_stop(struct hwalk *w, const char *code, uint64_t head,
+		      uint64_t at, const char *why)
+{
+	w->row->complete = false;
+	li_report_add(w->c->r, code, 0, at, 0, "hugetlb list %#llx: %s at %#llx",
+		      (unsigned long long)head, why, (unsigned long long)at);
+}
 
 /* Fake heads: aliases of the head that look like heads (PG_head set). */
 static uint64_t resolve_fake_heads(struct li_ctx *c, uint64_t head_va,
@@ -49,7 +59,7 @@ static uint64_t resolve_fake_heads(struct li_ctx *c, uint64_t head_va,
  * frame the zone shares across all its HVO folios of that order.  Frames are
  * therefore counted distinct across the hstate (w->frames), not per folio.
  */
-static void check_folio(struct hwalk *w, uint64_t head_va, int order)
+static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 {
 	struct li_ctx *c = w->c;
 	const struct li_model *m = c->m;
@@ -61,7 +71,9 @@ static void check_folio(struct hwalk *w, uint64_t head_va, int order)
 	struct li_huge_folio *f;
 	struct li_xlat x;
 
-	li_read_u64(c, head_va + m->off_private, &priv);
+	/* no HVO flag, no verdict: an absent head is not a clear flag */
+	if (li_read_u64(c, head_va + m->off_private, &priv))
+		return false;
 	opt = priv & (1ULL << m->hvo_flag_bit);
 	for (uint64_t k = 0; k < vpages; k++) {
 		if (li_vmemmap_xlat(c, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
@@ -116,6 +128,7 @@ static void check_folio(struct hwalk *w, uint64_t head_va, int order)
 		*f = (struct li_huge_folio){ pfn, head_va, order, opt, vpages,
 					     frames, fake };
 	}
+	return true;
 }
 
 /* A list_head of folios linked through page->lru (first = head->next). */
@@ -124,19 +137,50 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 	struct li_ctx *c = w->c;
 	int err;
 
+	/*
+	 * Bounded twice: a node seen before is a cycle that misses the head
+	 * (found at its first repeat, each folio counted once), and the
+	 * kernel's own nr_huge_pages (+16, capped) bounds a list of garbage.
+	 */
 	while (pos && pos != head) {
-		if (!w->budget--) {
-			li_report_add(c->r, "HUGETLB_LIST_CORRUPT", 0, head, 0,
-				      "hugetlb list %#llx does not end (cycle or garbage)",
-				      (unsigned long long)head);
+		int seen = li_set_add(&w->visited, pos);
+
+		if (seen < 0)
+			return seen;
+		if (!seen && !w->visited.full) {
+			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+				  "cycle that does not return to the list head");
 			return 0;
 		}
-		check_folio(w, pos - c->m->off_lru, order);
+		if (!w->budget--) {
+			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+				  "longer than nr_huge_pages (garbage)");
+			return 0;
+		}
+		if (!check_folio(w, pos - c->m->off_lru, order)) {
+			uint64_t v;
+
+			if (li_read_u64(c, pos - c->m->off_lru + c->m->off_private,
+					&v) == -EFAULT)
+				list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+					  "a link to an invalid address");
+			else
+				list_stop(w, "STRUCT_NOT_CAPTURED", head,
+					  pos - c->m->off_lru,
+					  "a folio head not in the dump (the rest of the list is not walked)");
+			return 0;
+		}
 		err = li_progress(c, "hugetlb", w->row->folios, 0);
 		if (err)
 			return err;
-		if (li_read_u64(c, pos, &pos))
+		err = li_read_u64(c, pos, &pos);
+		if (err) {
+			list_stop(w, err == -ENODATA ? "STRUCT_NOT_CAPTURED" :
+				  "HUGETLB_LIST_CORRUPT", head, pos,
+				  err == -ENODATA ? "a link not in the dump" :
+				  "an unreadable link");
 			return 0;
+		}
 	}
 	return 0;
 }
@@ -226,6 +270,7 @@ int li_hugetlb_walk(struct li_ctx *c)
 			w.row->complete = false;
 		li_set_reset(&w.frames);
 		li_set_reset(&w.zones);
+		li_set_reset(&w.visited);
 	}
 	r->hugetlb_done = !err;
 	if (!err && r->has_hvo_key)

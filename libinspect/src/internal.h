@@ -243,12 +243,16 @@ struct li_holder_walk {
 	bool walked;
 	const char *stopped;		/* NULL, "cycle", "limit", "unreadable" */
 	uint64_t tasks, mms, tables, tables_unreadable;
+	uint64_t table_cycles;		/* entries leading back to a walked table */
 	uint64_t total;			/* runs found (holders stored <= total) */
 	bool iomem_tree;		/* RAM/device memory told by iomem */
 };
 
 struct li_report {
 	char *frontend, *source, *vmlinux;
+	/* the dump file is shorter than its headers say (kdump-compressed) */
+	bool truncated;
+	uint64_t file_size, expected_size;
 	struct li_model model;
 	bool model_ok;
 	char model_error[128];
@@ -407,6 +411,14 @@ bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);
 int li_vmemmap_account(struct li_ctx *c);
 uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 			  uint64_t nr_vpages, uint64_t frame);
+
+/*
+ * kdump_target.c: the shipped target's file is shorter than it says.  Weak:
+ * the core also links without that target (tests/mock, other targets).
+ */
+bool li_kdump_target_truncated(const struct li_target *target,
+			       uint64_t *size, uint64_t *need)
+	__attribute__((weak));
 
 /* hugetlb.c */
 int li_hugetlb_walk(struct li_ctx *c);

@@ -40,6 +40,7 @@
 #include "dwarf_memo.h"
 #include "dwarf_types.h"
 #include "kallsyms.h"
+#include "internal.h"
 
 #define KT_LIVE_PATH	"/proc/kcore"
 #define KT_LIVE_BTF	"/sys/kernel/btf/vmlinux"
@@ -79,6 +80,20 @@ struct kt_ctx {
 	addrxlat_ctx_t *xctx;
 	addrxlat_sys_t *xsys;		/* taken once translation is set up */
 	addrxlat_cb_t *xcb;
+	/*
+	 * A kdump-compressed file shorter than its headers say: its second
+	 * bitmap (which pfns have a page descriptor) with per-4096-bit
+	 * prefix counts, to tell a page past the end without asking
+	 * libkdumpfile (which leaks on every failed read).
+	 */
+	uint64_t file_size, need_size;
+	uint64_t *dd_bitmap, *dd_prefix, dd_words, dd_pd_start;
+	/*
+	 * kt_get_page() said a page-table page is not in the dump: addrxlat
+	 * 0.5.1 reports that as "no way to translate" (ERR_NOMETH), so the
+	 * translation's own status cannot tell it from an invalid address.
+	 */
+	bool xlat_nodata;
 	char *source;
 	char *vmlinux;			/* path, or "btf:...+kallsyms:..." */
 };
@@ -101,6 +116,26 @@ static int kt_errno(kdump_status st)
 	}
 }
 
+#define KT_DD_HDR	464	/* struct disk_dump_header_64 */
+#define KT_PD_SIZE	24	/* struct page_desc */
+
+static uint32_t kt_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t kt_le64(const uint8_t *p)
+{
+	return kt_le32(p) | (uint64_t)kt_le32(p + 4) << 32;
+}
+
+static int kt_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
 /*
  * Is [pa, pa + len) captured by the ELF dump?  Binary search over the
  * merged segments: libkdumpfile 0.5.1 answers a page just before a segment
@@ -121,6 +156,33 @@ static bool kt_captured(const struct kt_ctx *k, uint64_t pa, uint64_t len)
 	       len <= k->segs[lo].end - pa;
 }
 
+/*
+ * In a truncated kdump file: is every page of [pa, pa + len) stored before
+ * the end?  Its descriptor is the n-th, n = set bits before it in the
+ * second bitmap; no descriptor means excluded (libkdumpfile says so).
+ */
+static bool kt_dd_present(struct kt_ctx *k, uint64_t pa, uint64_t len)
+{
+	uint8_t pd[KT_PD_SIZE];
+
+	for (uint64_t pfn = pa >> 12; pfn <= (pa + len - 1) >> 12; pfn++) {
+		uint64_t w = pfn / 64, n;
+
+		if (w >= k->dd_words || !(k->dd_bitmap[w] >> (pfn % 64) & 1))
+			continue;
+		n = k->dd_prefix[w / 64];
+		for (uint64_t i = w & ~63ull; i < w; i++)
+			n += __builtin_popcountll(k->dd_bitmap[i]);
+		n += __builtin_popcountll(k->dd_bitmap[w] &
+					  ((1ull << (pfn % 64)) - 1));
+		if (kt_pread(k->fd, pd, sizeof(pd), k->dd_pd_start + n * KT_PD_SIZE) ||
+		    kt_le64(pd) > k->file_size ||
+		    kt_le32(pd + 8) > k->file_size - kt_le64(pd))
+			return false;
+	}
+	return true;
+}
+
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
 	size_t got = len;
@@ -128,9 +190,14 @@ static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 
 	if (k->segs && !kt_captured(k, pa, len))
 		return -ENODATA;
+	if (k->dd_bitmap && len && !kt_dd_present(k, pa, len))
+		return -ENODATA;
 	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
 	if (st == KDUMP_OK && got != len)
-		return -EIO;
+		st = KDUMP_ERR_SYSTEM;
+	/* a page past the end of a truncated file is not captured */
+	if (st != KDUMP_OK && st != KDUMP_ERR_NODATA && k->need_size)
+		return -ENODATA;
 	return kt_errno(st);
 }
 
@@ -172,11 +239,16 @@ static int kt_read_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
 			n = len;
 		fa.addr = va;
 		fa.as = ADDRXLAT_KVADDR;
+		k->xlat_nodata = false;
 		xs = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx,
 					    k->xsys);
 		if (xs != ADDRXLAT_OK) {
 			addrxlat_ctx_clear_err(k->xctx);
-			err = kt_xlat_errno(xs);
+			err = k->xlat_nodata ? -ENODATA : kt_xlat_errno(xs);
+			/* a page table past the end of a truncated file */
+			if (k->need_size && xs != ADDRXLAT_ERR_NOTPRESENT &&
+			    xs != ADDRXLAT_ERR_INVALID && xs != ADDRXLAT_ERR_NOMETH)
+				err = -ENODATA;
 			goto flush_fail;
 		}
 		if (run_len && fa.addr != run_pa + run_len) {
@@ -231,12 +303,17 @@ static addrxlat_status kt_get_page(const addrxlat_cb_t *cb,
 {
 	struct kt_ctx *k = cb->priv;
 
-	if (k->segs && (buf->addr.as == ADDRXLAT_KPHYSADDR ||
-			buf->addr.as == ADDRXLAT_MACHPHYSADDR) &&
-	    !kt_captured(k, buf->addr.addr & ~4095ull, 4096))
+	uint64_t pa = buf->addr.addr & ~4095ull;
+
+	if ((buf->addr.as == ADDRXLAT_KPHYSADDR ||
+	     buf->addr.as == ADDRXLAT_MACHPHYSADDR) &&
+	    ((k->segs && !kt_captured(k, pa, 4096)) ||
+	     (k->dd_bitmap && !kt_dd_present(k, pa, 4096)))) {
+		k->xlat_nodata = true;
 		return addrxlat_ctx_err(k->xctx, ADDRXLAT_ERR_NODATA,
 					"page 0x%llx is not in the dump",
 					(unsigned long long)buf->addr.addr);
+	}
 	return cb->next->get_page(cb->next, buf);
 }
 
@@ -459,6 +536,124 @@ static const char *kt_err_reason(kdump_ctx_t *kd)
  * a failed open costs a few hundred bytes once, and leak checkers still see
  * the last ones as reachable.
  */
+/*
+ * Header sanity of a kdump-compressed file (makedumpfile's diskdump_mod.h,
+ * 64-bit little-endian), before libkdumpfile trusts it: libkdumpfile 0.5.1
+ * allocates what the header says (2^55 bytes for a bad note size), and a
+ * truncated file fails in ways that do not say so.  Only extents are
+ * checked here; the format is libkdumpfile's.  A file cut inside its
+ * headers is refused; one cut in its page data stays usable: the pages
+ * past the end are not captured, and the report says the file is short.
+ */
+static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
+			 char *errbuf, size_t errlen)
+{
+	uint8_t h[KT_DD_HDR], sh[104], pd[KT_PD_SIZE], *bm = NULL;
+	uint64_t size, bs, hdr_end, bm_len, n = 0, pd_end, end, off;
+	int32_t version, sub;
+	struct stat st;
+	int ret = 0;
+
+	if (fstat(fd, &st) || kt_pread(fd, h, sizeof(h), 0) ||
+	    memcmp(h, "KDUMP   ", 8))
+		return 0;	/* not ours to judge (flattened, DISKDUMP, short) */
+	size = st.st_size;
+	version = (int32_t)kt_le32(h + 8);
+	bs = (int32_t)kt_le32(h + 428);
+	sub = (int32_t)kt_le32(h + 432);
+	bm_len = kt_le32(h + 436);
+	if (bs < 512 || bs > (1u << 20) || (bs & (bs - 1)) || sub < 0 ||
+	    !bm_len || version < 1 || version > 64)
+		return li_errbuf(errbuf, errlen, -EINVAL,
+				 "%s: implausible kdump header (version %d, block_size %lld, sub_hdr_size %d, bitmap_blocks %llu)",
+				 path, version, (long long)(int32_t)bs, sub,
+				 (unsigned long long)bm_len);
+	hdr_end = (1 + (uint64_t)sub + bm_len) * bs;
+	if (hdr_end > size)
+		return li_errbuf(errbuf, errlen, -EIO,
+				 "%s is truncated: %llu bytes, its kdump headers alone describe %llu",
+				 path, (unsigned long long)size,
+				 (unsigned long long)hdr_end);
+	/* sub-header: VMCOREINFO and the ELF notes are read whole */
+	if (sub && !kt_pread(fd, sh, sizeof(sh), bs)) {
+		for (int i = 0; i < 2; i++) {
+			uint64_t o = kt_le64(sh + 32 + 16 * i), l = kt_le64(sh + 40 + 16 * i);
+
+			if (l && (l > (16u << 20) || o > size || l > size - o))
+				return li_errbuf(errbuf, errlen, -EINVAL,
+						 "%s: kdump %s at %#llx, %llu bytes, lies outside the file (%llu bytes)",
+						 path, i ? "ELF notes" : "VMCOREINFO",
+						 (unsigned long long)o,
+						 (unsigned long long)l,
+						 (unsigned long long)size);
+		}
+	}
+	/* one descriptor per bit of the second bitmap */
+	bm_len = bm_len * bs / 2;
+	bm = malloc(bm_len);
+	if (!bm)
+		return -ENOMEM;
+	if (kt_pread(fd, bm, bm_len, (1 + (uint64_t)sub) * bs + bm_len)) {
+		ret = -EIO;
+		goto out;
+	}
+	for (uint64_t i = 0; i + 8 <= bm_len; i += 8)
+		n += __builtin_popcountll(kt_le64(bm + i));
+	for (uint64_t i = bm_len & ~7ull; i < bm_len; i++)
+		n += __builtin_popcount(bm[i]);
+	pd_end = hdr_end + n * KT_PD_SIZE;
+	end = pd_end;
+	/* pages are written in descriptor order: the last one ends the file */
+	if (n && pd_end <= size && !kt_pread(fd, pd, sizeof(pd), pd_end - KT_PD_SIZE)) {
+		off = kt_le64(pd);
+		if (off <= UINT64_MAX - kt_le32(pd + 8) && off + kt_le32(pd + 8) > end)
+			end = off + kt_le32(pd + 8);
+	}
+	if (pd_end > size) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s is truncated: %llu bytes, its page descriptors alone need %llu",
+				path, (unsigned long long)size,
+				(unsigned long long)pd_end);
+		goto out;
+	}
+	if (end > size) {
+		uint64_t words = bm_len / 8, acc = 0;
+
+		k->file_size = size;
+		k->need_size = end;
+		k->dd_pd_start = hdr_end;
+		k->dd_words = words;
+		k->dd_bitmap = calloc(words ? words : 1, 8);
+		k->dd_prefix = calloc(words / 64 + 1, 8);
+		if (!k->dd_bitmap || !k->dd_prefix) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (uint64_t i = 0; i < words; i++) {
+			if (!(i % 64))
+				k->dd_prefix[i / 64] = acc;
+			k->dd_bitmap[i] = kt_le64(bm + 8 * i);
+			acc += __builtin_popcountll(k->dd_bitmap[i]);
+		}
+	}
+out:
+	free(bm);
+	return ret;
+}
+
+/* Our page check in front of libkdumpfile's page reads (once). */
+static int kt_add_cb(struct kt_ctx *k)
+{
+	if (k->xcb || (!k->segs && !k->dd_bitmap))
+		return 0;
+	k->xcb = addrxlat_ctx_add_cb(k->xctx);
+	if (!k->xcb)
+		return -ENOMEM;
+	k->xcb->priv = k;
+	k->xcb->get_page = kt_get_page;
+	return 0;
+}
+
 static kdump_ctx_t *kt_parked[16] __attribute__((used));
 
 static void kt_quarantine(kdump_ctx_t *kd)
@@ -485,6 +680,12 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		complete_elf = kt_scan_elf(k, k->fd, path, errbuf, errlen);
 		if (complete_elf < 0)
 			return complete_elf;
+		if (!complete_elf) {
+			int err = kt_scan_kdump(k, k->fd, path, errbuf, errlen);
+
+			if (err)
+				return err;
+		}
 	}
 	k->kd = kdump_new();
 	if (!k->kd)
@@ -509,6 +710,15 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		k->kd = NULL;
 		return -EINVAL;
 	}
+	/*
+	 * Our page check goes in before libkdumpfile's first page-table read
+	 * (setting the OS type already reads some): a page the dump lacks is
+	 * then -ENODATA, never zeroes or a failed (leaking) read.
+	 */
+	if (!k->live && (k->segs || k->dd_bitmap) &&
+	    kdump_get_addrxlat(k->kd, &k->xctx, NULL) == KDUMP_OK &&
+	    kt_add_cb(k))
+		return -ENOMEM;
 	/* also makes libkdumpfile parse VMCOREINFO */
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (st != KDUMP_OK)
@@ -517,20 +727,19 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 			       path, kt_err_reason(k->kd));
 	if (k->live)
 		return 0;
-	if (kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
+	if (!k->xctx && kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
+		char *v = NULL;
+		bool noinfo = kdump_vmcoreinfo_line(k->kd, "OSRELEASE", &v) !=
+			      KDUMP_OK || !v;
+
+		free(v);
 		k->xctx = NULL;
 		return li_errbuf(errbuf, errlen, -EIO,
-				 "%s: no address translation: %s", path,
-				 kt_err_reason(k->kd));
+				 "%s: no address translation: %s%s", path,
+				 kt_err_reason(k->kd),
+				 noinfo ? " (the dump has no VMCOREINFO, which says the kernel's paging and layout)" : "");
 	}
-	if (k->segs) {
-		k->xcb = addrxlat_ctx_add_cb(k->xctx);
-		if (!k->xcb)
-			return -ENOMEM;
-		k->xcb->priv = k;
-		k->xcb->get_page = kt_get_page;
-	}
-	return 0;
+	return kt_add_cb(k);
 }
 
 /* The translation system changes when the architecture is set. */
@@ -931,6 +1140,8 @@ static void kt_free(struct kt_ctx *k)
 	if (k->xctx)
 		addrxlat_ctx_decref(k->xctx);
 	free(k->segs);
+	free(k->dd_bitmap);
+	free(k->dd_prefix);
 	if (k->kd)
 		kdump_free(k->kd);
 	if (k->fd >= 0)
@@ -1058,6 +1269,16 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 fail:
 	if (err == -ENOMEM && errbuf && errlen && !errbuf[0])
 		snprintf(errbuf, errlen, "out of memory");
+	/* whatever failed, a short file is the first thing to know */
+	if (k->need_size && errbuf && errlen) {
+		char why[1024];
+
+		snprintf(why, sizeof(why), "%s", errbuf);
+		snprintf(errbuf, errlen,
+			 "%s is truncated (%llu bytes, its page descriptors describe %llu): %s",
+			 path, (unsigned long long)k->file_size,
+			 (unsigned long long)k->need_size, why);
+	}
 	kt_free(k);
 	return err;
 }
@@ -1066,4 +1287,16 @@ void li_kdump_target_close(struct li_target *target)
 {
 	if (target)
 		kt_free((struct kt_ctx *)target);
+}
+
+bool li_kdump_target_truncated(const struct li_target *target,
+			       uint64_t *size, uint64_t *need)
+{
+	const struct kt_ctx *k = (const struct kt_ctx *)target;
+
+	if (!target || target->ops != &kt_ops || !k->need_size)
+		return false;
+	*size = k->file_size;
+	*need = k->need_size;
+	return true;
 }

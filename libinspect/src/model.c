@@ -209,9 +209,22 @@ static int probe_flags(struct li_ctx *c, struct li_model *m, char *err,
 	uint64_t v, sz;
 	int64_t e;
 
-	if (!vmci(c, "NUMBER(PG_head_mask)", 10, &v) && v)
+	if (!vmci(c, "NUMBER(PG_head_mask)", 10, &v) && v) {
 		m->pg_head_mask = v;
-	else {
+		/*
+		 * VMCOREINFO is data of the dump, the enum is the kernel's
+		 * type information: if they disagree one of them is damaged,
+		 * and every compound head would be a finding.
+		 */
+		if (!evalue(c, "PG_head", &e) && e >= 0 && e <= 63 &&
+		    v != 1ULL << e) {
+			snprintf(err, errlen,
+				 "VMCOREINFO NUMBER(PG_head_mask)=%#llx contradicts enum pageflags PG_head=%lld (mask %#llx): the dump's metadata is damaged",
+				 (unsigned long long)v, (long long)e,
+				 (unsigned long long)(1ULL << e));
+			return -ENOTSUP;
+		}
+	} else {
 		NEED(evalue(c, "PG_head", &e), "PG_head");
 		if (e < 0 || e > 63)
 			return -ENOTSUP;

@@ -230,9 +230,10 @@ static void json_holders(FILE *f, const struct li_report *r)
 	const struct li_model *m = &r->model;
 
 	fprintf(f, "\"holder_walk\":{\"walked\":%s,\"tasks\":%llu,\"mms\":%llu,"
-		"\"page_tables\":%llu,\"page_tables_unreadable\":%llu,\"stopped\":",
+		"\"page_tables\":%llu,\"page_tables_unreadable\":%llu,"
+		"\"page_table_cycles\":%llu,\"stopped\":",
 		w->walked ? "true" : "false", JU(w->tasks), JU(w->mms),
-		JU(w->tables), JU(w->tables_unreadable));
+		JU(w->tables), JU(w->tables_unreadable), JU(w->table_cycles));
 	if (w->stopped)
 		json_str(f, w->stopped);
 	else
@@ -312,6 +313,11 @@ LI_EXPORT int li_report_write_json(const struct li_report *r, FILE *f)
 	json_str(f, r->source);
 	fprintf(f, ",\"vmlinux\":");
 	json_str(f, r->vmlinux);
+	if (r->truncated)
+		fprintf(f, ",\"truncated\":{\"file_size\":%llu,\"expected_size\":%llu}",
+			JU(r->file_size), JU(r->expected_size));
+	else
+		fprintf(f, ",\"truncated\":null");
 	fprintf(f, "},");
 	json_model(f, &r->model);
 	fprintf(f, ",\"registry\":{\"nodes\":%llu,\"complete\":%s,\"runs\":[",
@@ -536,9 +542,13 @@ LI_EXPORT int li_report_write_text(const struct li_report *r, FILE *f,
 {
 	if (!r || !f)
 		return -EINVAL;
-	fprintf(f, "pgmapcheck %s: %s%s%s\n", li_version(),
+	fprintf(f, "pgmapcheck %s: %s%s%s", li_version(),
 		r->source[0] ? r->source : "?",
 		r->model.release[0] ? ", kernel " : "", r->model.release);
+	if (r->truncated)
+		fprintf(f, " (TRUNCATED: %llu of %llu bytes; the pages past the end are not captured)",
+			JU(r->file_size), JU(r->expected_size));
+	fputc('\n', f);
 	if (!(flags & LI_TEXT_SUMMARY)) {
 		text_pgmaps(r, f);
 		text_findings(r, f, flags & LI_TEXT_VERBOSE);

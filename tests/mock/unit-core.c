@@ -871,6 +871,47 @@ static void t_holders_cycle(void)
 }
 
 /*
+ * A user PGD entry pointing back at its own table, and a PMD entry at its
+ * own PMD table: each found once per mm, walked once, and the holder walk
+ * then judges no leak (PAGE_TABLE_CYCLE, warning).
+ */
+static void t_holders_pt_cycle(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct mock *m = mock_new();
+		struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+		uint64_t mm = mock_mm_new(m), pgd, e, tab;
+		struct li_report *r;
+		char name[64];
+
+		mock_add_pgmap(m, &s);
+		mock_task_new(m, 100, "holder", mm, false);
+		mock_user_set(m, mm, UVA, 2, PMD_LEAF(DEV_PFN));
+		pgd = mock_r64(m, mm + 80);
+		tab = pgd;
+		/* k = 1: down to the PMD table that maps UVA */
+		for (int l = 0; k && l < 2; l++) {
+			e = mock_r64(m, tab + ((UVA >> (39 - 9 * l)) & 511) * 8);
+			tab = MOCK_PAGE_OFFSET + (e & 0x000ffffffffff000ULL);
+		}
+		/* a user slot: only the lower 256 of the PGD are walked */
+		mock_w64(m, tab + 8 * 200, mock_virt_to_phys(m, tab) | 0x67);
+		alarm(10);
+		r = run(m, NULL);
+		alarm(0);
+		snprintf(name, sizeof(name), "code-PAGE_TABLE_CYCLE%s", k ? "-pmd" : "");
+		result(r && total(r, "PAGE_TABLE_CYCLE") == 1 &&
+		       only(r, "PAGE_TABLE_CYCLE") && r->hw.table_cycles >= 1 &&
+		       r->nr_holders == 1, name, "total %llu cycles %llu holders %zu",
+		       r ? (unsigned long long)total(r, "PAGE_TABLE_CYCLE") : 0,
+		       r ? (unsigned long long)r->hw.table_cycles : 0,
+		       r ? r->nr_holders : 0);
+		li_report_free(r);
+		mock_free(m);
+	}
+}
+
+/*
  * A dead pgmap ref: with no page referenced but a user mapping left, one
  * HOLDER_DEAD_PGMAP instead of PGMAP_TEARDOWN; with a referenced page,
  * PGMAP_REF_DEAD alone says it (one fact, one finding).
@@ -1087,6 +1128,7 @@ int main(int argc, char **argv)
 	t_u64set();
 	t_holders();
 	t_holders_cycle();
+	t_holders_pt_cycle();
 	t_holders_dead();
 	t_holders_swap();
 	t_holders_leak();
