@@ -69,11 +69,14 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 	uint64_t tail = UINT64_MAX, flags;
 	bool opt, aliased = false, bad = false;
 	struct li_huge_folio *f;
+	uint8_t hbuf[256];
 	struct li_xlat x;
 
 	/* no HVO flag, no verdict: an absent head is not a clear flag */
-	if (li_read_u64(c, head_va + m->off_private, &priv))
+	if (m->page_size > sizeof(hbuf) ||
+	    li_read(c, LI_KVADDR, head_va, hbuf, m->page_size))
 		return false;
+	priv = li_get_u64(hbuf, m->off_private);
 	opt = priv & (1ULL << m->hvo_flag_bit);
 	for (uint64_t k = 0; k < vpages; k++) {
 		if (li_vmemmap_xlat(c, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
@@ -157,11 +160,19 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 				  "longer than nr_huge_pages (garbage)");
 			return 0;
 		}
+		/* a folio's lru is in its head struct page, on its boundary */
+		if (pos - c->m->off_lru < c->m->vmemmap_base ||
+		    (pos - c->m->off_lru - c->m->vmemmap_base) % c->m->page_size) {
+			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+				  "a link that is not the lru of a struct page");
+			return 0;
+		}
 		if (!check_folio(w, pos - c->m->off_lru, order)) {
-			uint64_t v;
+			uint8_t b[256];
 
-			if (li_read_u64(c, pos - c->m->off_lru + c->m->off_private,
-					&v) == -EFAULT)
+			if (li_read(c, LI_KVADDR, pos - c->m->off_lru, b,
+				    c->m->page_size <= sizeof(b) ?
+				    c->m->page_size : sizeof(b)) == -EFAULT)
 				list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
 					  "a link to an invalid address");
 			else

@@ -444,17 +444,42 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 	size = st.st_size;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return 0;
-	if (elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		return 0;
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		char magic[SELFMAG];
+		bool is_elf = !kt_pread(fd, magic, SELFMAG, 0) &&
+			      !memcmp(magic, ELFMAG, SELFMAG);
+
+		if (elf)
+			elf_end(elf);
+		/* what libelf refuses must not reach libkdumpfile's ELF code */
+		return is_elf ? li_errbuf(errbuf, errlen, -EINVAL,
+					  "%s: unreadable ELF headers (%s)", path,
+					  elf_errmsg(-1)) : 0;
 	}
 	/* libelf refuses program headers that run past the end of file */
 	if (!gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &n)) {
 		ret = li_errbuf(errbuf, errlen, -EIO,
 				"%s: unreadable ELF program headers: truncated file?",
 				path);
+		goto out;
+	}
+	/* libkdumpfile 0.5.1 crashes on ELF files without usable headers */
+	if (gelf_getclass(elf) != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+	    !n || !eh.e_phoff) {
+		ret = li_errbuf(errbuf, errlen, -EINVAL,
+				"%s: not a 64-bit ELF vmcore (class %d, %zu program headers of %u bytes at %#llx)",
+				path, gelf_getclass(elf), n, eh.e_phentsize,
+				(unsigned long long)eh.e_phoff);
+		goto out;
+	}
+	/* libkdumpfile reads the section headers too, unchecked */
+	if (eh.e_shoff && (eh.e_shoff > size ||
+			   (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * eh.e_shentsize >
+			   size - eh.e_shoff)) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s is truncated or corrupt: its ELF section headers (%u at %#llx) lie past its end (%llu bytes)",
+				path, eh.e_shnum, (unsigned long long)eh.e_shoff,
+				(unsigned long long)size);
 		goto out;
 	}
 	end = eh.e_phoff + (uint64_t)n * eh.e_phentsize;
@@ -490,6 +515,12 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 		if (ph.p_type == PT_LOAD && ph.p_filesz)
 			segs[ns++] = (struct kt_seg){ ph.p_paddr,
 						      ph.p_paddr + ph.p_filesz };
+	}
+	if (!ns) {
+		ret = li_errbuf(errbuf, errlen, -EINVAL,
+				"%s: an ELF file without memory (no PT_LOAD with data): not a vmcore",
+				path);
+		goto out;
 	}
 	if (end > size) {
 		ret = li_errbuf(errbuf, errlen, -EIO,
@@ -532,9 +563,10 @@ static const char *kt_err_reason(kdump_ctx_t *kd)
  * libkdumpfile 0.5.1 frees a diskdump header it rejected and frees it again
  * in kdump_free() (SIGSEGV on any file with the kdump signature whose
  * header it refuses: the signature alone, a 64-byte truncation, a bad block
- * size).  A context whose open failed is never freed: it is parked here, so
- * a failed open costs a few hundred bytes once, and leak checkers still see
- * the last ones as reachable.
+ * size).  A kdump context whose open failed is never freed: it is parked
+ * here (its caches stay allocated: a few MiB per failed open of a file with
+ * the kdump signature, which kt_scan_kdump() makes rare), and leak checkers
+ * still see the last ones as reachable.
  */
 /*
  * Header sanity of a kdump-compressed file (makedumpfile's diskdump_mod.h,
@@ -554,9 +586,12 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 	struct stat st;
 	int ret = 0;
 
+	bool kdump;
+
 	if (fstat(fd, &st) || kt_pread(fd, h, sizeof(h), 0) ||
-	    memcmp(h, "KDUMP   ", 8))
-		return 0;	/* not ours to judge (flattened, DISKDUMP, short) */
+	    (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8)))
+		return 0;	/* not ours to judge (flattened, short) */
+	kdump = !memcmp(h, "KDUMP   ", 8);
 	size = st.st_size;
 	version = (int32_t)kt_le32(h + 8);
 	bs = (int32_t)kt_le32(h + 428);
@@ -574,8 +609,8 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 				 "%s is truncated: %llu bytes, its kdump headers alone describe %llu",
 				 path, (unsigned long long)size,
 				 (unsigned long long)hdr_end);
-	/* sub-header: VMCOREINFO and the ELF notes are read whole */
-	if (sub && !kt_pread(fd, sh, sizeof(sh), bs)) {
+	/* kdump sub-header: VMCOREINFO and the ELF notes are read whole */
+	if (kdump && sub && !kt_pread(fd, sh, sizeof(sh), bs)) {
 		for (int i = 0; i < 2; i++) {
 			uint64_t o = kt_le64(sh + 32 + 16 * i), l = kt_le64(sh + 40 + 16 * i);
 
@@ -703,11 +738,17 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 			       kdump_get_err(k->kd));
 	st = kdump_open_fd(k->kd, k->fd);
 	if (st != KDUMP_OK) {
+		char sig[8] = "";
+
 		li_errbuf(errbuf, errlen, -EINVAL,
 			  "%s is not a readable dump: %s", path,
 			  kt_err_reason(k->kd));
-		kt_quarantine(k->kd);
-		k->kd = NULL;
+		/* only the diskdump code frees twice; others free normally */
+		if (!kt_pread(k->fd, sig, sizeof(sig), 0) &&
+		    (!memcmp(sig, "KDUMP   ", 8) || !memcmp(sig, "DISKDUMP", 8))) {
+			kt_quarantine(k->kd);
+			k->kd = NULL;
+		}
 		return -EINVAL;
 	}
 	/*

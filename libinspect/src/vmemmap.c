@@ -184,8 +184,8 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 	for (uint64_t i = 0; i < vpages; i++) {
 		if (li_vmemmap_xlat(c, va + i * LI_PAGE_SIZE, &x) || !x.level ||
 		    x.level != LI_PTE_4K) {
-			bad = true;
-			continue;
+			bad = true;	/* off the pattern: the rest cannot help */
+			break;
 		}
 		if (i == 0)
 			f0 = x.phys;
@@ -251,7 +251,18 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 		if (err == -ENOMEM)
 			return err;
 		if (err || !x.level) {
-			row->unmapped++;
+			/* the whole hole at once: a garbage range costs its holes */
+			uint64_t end = x.hole_end && x.hole_end > va &&
+				       x.hole_end < va1 ? x.hole_end : va1;
+			uint64_t pages = (end - va + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+
+			row->unmapped += pages;
+			row->vmemmap_pages += pages - 1;
+			if (end > vinit)
+				row->init_vmemmap_pages += (end - (va > vinit ? va : vinit) +
+							    LI_PAGE_SIZE - 1) / LI_PAGE_SIZE -
+							   (va >= vinit);
+			va += (pages - 1) * LI_PAGE_SIZE;
 			continue;
 		}
 		if (x.level == LI_PTE_4K)
@@ -282,8 +293,24 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 
 		row->predicted = (va1 - va0) / LI_PAGE_SIZE - heads * vpc +
 				 heads * 2;
-		for (uint64_t h = r->first_pfn; h + n - 1 <= r->end_pfn; h += n)
+		for (uint64_t h = r->first_pfn; h + n - 1 <= r->end_pfn; h += n) {
+			uint64_t hva = li_page_va(m, h), skip;
+			struct li_xlat x;
+
+			/* compounds whose head's vmemmap is a hole: off pattern */
+			if (!li_vmemmap_xlat(c, hva, &x) && !x.level && x.hole_end > hva) {
+				skip = (x.hole_end - hva) / (n * m->page_size);
+				if (skip > 1) {
+					skip = skip < (r->end_pfn + 1 - h) / n ?
+					       skip : (r->end_pfn + 1 - h) / n;
+					a->row->compounds += skip;
+					a->row->compounds_unexpected += skip;
+					h += (skip - 1) * n;
+					continue;
+				}
+			}
 			account_compound(a, h, vpc);
+		}
 	} else {
 		row->predicted = row->vmemmap_pages;
 	}
