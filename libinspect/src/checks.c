@@ -413,25 +413,68 @@ static void check_runs(struct li_ctx *c, struct li_pgmap *g)
 			      (unsigned long long)bad, nruns, nm);
 }
 
-/* Ranges of two pgmaps must not overlap (I1). */
-static void check_overlaps(struct li_ctx *c)
+struct range_ref {
+	uint64_t start, end;
+	uint32_t pgmap;
+};
+
+static int range_ref_cmp(const void *a, const void *b)
+{
+	const struct range_ref *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->pgmap < y->pgmap ? -1 : x->pgmap > y->pgmap;
+}
+
+/*
+ * Ranges of two pgmaps must not overlap (I1).  Sorted by start, each range
+ * meets only the ranges that begin inside it: O(n log n) for sane input,
+ * and at most OVERLAP_SCAN neighbours per range for garbage (4096 pgmaps
+ * of 64 ranges each all overlapping would otherwise be 2^35 pairs).  The
+ * finding goes to the later pgmap of the registry, naming the earlier.
+ */
+#define OVERLAP_SCAN	64
+static int check_overlaps(struct li_ctx *c)
 {
 	struct li_report *r = c->r;
+	struct range_ref *v;
+	size_t n = 0;
 
 	for (size_t i = 0; i < r->nr_pgmaps; i++)
-		for (size_t j = i + 1; j < r->nr_pgmaps; j++)
-			for (int a = 0; a < r->pgmaps[i].nr_valid; a++)
-				for (int b = 0; b < r->pgmaps[j].nr_valid; b++) {
-					const struct li_range *x = &r->pgmaps[i].ranges[a];
-					const struct li_range *y = &r->pgmaps[j].ranges[b];
+		n += r->pgmaps[i].nr_valid;
+	if (n < 2)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		for (int a = 0; a < r->pgmaps[i].nr_valid; a++)
+			v[n++] = (struct range_ref){ r->pgmaps[i].ranges[a].start_pfn,
+						     r->pgmaps[i].ranges[a].end_pfn,
+						     (uint32_t)i };
+	qsort(v, n, sizeof(*v), range_ref_cmp);
+	for (size_t k = 0; k < n; k++)
+		for (size_t l = k + 1; l < n && l <= k + OVERLAP_SCAN &&
+				       v[l].start <= v[k].end; l++) {
+			const struct range_ref *x = &v[k], *y = &v[l];
 
-					if (x->start_pfn <= y->end_pfn &&
-					    y->start_pfn <= x->end_pfn)
-						li_report_add(r, "PGMAP_ARRAY_MISMATCH",
-							      y->start_pfn, 0, r->pgmaps[j].addr,
-							      "range overlaps pgmap %#llx",
-							      (unsigned long long)r->pgmaps[i].addr);
-				}
+			if (x->pgmap == y->pgmap)
+				continue;
+			if (x->pgmap > y->pgmap) {
+				const struct range_ref *t = x;
+
+				x = y;
+				y = t;
+			}
+			li_report_add(r, "PGMAP_ARRAY_MISMATCH", y->start, 0,
+				      r->pgmaps[y->pgmap].addr,
+				      "range overlaps pgmap %#llx",
+				      (unsigned long long)r->pgmaps[x->pgmap].addr);
+		}
+	free(v);
+	return 0;
 }
 
 /* S16/I11: devmap_managed_key counts the FS_DAX (+PRIVATE <= 5.17) pgmaps. */
@@ -488,7 +531,9 @@ int li_check_pgmaps(struct li_ctx *c)
 	}
 	for (size_t i = 0; i < r->nr_pgmaps; i++)
 		check_runs(c, &r->pgmaps[i]);
-	check_overlaps(c);
+	err = check_overlaps(c);
+	if (err)
+		return err;
 	check_devmap_key(c);
 	return 0;
 }

@@ -822,6 +822,45 @@ static void t_holders(void)
 	mock_free(m);
 }
 
+/*
+ * Two pgmaps whose ranges overlap (I1): one PGMAP_ARRAY_MISMATCH naming the
+ * earlier pgmap, on the later one's range (sorted sweep, not all pairs).
+ */
+static void t_overlap(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec a = devdax(DEV_PFN, 4096, 9);
+	struct mock_pgmap_spec b = devdax(DEV_PFN + 2048, 4096, 9);
+	const struct li_finding *f = NULL;
+	uint64_t ga, gb, n = 0;
+	struct li_report *r;
+	char want[64];
+
+	b.in_array = false;	/* the registry can hold one entry per pfn */
+	ga = mock_add_pgmap(m, &a);
+	gb = mock_add_pgmap(m, &b);
+	mock_xa_store(m, DEV_PFN + 4096, DEV_PFN + 4096 + 2047, gb);
+	r = run(m, NULL);
+	snprintf(want, sizeof(want), "range overlaps pgmap %#llx",
+		 (unsigned long long)ga);
+	for (size_t i = 0; r && i < r->buckets[li_code_index("PGMAP_ARRAY_MISMATCH")].nr; i++) {
+		const struct li_finding *x =
+			&r->buckets[li_code_index("PGMAP_ARRAY_MISMATCH")].v[i];
+
+		if (strstr(x->detail, "range overlaps")) {
+			n++;
+			f = x;
+		}
+	}
+	result(n == 1 && f && !strcmp(f->detail, want) && f->pgmap == gb &&
+	       f->pfn == DEV_PFN + 2048, "pgmap-overlap-sorted",
+	       "%llu overlap findings, pfn %#llx pgmap %#llx (%s)",
+	       (unsigned long long)n, f ? (unsigned long long)f->pfn : 0,
+	       f ? (unsigned long long)f->pgmap : 0, f ? f->detail : "-");
+	li_report_free(r);
+	mock_free(m);
+}
+
 /* The bounded set keeps keys that differ only in bit 0 apart (pfns). */
 static void t_u64set(void)
 {
@@ -1124,6 +1163,7 @@ int main(int argc, char **argv)
 	t_dynamic_folio();
 	t_private();
 	t_caps_filters();
+	t_overlap();
 	t_cancel();
 	t_u64set();
 	t_holders();
