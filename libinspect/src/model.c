@@ -355,6 +355,32 @@ static void probe_idle_rules(struct li_ctx *c, struct li_model *m)
 				li_has_sym(c, "__vmemmap_can_optimize");
 }
 
+/*
+ * nr_cpu_ids is set from the possible mask at boot (setup_nr_cpu_ids():
+ * last possible cpu + 1); per-cpu sums walk that many __per_cpu_offset[]
+ * slots.  A dump where they disagree has damaged data: say it once, not
+ * as percpu_ref counts summed over garbage offsets.
+ */
+static int check_cpus(struct li_ctx *c, struct li_model *m, char *err,
+		      size_t errlen)
+{
+	uint64_t a, words[LI_MAX_CPUS / 64];
+	unsigned int last = 0;
+
+	if (m->nr_cpus <= 1 || sym(c, "__cpu_possible_mask", &a) ||
+	    li_read(c, LI_KVADDR, a, words, (m->nr_cpus + 63) / 64 * 8))
+		return 0;	/* unknown or not captured: nothing to say */
+	for (unsigned int i = 0; i < m->nr_cpus; i++)
+		if (words[i / 64] >> (i % 64) & 1)
+			last = i + 1;
+	if (last == m->nr_cpus)
+		return 0;
+	snprintf(err, errlen,
+		 "nr_cpu_ids is %u but the last possible cpu in __cpu_possible_mask is %u: the dump's data is damaged",
+		 m->nr_cpus, last ? last - 1 : 0);
+	return -ENOTSUP;
+}
+
 static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 			size_t errlen)
 {
@@ -405,7 +431,7 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 	    !sym(c, "nr_cpu_ids", &a) && !li_read_u32(c, a, &v32) &&
 	    v32 >= 1 && v32 <= LI_MAX_CPUS)
 		m->nr_cpus = v32;
-	return 0;
+	return check_cpus(c, m, err, errlen);
 }
 
 static void probe_hugetlb(struct li_ctx *c, struct li_model *m)

@@ -378,6 +378,7 @@ static const char *const symbols[] = {
 	"vmemmap_populate_address", "node_data", "hstates", "hugetlb_max_hstate",
 	"hugetlb_optimize_vmemmap_key", "phys_base", "devmap_managed_key",
 	"free_zone_device_page", "init_task", "iomem_resource",
+	"__cpu_possible_mask",
 };
 
 static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
@@ -499,9 +500,13 @@ void mock_set_nr_cpus(struct mock *m, unsigned int n)
 {
 	m->nr_cpus = n;
 	mock_w32(m, mock_symbol(m, "nr_cpu_ids"), n);
-	for (unsigned int c = 0; c < n; c++)
+	for (unsigned int c = 0; c < n; c++) {
+		uint64_t w = mock_symbol(m, "__cpu_possible_mask") + c / 64 * 8;
+
 		mock_w64(m, mock_symbol(m, "__per_cpu_offset") + 8 * c,
 			 c * PERCPU_STRIDE);
+		mock_w64(m, w, mock_r64(m, w) | 1ULL << (c % 64));
+	}
 }
 
 static void ram_memmap(struct mock *m)

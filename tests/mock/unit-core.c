@@ -733,6 +733,15 @@ static void t_model_errors(void)
 	result(err && !r && strstr(li_last_error(), "self-test"), "zone-selftest-refuses",
 	       "err %d: %s", err, li_last_error());
 	mock_free(m);
+
+	/* nr_cpu_ids beyond the possible mask: damaged data, said once */
+	m = mock_new();
+	mock_set_nr_cpus(m, 4);
+	mock_w64(m, mock_symbol(m, "__cpu_possible_mask"), 0x3);
+	err = li_check(mock_target(m), NULL, &r);
+	result(err && !r && strstr(li_last_error(), "__cpu_possible_mask"),
+	       "nr-cpu-ids-vs-possible-mask", "err %d: %s", err, li_last_error());
+	mock_free(m);
 }
 
 /* ---- holders: user page tables naming device memory ---- */
