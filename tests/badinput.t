@@ -74,10 +74,45 @@ directory is removed at exit).  Where structures live comes from the
 manifest (vmemmap oracle frames) and a drgn probe of the clean dump
 (/usr/bin/python3, drgn); cases needing drgn are skipped without it.
 
+The other frontends (issue #11: "the drgn and crash frontends give the
+same verdicts as the CLI on the damaged dumps that they can open"): on the
+6.1 kernel's damaged dumps of the classes missing and cycles, two of the
+cut kdump files that open (trunc-file-09of16, -15of16) and the ELF segment
+whose tail is p_memsz only, right after the CLI runs and before the damage
+is undone, the drgn frontend (drgn-scripts/pgmapcheck.py under
+/usr/bin/python3, drgn 0.0.22, libinspect/build/libinspect.so.1) and the
+crash extension (crash 8.0.2, crash-ext/build/pgmapcheck.so, one batch
+session: "pgmapcheck -j > FILE") check the same file, and each line
+badinput/<class>/<case>/drgn and .../crash asserts, against the CLI of
+libinspect/build on that file:
+
+  * the same exit status class (crash: 1 when its report has errors, as
+    --fail-on error; a check that fails is class 2), and for crash a -j
+    report that is JSON alone;
+  * the same set of (code, pfn) of error and warning findings and the same
+    error and warning totals;
+  * the same not-captured infos: MEMMAP_NOT_CAPTURED pfns,
+    STRUCT_NOT_CAPTURED objects, what each says (not in the dump or not
+    mapped), registry.complete and whether target says the file is cut;
+    where a frontend's reader legitimately cannot see a hole as the CLI's
+    does, the difference is accepted case by case (FE_ACCEPT, with why),
+    never for an error or warning.
+
+A frontend that cannot open the damaged file (drgn's or crash's own error
+before any check) is a skip with its error line; a case the CLI does not
+open (exit 2) skips its frontends.  crash sessions (seconds of start-up
+each) run in the background, two at a time, on a snapshot of the damaged
+file taken before the damage is undone; crash 8.0.2 reads an ELF vmcore
+only with its program headers and notes in front of the memory, so an ELF
+snapshot has them moved there (the same memory and program headers), and
+the CLI run on that snapshot must give its first report again.
+
 BADINPUT_CASES="a b": only cases whose name contains one of the words;
 BADINPUT_BUILDS="build": only these builds; BADINPUT_NOMAKE=1: use the
 builds as they are (no make); BADINPUT_SAVE=DIR: keep each run's stdout
-(.json) and stderr (.err) there.
+(.json) and stderr (.err) there (the frontends' too);
+BADINPUT_FRONTENDS="drgn crash" (the default): the frontends run on the
+damaged dumps, "" none.
 """
 import atexit
 import concurrent.futures
@@ -146,6 +181,17 @@ def binaries():
             bins[b] = path
         else:
             out("not ok", "badinput/make/" + b, "%s missing" % path)
+    # the frontends: libinspect/build (the drgn binding's libinspect.so.1)
+    # and the crash extension linked with its libinspect.a
+    if FRONTENDS and not os.environ.get("BADINPUT_NOMAKE"):
+        cmds = [] if FE_BUILD in BUILDS else [["make", "-s", "-C", LI, "BUILD=" + FE_BUILD]]
+        if "crash" in FRONTENDS:
+            cmds.append(["make", "-s", "-C", os.path.join(TOP, "crash-ext"), "BUILD=" + FE_BUILD])
+        for cmd in cmds:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if p.returncode:
+                out("not ok", "badinput/make/frontends", "%s: %s" % (
+                    " ".join(cmd[2:]), p.stdout.decode(errors="replace")[-400:]))
     return bins
 
 
@@ -253,6 +299,9 @@ def work_copy(k, fmt):
 
 
 def cleanup(*_):
+    if fe_pool:
+        fe_pool.shutdown(wait=False, cancel_futures=True)
+    L.kill_active()
     for w in works.values():
         try:
             w.close()
@@ -524,9 +573,12 @@ def case(cls, cname, k, fmt, damage, timeout=TIMEOUT):
         e, dump, vmlinux = res
     else:
         e, dump, vmlinux = res, w.path, k.vmlinux
+    runs = {}
     for b in BINS:
-        r = L.run(cmd_for(b, dump, vmlinux), timeout)
+        r = runs[b] = L.run(cmd_for(b, dump, vmlinux), timeout)
         report(name, b, r, e, k.baseline.get((fmt, b)))
+    if fe_wanted(cls, cname, k):
+        frontend_runs(name, dump, vmlinux, runs.get(FE_BUILD), elf=fmt == "elf")
     try:
         w.restore()
     except (OSError, RuntimeError) as ex:   # start the next case from a fresh copy
@@ -565,6 +617,329 @@ def parallel_cases(specs):
         futs = [ex.submit(L.run, cmd_for(b, d, v), t) for _, b, d, v, _, t in jobs]
         for (name, b, _, _, e, _), f in zip(jobs, futs):
             report(name, b, f.result(), e, None)
+
+
+# ---- the drgn and crash frontends on the damaged dumps ---------------------------------
+
+# Issue #11: "the drgn and crash frontends give the same verdicts as the CLI on
+# the damaged dumps that they can open" (see the docstring).  Only the 6.1
+# kernel's dumps: host crash 8.0.2 opens no other.  Both frontends use
+# libinspect/build, so the reference is the CLI of that build.
+FRONTENDS = os.environ.get("BADINPUT_FRONTENDS", "drgn crash").split()
+FE_BUILD = "build"
+FE_KERNEL = "6.1."
+FE_CLASSES = ("missing", "cycles")
+# of the garbage class: two of the cut kdump files that open (09..15of16
+# lose the same struct pages; 09 also stops the holder walk at a page table
+# past the cut, 15 does not) and the ELF segment whose tail is p_memsz only
+FE_GARBAGE = ("trunc-file-09of16", "trunc-file-15of16", "filesz-below-memsz")
+FE_TIMEOUT = 300.0          # crash starts in ~3 s, in 10-15 s on a loaded machine
+FE_CRASH = shutil.which("crash") or "/usr/bin/crash"
+FE_EXT = os.path.join(TOP, "crash-ext", FE_BUILD, "pgmapcheck.so")
+FE_LIB = os.path.join(LI, FE_BUILD, "libinspect.so.1")
+FE_CLI = os.path.join(LI, FE_BUILD, "pgmapcheck")
+# the wall time the frontends add (this thread's, waits for crash included)
+# and their CPU time
+fe_stats = {"cases": 0, "time": 0.0, "cpu": 0.0}
+
+# Where a frontend may legitimately see a damaged file differently from the
+# CLI: (frontend, word of the case name, item, why).  Only the not-captured
+# items can be accepted; the exit status class and the error and warning
+# findings must always be the CLI's (a frontend never reports a violation on
+# memory the dump does not hold).  Decided case by case, on drgn 0.0.22 and
+# crash 8.0.2:
+#
+#   trunc-file-*, drgn: drgn opens the cut kdump file with libkdumpfile,
+#     which fails the reads past the end; the drgn target answers them
+#     -ENODATA, so the same struct pages and structures are not captured,
+#     said in the same words.  Only target.truncated differs: the CLI's own
+#     target fills it (li_kdump_target_truncated: the file's size against
+#     its page descriptors), a frontend's target has no such hook (null).
+#   trunc-file-*, crash: the same would hold, but crash 8.0.2 does not get
+#     through its own start-up on these files (it reads the per-cpu
+#     current_task, or a pud page, past the cut): a skip with its error.
+#   Every other case: none.  Both readers see the holes the damage makes
+#     (a page out of the kdump bitmap or its descriptor unusable, a page out
+#     of every ELF PT_LOAD, a p_memsz-only tail) where the CLI's does, and
+#     the cycles are in memory they read alike.
+FE_ACCEPT = [
+    ("drgn", "trunc-file", "truncated", "drgn's reader fails the reads past the end of a cut "
+     "kdump file (not captured, as the CLI says) but no frontend target can say the file is cut"),
+    ("crash", "trunc-file", "truncated", "crash's reader fails the reads past the end of a cut "
+     "kdump file (not captured, as the CLI says) but no frontend target can say the file is cut"),
+]
+
+
+def fe_wanted(cls, cname, k):
+    return bool(FRONTENDS) and k.rel.startswith(FE_KERNEL) and (
+        cls in FE_CLASSES or (cls == "garbage" and cname in FE_GARBAGE))
+
+
+def fe_available():
+    """The frontends of BADINPUT_FRONTENDS that can run here (a skip line for
+    the others)."""
+    global FRONTENDS
+    have = []
+    for fe in FRONTENDS:
+        why = None
+        if fe == "drgn":
+            if not DRGN:
+                why = "drgn is not importable from /usr/bin/python3"
+            elif not os.path.exists(FE_LIB):
+                why = "%s missing" % FE_LIB
+        elif fe == "crash":
+            if not os.access(FE_CRASH, os.X_OK):
+                why = "no crash"
+            elif not os.path.exists(FE_EXT):
+                why = "%s missing (make -C crash-ext)" % FE_EXT
+            elif os.path.exists(os.path.join(LI, FE_BUILD, "libinspect.a")) and \
+                    os.path.getmtime(FE_EXT) < os.path.getmtime(os.path.join(LI, FE_BUILD, "libinspect.a")):
+                why = "%s is older than libinspect/%s/libinspect.a: its verdicts would be another " \
+                      "library's (make -C crash-ext, or run without BADINPUT_NOMAKE)" % (FE_EXT, FE_BUILD)
+        else:
+            why = "unknown frontend (BADINPUT_FRONTENDS: drgn, crash)"
+        if not why and not os.access(FE_CLI, os.X_OK):
+            why = "%s missing: no CLI to compare with" % FE_CLI
+        if why:
+            out("skip", "badinput/frontends/" + fe, why)
+        else:
+            have.append(fe)
+    FRONTENDS = have
+
+
+def fe_verdict(doc):
+    """What a frontend must share with the CLI on a damaged dump."""
+    fs = doc.get("findings") or []
+    reg = doc.get("registry") or {}
+    return {
+        "errors/warnings": sorted({(f["code"], f["pfn"]) for f in fs
+                                   if f["severity"] in ("error", "warning")}),
+        "counts": ((doc.get("summary") or {}).get("errors"),
+                   (doc.get("summary") or {}).get("warnings")),
+        "memmap-not-captured": nc_pfns(doc),
+        "struct-not-captured": sorted({f["page"] for f in fs if f["code"] == "STRUCT_NOT_CAPTURED"}),
+        # the same library writes them: what each says of the memory (not in
+        # the dump, or not mapped at all) follows from the reader's answer
+        "not-captured-details": sorted((f["code"], f["pfn"], f["page"], f["detail"]) for f in fs
+                                       if f["code"] in ("MEMMAP_NOT_CAPTURED", "STRUCT_NOT_CAPTURED")),
+        "registry-complete": reg.get("complete"),
+        "truncated": target_incomplete(doc),
+    }
+
+
+def fe_show(item, v):
+    if item == "errors/warnings":
+        more = " (+%d)" % (len(v) - 6) if len(v) > 6 else ""
+        return "[%s]" % ", ".join("%s@%#x" % cp for cp in v[:6]) + more
+    if item == "memmap-not-captured":
+        return "%d pfns%s" % (len(v), " %#x-%#x" % (min(v), max(v)) if v else "")
+    if item == "not-captured-details":
+        return "[%s]" % "; ".join("%s@%#x %s: %s" % (c, pfn, page, d[:100]) for c, pfn, page, d in v[:3])
+    return json.dumps(v)
+
+
+def fe_diff(item, a, b):
+    """CLI value a, frontend value b: a short statement of the difference."""
+    if item == "errors/warnings":
+        only_a = [x for x in a if x not in b]
+        only_b = [x for x in b if x not in a]
+        return "only the CLI's %s, only the frontend's %s" % (fe_show(item, only_a), fe_show(item, only_b))
+    if item == "memmap-not-captured":
+        return "CLI %s, frontend %s (the CLI's alone: %s; the frontend's alone: %s)" % (
+            fe_show(item, a), fe_show(item, b), fe_show(item, a - b), fe_show(item, b - a))
+    if item == "not-captured-details":
+        return "the CLI's %s, the frontend's %s" % (fe_show(item, [x for x in a if x not in b]),
+                                                     fe_show(item, [x for x in b if x not in a]))
+    return "CLI %s, frontend %s" % (fe_show(item, a), fe_show(item, b))
+
+
+def fe_first_difference(a, b, path="$"):
+    if type(a) is not type(b):
+        return path
+    if isinstance(a, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return "%s.%s" % (path, key)
+            d = fe_first_difference(a[key], b[key], "%s.%s" % (path, key))
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return "%s[] (%d vs %d)" % (path, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = fe_first_difference(x, y, "%s[%d]" % (path, i))
+            if d:
+                return d
+        return None
+    return None if a == b else path
+
+
+def fe_stable(doc):
+    if isinstance(doc, dict):
+        return {k: fe_stable(v) for k, v in doc.items()
+                if k != "target" and not re.search(r"time|elapsed|duration|seconds", k)}
+    if isinstance(doc, list):
+        return [fe_stable(v) for v in doc]
+    return doc
+
+
+def fe_judge(fe, name, cli, r):
+    """(kind, why) of one frontend run against the CLI's run on the same file."""
+    full = "%s/%s" % (name, fe)
+    why = []
+    same = getattr(r, "relaid", None)
+    if same is not None and (same.rc != cli.rc or same.doc is None or
+                             fe_stable(same.doc) != fe_stable(cli.doc)):
+        why.append("with its headers in front (for crash) the file is not the same dump to the CLI: "
+                   "exit %s, the report differs from %s on" % (
+                       same.rc, fe_first_difference(fe_stable(cli.doc), fe_stable(same.doc or {}))))
+    if r.open_error:
+        if why:
+            return "not ok", "; ".join(why)
+        return "skip", "%s cannot open it: %s" % (fe, r.open_error)
+    if r.killed or r.signal is not None:
+        why.append(r.killed or "killed by signal %d" % r.signal)
+    doc = r.doc
+    if doc is None:
+        # the dump opened, the check did not run to a report: class 2
+        why.append("exit status class 2 (%s), the CLI's %d" % (r.fe_error, cli.rc))
+        return "not ok", "; ".join(why)
+    if r.noise:
+        why.append("the -j report is not JSON: %d line(s) of crash's own before it (%s)" % (
+            len(r.noise), r.noise[0][:120]))
+    if (doc.get("target") or {}).get("frontend") != fe:
+        why.append("target %s" % json.dumps(doc.get("target")))
+    errors = (doc.get("summary") or {}).get("errors", 0)
+    rc = 1 if errors else 0         # --fail-on error, the CLI's default
+    if fe == "drgn" and r.rc != rc:
+        why.append("drgn exit %s with %d errors" % (r.rc, errors))
+    if rc != cli.rc:
+        why.append("exit status class %d, the CLI's %d" % (rc, cli.rc))
+    a, b = fe_verdict(cli.doc), fe_verdict(doc)
+    notes = []
+    for item in a:
+        if a[item] == b[item]:
+            continue
+        if item == "not-captured-details" and any(
+                a[i] != b[i] for i in ("memmap-not-captured", "struct-not-captured")):
+            continue        # said above
+        acc = [w for f, word, it, w in FE_ACCEPT if f == fe and it == item and word in full]
+        if acc and item not in ("errors/warnings", "counts"):
+            notes.append("accepted: %s differs (%s): %s" % (item, fe_diff(item, a[item], b[item]), acc[0]))
+        else:
+            why.append("%s: %s" % (item, fe_diff(item, a[item], b[item])))
+    if why:
+        return "not ok", "; ".join(why) + " [CLI rc %d %s; %s %s]" % (
+            cli.rc, json.dumps(cli.doc["summary"]["by_code"], separators=(",", ":")), fe,
+            json.dumps(doc["summary"]["by_code"], separators=(",", ":")))
+    d = fe_first_difference(fe_stable(cli.doc), fe_stable(doc))
+    notes.insert(0, "rc %d as the CLI, %d error/warning findings, %d pfns not captured, %.1fs" % (
+        rc, len(b["errors/warnings"]), len(b["memmap-not-captured"]), r.time))
+    notes.append("report = the CLI's" if d is None else "reports differ from %s on" % d)
+    if same is not None:
+        notes.append("ELF headers moved to the front for crash")
+    return "ok", "; ".join(notes)
+
+
+def fe_report(name, fe, cli, r):
+    if SAVE:
+        base = os.path.join(SAVE, ("%s/%s" % (name, fe)).replace("/", "_"))
+        os.makedirs(SAVE, exist_ok=True)
+        with open(base + ".json", "w") as f:
+            f.write(r.report_text)
+        with open(base + ".err", "w") as f:
+            f.write(r.stdout + r.stderr if fe == "crash" else r.stderr)
+    try:
+        kind, why = fe_judge(fe, name, cli, r)
+    except Exception as ex:     # noqa: BLE001 - a broken judge is a failure
+        kind, why = "not ok", "judging the %s run: %r" % (fe, ex)
+    out(kind, "%s/%s" % (name, fe), why)
+    fe_stats["cpu"] += getattr(r, "cpu", 0.0) + getattr(getattr(r, "relaid", None), "cpu", 0.0)
+
+
+# crash sessions (~3 s of start-up each, 10 s on a loaded machine) run in the
+# background, FE_JOBS at a time, each on a snapshot of the damaged file taken
+# before the damage is undone; their lines come when they are done, in order.
+FE_JOBS = max(1, min(2, os.cpu_count() or 1))
+fe_pool = None
+fe_queue = []       # (name, cli, future) in case order
+fe_serial = [0]
+
+
+def crash_job(name, snap, vmlinux, elf, d):
+    try:
+        same = L.run([FE_CLI, "--json", "-k", vmlinux, snap], TIMEOUT) if elf else None
+        r = L.crash_frontend(FE_CRASH, FE_EXT, snap, vmlinux, d, FE_TIMEOUT)
+        r.relaid = same
+        return r
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def fe_collect(wait_for=0):
+    """Print the finished crash lines at the head of the queue; wait until at
+    most wait_for jobs are left."""
+    while fe_queue and (fe_queue[0][2].done() or len(fe_queue) > wait_for):
+        name, cli, fut = fe_queue.pop(0)
+        try:
+            r = fut.result()
+        except Exception as ex:     # noqa: BLE001
+            out("not ok", "%s/crash" % name, "the crash job: %r" % ex)
+            continue
+        fe_report(name, "crash", cli, r)
+
+
+def fe_finish():
+    global fe_pool
+    t0 = time.monotonic()
+    fe_collect(0)
+    fe_stats["time"] += time.monotonic() - t0
+    if fe_pool:
+        fe_pool.shutdown()
+        fe_pool = None
+
+
+def frontend_runs(name, dump, vmlinux, cli=None, elf=False):
+    """The frontends on the damaged file that the CLI just checked: drgn now,
+    crash on a snapshot (an ELF one with its headers in front, see
+    L.elf_headers_in_front, and the CLI run on it again to show that it is
+    the same dump to the CLI)."""
+    global fe_pool
+    if not FRONTENDS:
+        return
+    t0 = time.monotonic()
+    if cli is None:     # BADINPUT_BUILDS without the frontends' build
+        cli = L.run([FE_CLI, "--json", "-k", vmlinux, dump], TIMEOUT)
+    if cli.rc not in (0, 1) or cli.doc is None:
+        err = [ln for ln in cli.stderr.splitlines() if ln.strip()]
+        for fe in FRONTENDS:
+            out("skip", "%s/%s" % (name, fe), "the CLI does not open it (exit %s: %s)" % (
+                cli.rc, err[0][:200] if err else "no message"))
+        return
+    if "crash" in FRONTENDS:
+        fe_collect(FE_JOBS)         # a bounded queue: snapshots of 1 GiB
+        fe_serial[0] += 1
+        d = os.path.join(tmpdir(), "fe", str(fe_serial[0]))
+        os.makedirs(d, exist_ok=True)
+        snap = os.path.join(d, os.path.basename(dump))
+        try:
+            if elf:
+                L.elf_headers_in_front(dump, snap)
+            else:
+                L.copy_file(dump, snap)
+        except (OSError, ValueError) as ex:
+            out("not ok", "%s/crash" % name, "snapshot for crash: %r" % ex)
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            if fe_pool is None:
+                fe_pool = concurrent.futures.ThreadPoolExecutor(max_workers=FE_JOBS)
+            fe_queue.append((name, cli, fe_pool.submit(crash_job, name, snap, vmlinux, elf, d)))
+    if "drgn" in FRONTENDS:
+        fe_report(name, "drgn", cli, L.drgn_frontend(TOP, FE_LIB, dump, vmlinux, FE_TIMEOUT))
+    fe_collect(FE_JOBS)
+    fe_stats["cases"] += 1
+    fe_stats["time"] += time.monotonic() - t0
 
 
 # ---- a: garbage and header damage ----------------------------------------------------
@@ -1045,6 +1420,7 @@ def main():
         out("skip", "badinput/rss-spawner", "cc failed, peak RSS from wait4 includes this "
             "Python's own: %s" % log[-300:])
     DRGN = L.drgn_available()
+    fe_available()
     P = next((k for k in ks if k.rel.startswith("6.1.")), ks[0])
     N = ks[-1]
     M = next((k for k in ks if k is not P and k is not N), None)
@@ -1070,6 +1446,10 @@ def main():
         if k is not None and k is not P:
             metadata_cases(k, "kdump", ["l5", "pg-head"])
     vmlinux_cases(ks)
+    fe_finish()
+    if fe_stats["cases"]:
+        print("# badinput: the frontends (%s) on %d damaged dumps: %.0fs (%.0fs of CPU)" % (
+            " ".join(FRONTENDS), fe_stats["cases"], fe_stats["time"], fe_stats["cpu"]), flush=True)
     print("# badinput: %d ok, %d not ok, %d skipped in %.0fs" % (
         counts["ok"], counts["not ok"], counts["skip"], time.monotonic() - t0), flush=True)
 

@@ -159,6 +159,50 @@ class Elf:
         work.write(base + 32, struct.pack("<QQ", len(blob), len(blob)))
 
 
+# crash 8.0.2 reads an ELF vmcore only when its program headers follow the ELF
+# header (e_phoff within the first SAFE_NETDUMP_ELF_HEADER_SIZE bytes), the
+# PT_NOTE comes first and the notes lie before the first PT_LOAD's data
+# (netdump.c: is_netdump, resize_elf_header): a damaged copy whose program
+# header table was rewritten at its end ("PHdr to far into file!") needs its
+# headers in front.
+
+def elf_headers_in_front(src, dst):
+    """dst: the ELF file src with its current headers (program headers with
+    the PT_NOTE first, its notes) in a new block at offset 0 and the whole
+    of src after it, every offset moved by the block's size (returned): the
+    memory, and what every program header says of it, are the same bytes."""
+    with open(src, "rb") as f:
+        fd = f.fileno()
+        size0 = os.fstat(fd).st_size
+        eh = bytearray(os.pread(fd, 64, 0))
+        phoff, shoff = struct.unpack_from("<QQ", eh, 32)
+        e_phnum, shentsize = struct.unpack_from("<HH", eh, 56)
+        xnum = e_phnum == PN_XNUM
+        sh = os.pread(fd, shentsize, shoff) if xnum else b""
+        n = struct.unpack_from("<I", sh, 44)[0] if xnum else e_phnum
+        phdrs = [Phdr(*v) for v in PHDR.iter_unpack(os.pread(fd, n * PHDR.size, phoff))]
+        if len(phdrs) != n:
+            raise ValueError("%s: %d program headers, read %d" % (src, n, len(phdrs)))
+        note = next((p for p in phdrs if p.type == PT_NOTE), None)
+        blob = os.pread(fd, note.filesz, note.offset) if note else b""
+        new_phoff = 64 + len(sh)
+        note_off = new_phoff + n * PHDR.size
+        size = align(note_off + len(blob), PAGE)
+        table = [] if note is None else [note.copy(offset=note_off, filesz=len(blob))]
+        table += [p.copy(offset=p.offset + size) for p in phdrs if p is not note]
+        struct.pack_into("<QQ", eh, 32, new_phoff, 64 if xnum else (shoff + size if shoff else 0))
+        with open(dst, "wb") as g:
+            g.write(bytes(eh) + sh + b"".join(p.pack() for p in table) + blob)
+            g.truncate(size)
+            copy_range(fd, g.fileno(), 0, size0, dst_off=size)
+    return size
+
+
+def copy_file(src, dst):
+    with open(src, "rb") as f, open(dst, "wb") as g:
+        copy_range(f.fileno(), g.fileno(), 0, os.fstat(f.fileno()).st_size)
+
+
 # ---- ELF notes, VMCOREINFO -------------------------------------------------
 
 def parse_notes(blob):
@@ -360,12 +404,13 @@ class PhysEditor:
 
 # ---- a working copy that cases damage and restore ------------------------------
 
-def copy_range(src_fd, dst_fd, off, n):
+def copy_range(src_fd, dst_fd, off, n, dst_off=None):
+    dst = off if dst_off is None else dst_off
     while n > 0:
-        k = os.copy_file_range(src_fd, dst_fd, n, off, off)
+        k = os.copy_file_range(src_fd, dst_fd, n, off, dst)
         if k <= 0:
             raise OSError("copy_file_range returned %d" % k)
-        off, n = off + k, n - k
+        off, dst, n = off + k, dst + k, n - k
 
 
 class WorkCopy:
@@ -536,6 +581,39 @@ def run(cmd, timeout, rss_guard_kb=3 << 20, env=None):
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                          env=e, start_new_session=True)
+    ACTIVE.add(p.pid)
+    try:
+        _wait(r, p, t0, timeout, rep, rss_guard_kb)
+    finally:
+        ACTIVE.discard(p.pid)
+    out.seek(0)
+    err.seek(0)
+    r.stdout = out.read().decode(errors="replace")
+    r.stderr = err.read().decode(errors="replace")
+    out.close()
+    err.close()
+    r.sanitizer = bool(SAN_RE.search(r.stderr)) or r.rc in (86, 87, 23)
+    try:
+        r.doc = json.loads(r.stdout) if r.stdout.strip() else None
+    except ValueError:
+        r.doc = None
+    return r
+
+
+# process groups of the commands running now (several threads may run some),
+# for kill_active() when the test is stopped
+ACTIVE = set()
+
+
+def kill_active():
+    for pid in list(ACTIVE):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _wait(r, p, t0, timeout, rep, rss_guard_kb):
     r.killed = None
     nap = 0.001
     child = None
@@ -579,18 +657,7 @@ def run(cmd, timeout, rss_guard_kb=3 << 20, env=None):
             r.rc = int(m.group(2)) if m.group(1) == "exit" else -int(m.group(2))
             r.maxrss_kb = int(m.group(3))
     r.signal = -r.rc if r.rc < 0 else None
-    out.seek(0)
-    err.seek(0)
-    r.stdout = out.read().decode(errors="replace")
-    r.stderr = err.read().decode(errors="replace")
-    out.close()
-    err.close()
-    r.sanitizer = bool(SAN_RE.search(r.stderr)) or r.rc in (86, 87, 23)
-    try:
-        r.doc = json.loads(r.stdout) if r.stdout.strip() else None
-    except ValueError:
-        r.doc = None
-    return r
+    r.cpu = ru.ru_utime + ru.ru_stime       # with its waited-for children
 
 
 # ---- drgn: where things are ------------------------------------------------------
@@ -692,3 +759,78 @@ def drgn_probe(dump, vmlinux, mm, uva, pgmaps, timeout=120):
 def drgn_available():
     return subprocess.run(["/usr/bin/python3", "-c", "import drgn"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+# ---- the drgn and crash frontends on a damaged dump ------------------------------
+
+def _first_line(text, prefix=None):
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if prefix is not None:
+        lines = [ln for ln in lines if ln.startswith(prefix)]
+    return lines[0] if lines else None
+
+
+def drgn_frontend(top, lib, dump, vmlinux, timeout):
+    """drgn-scripts/pgmapcheck.py without the drgn CLI (/usr/bin/python3,
+    drgn 0.0.22: what Debian 12 users run), libinspect from lib: a Run whose
+    doc is its JSON report.  r.open_error is drgn's own error when drgn
+    cannot open the file (the script's "pgmapcheck.py: DUMP: why" line: the
+    Program could not be made from the core and the vmlinux), else None."""
+    r = run(["/usr/bin/python3", os.path.join(top, "drgn-scripts", "pgmapcheck.py"),
+             "--json", "--no-progress", "-k", vmlinux, dump], timeout,
+            env={"LIBINSPECT": lib, "PYTHONDONTWRITEBYTECODE": "1"})
+    r.report_text = r.stdout
+    r.noise = []
+    r.open_error = None
+    if r.rc == 2 and r.doc is None:
+        r.open_error = _first_line(r.stderr, "pgmapcheck.py: %s: " % dump)
+    r.fe_error = None if r.doc is not None else \
+        (_first_line(r.stderr) or "exit status %s, no output" % r.rc)
+    return r
+
+
+def crash_frontend(crash, ext, dump, vmlinux, workdir, timeout, args=()):
+    """One batch crash session on dump: "extend EXT", "pgmapcheck -j > FILE",
+    a Run whose doc is that JSON report.  crash has no exit status per
+    command: r.fe_error is the command's own error line ("pgmapcheck: ..."
+    from error(FATAL)) when it wrote no report; r.open_error crash's own
+    error when the session never got to the command (crash refused the dump
+    or died in its start-up), else None."""
+    os.makedirs(workdir, exist_ok=True)
+    out = os.path.join(workdir, "crash.json")
+    cmds = os.path.join(workdir, "crash.cmds")
+    if os.path.exists(out):
+        os.unlink(out)
+    with open(cmds, "w") as f:
+        f.write("extend %s\npgmapcheck -j > %s\nq\n" % (ext, out))
+    r = run([crash, "-s", *args, vmlinux, dump, "-i", cmds], timeout)
+    text = r.stdout + "\n" + r.stderr
+    try:
+        with open(out, errors="replace") as f:
+            r.report_text = f.read()
+    except OSError:
+        r.report_text = ""
+    # crash prints its own messages (its readers' error(INFO) lines) into a
+    # redirected command's output too: the report, then, is what follows them
+    r.noise = []
+    lines = r.report_text.splitlines(True)
+    while lines and not lines[0].startswith("{"):
+        r.noise.append(lines.pop(0).strip())
+    try:
+        r.doc = json.loads("".join(lines))
+    except ValueError:
+        r.doc = None
+    r.noise = [ln for ln in r.noise if ln]
+    r.open_error = r.fe_error = None
+    if "shared object loaded" not in text:
+        r.open_error = (_first_line(text, "crash:") or _first_line(text) or
+                        "crash exited with status %s" % r.rc)
+        if r.signal is not None or r.killed:
+            r.open_error = "crash %s in its start-up: %s" % (
+                r.killed or "killed by signal %d" % r.signal, r.open_error)
+    elif r.doc is None:
+        segv = [ln for ln in text.splitlines() if "segmentation violation" in ln]
+        r.fe_error = (_first_line(text, "pgmapcheck:") or (segv[0].strip() if segv else None) or
+                      "no report (crash %s): %s" % (
+                          r.killed or "exit %s" % r.rc, " | ".join(text.split("\n")[-4:])))
+    return r
