@@ -102,6 +102,9 @@ echo $? > {job}/{ts}-drgn.rc
 {run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
 	-k $V > {job}/{ts}-cli.json 2> {job}/{ts}-cli.err
 echo $? > {job}/{ts}-cli.rc
+{run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
+	--types btf > {job}/{ts}-clibtf.json 2> {job}/{ts}-clibtf.err
+echo $? > {job}/{ts}-clibtf.rc
 {run} env LIBINSPECT={lib} timeout 1200 python3 -c "$HELPERS" {root} $V {jobin} \
 	> {job}/{ts}-helpers.json 2> {job}/{ts}-helpers.err
 echo $? > {job}/{ts}-helpers.rc
@@ -267,7 +270,9 @@ def evaluate(job, krel, ts, must_open=True):
     check(f"{tag} ground truth (test module lines)", pgmaps and faults,
           f"{len(pgmaps)} pgmaps, {len(faults)} injections in kmsg.log")
     docs = {}
-    for fe in ("drgn", "cli"):
+    # clibtf: the CLI without a vmlinux, types and symbols from the running
+    # kernel itself (/sys/kernel/btf/vmlinux, /proc/kallsyms)
+    for fe in ("drgn", "cli", "clibtf"):
         doc = load_json(job, f"{ts}-{fe}.json")
         rc = read(job, f"{ts}-{fe}.rc").strip()
         err = read(job, f"{ts}-{fe}.err")
@@ -301,12 +306,17 @@ def evaluate(job, krel, ts, must_open=True):
                  and (f["code"], f.get("pfn")) not in set(faults)]
         check(f"{tag} {fe} no other errors", not extra,
               f"unexpected: {extra[:10]}")
-    if len(docs) == 2:
-        a = [(f["code"], f.get("pfn")) for f in docs["drgn"]["findings"]
-             if f.get("severity") == "error"]
-        b = [(f["code"], f.get("pfn")) for f in docs["cli"]["findings"]
-             if f.get("severity") == "error"]
-        check(f"{tag} drgn errors equal the cli's", a == b, f"{a} != {b}")
+    def errors(fe):
+        return [(f["code"], f.get("pfn")) for f in docs[fe]["findings"]
+                if f.get("severity") == "error"]
+    for fe in ("drgn", "clibtf"):
+        if fe in docs and "cli" in docs:
+            a, b = errors(fe), errors("cli")
+            check(f"{tag} {fe} errors equal the cli's", a == b, f"{a} != {b}")
+    if "clibtf" in docs:
+        src = docs["clibtf"].get("target", {}).get("vmlinux", "")
+        check(f"{tag} clibtf types from the kernel's BTF",
+              "btf:" in src and "kallsyms" in src, f"target.vmlinux {src!r}")
 
     h = load_json(job, f"{ts}-helpers.json")
     if h is None and "drgn" not in docs and not must_open:

@@ -298,14 +298,33 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
  * reads) come through here: a physical page outside the ELF segments is
  * not there, not a page of zeroes.
  */
+/*
+ * addrxlat_ctx_add_cb() hands out a copy of the installed callbacks, priv
+ * included: libkdumpfile's other callbacks (symbols, numbers) still run
+ * with our cb and read priv as their own context (libkdumpfile 0.5.6).  So
+ * priv stays theirs, and our context is found from the cb here.
+ */
+static struct {
+	const addrxlat_cb_t *cb;
+	struct kt_ctx *k;
+} kt_cbs[64];
+
+static struct kt_ctx *kt_of_cb(const addrxlat_cb_t *cb)
+{
+	for (size_t i = 0; i < sizeof(kt_cbs) / sizeof(kt_cbs[0]); i++)
+		if (kt_cbs[i].cb == cb)
+			return kt_cbs[i].k;
+	return NULL;
+}
+
 static addrxlat_status kt_get_page(const addrxlat_cb_t *cb,
 				   addrxlat_buffer_t *buf)
 {
-	struct kt_ctx *k = cb->priv;
+	struct kt_ctx *k = kt_of_cb(cb);
 
 	uint64_t pa = buf->addr.addr & ~4095ull;
 
-	if ((buf->addr.as == ADDRXLAT_KPHYSADDR ||
+	if (k && (buf->addr.as == ADDRXLAT_KPHYSADDR ||
 	     buf->addr.as == ADDRXLAT_MACHPHYSADDR) &&
 	    ((k->segs && !kt_captured(k, pa, 4096)) ||
 	     (k->dd_bitmap && !kt_dd_present(k, pa, 4096)))) {
@@ -679,14 +698,20 @@ out:
 /* Our page check in front of libkdumpfile's page reads (once). */
 static int kt_add_cb(struct kt_ctx *k)
 {
-	if (k->xcb || (!k->segs && !k->dd_bitmap))
+	if (k->xcb || !k->xctx || (!k->segs && !k->dd_bitmap))
 		return 0;
-	k->xcb = addrxlat_ctx_add_cb(k->xctx);
-	if (!k->xcb)
-		return -ENOMEM;
-	k->xcb->priv = k;
-	k->xcb->get_page = kt_get_page;
-	return 0;
+	for (size_t i = 0; i < sizeof(kt_cbs) / sizeof(kt_cbs[0]); i++) {
+		if (kt_cbs[i].cb)
+			continue;
+		k->xcb = addrxlat_ctx_add_cb(k->xctx);
+		if (!k->xcb)
+			return -ENOMEM;
+		k->xcb->get_page = kt_get_page;
+		kt_cbs[i].cb = k->xcb;
+		kt_cbs[i].k = k;
+		return 0;
+	}
+	return 0;	/* 64 open dumps: no page check for this one */
 }
 
 static kdump_ctx_t *kt_parked[16] __attribute__((used));
@@ -751,15 +776,6 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		}
 		return -EINVAL;
 	}
-	/*
-	 * Our page check goes in before libkdumpfile's first page-table read
-	 * (setting the OS type already reads some): a page the dump lacks is
-	 * then -ENODATA, never zeroes or a failed (leaking) read.
-	 */
-	if (!k->live && (k->segs || k->dd_bitmap) &&
-	    kdump_get_addrxlat(k->kd, &k->xctx, NULL) == KDUMP_OK &&
-	    kt_add_cb(k))
-		return -ENOMEM;
 	/* also makes libkdumpfile parse VMCOREINFO */
 	st = kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (st != KDUMP_OK)
@@ -768,7 +784,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 			       path, kt_err_reason(k->kd));
 	if (k->live)
 		return 0;
-	if (!k->xctx && kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
+	if (kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
 		char *v = NULL;
 		bool noinfo = kdump_vmcoreinfo_line(k->kd, "OSRELEASE", &v) !=
 			      KDUMP_OK || !v;
@@ -780,7 +796,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 				 kt_err_reason(k->kd),
 				 noinfo ? " (the dump has no VMCOREINFO, which says the kernel's paging and layout)" : "");
 	}
-	return kt_add_cb(k);
+	return 0;
 }
 
 /* The translation system changes when the architecture is set. */
@@ -1176,8 +1192,12 @@ static void kt_drop_types(struct kt_ctx *k)
 static void kt_free(struct kt_ctx *k)
 {
 	kt_drop_xsys(k);
-	if (k->xcb)
+	if (k->xcb) {
+		for (size_t i = 0; i < sizeof(kt_cbs) / sizeof(kt_cbs[0]); i++)
+			if (kt_cbs[i].cb == k->xcb)
+				kt_cbs[i].cb = NULL;
 		addrxlat_ctx_del_cb(k->xctx, k->xcb);
+	}
 	if (k->xctx)
 		addrxlat_ctx_decref(k->xctx);
 	free(k->segs);
@@ -1301,6 +1321,15 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 		err = -ENOMEM;
 		goto fail;
 	}
+	/*
+	 * Our page check in front of libkdumpfile's page-table reads, once
+	 * every attribute is set: libkdumpfile 0.5.6 rebuilds its callback
+	 * chain when the OS type or architecture changes, and a callback
+	 * added before that crashes it.
+	 */
+	err = kt_add_cb(k);
+	if (err)
+		goto fail;
 	k->target.ops = &kt_ops;
 	k->target.ctx = k;
 	k->target.source = k->source;

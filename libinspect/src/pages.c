@@ -34,10 +34,18 @@ struct walk {
 	uint8_t *buf;
 	uint8_t *ok;			/* per struct page: read */
 	uint8_t *skip;			/* per struct page: aliased */
+	/*
+	 * Per vmemmap page of the batch that is an alias: the batch's vmemmap
+	 * page holding its frame's first copy (>= 0), or -1 - j for seen[j]
+	 * of a compound that began in an earlier batch.
+	 */
+	int32_t *alias_of;
 	uint32_t nr_skip;		/* vmemmap pages marked in skip */
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
+	int32_t seen_v[MAX_SEEN];	/* its first vmemmap page in this batch */
+	bool seen_bad[MAX_SEEN];	/* that page was not readable */
 	int nseen;
 	uint64_t seen_head;
 	/* current not-captured run */
@@ -178,6 +186,8 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 
 	memset(w->skip, 0, cnt);
 	w->nr_skip = 0;
+	for (int i = 0; i < w->nseen; i++)
+		w->seen_v[i] = -1;	/* seen in an earlier batch */
 	if (!w->dedup_skip || va0 % LI_PAGE_SIZE)
 		return;
 	for (uint32_t v = 0; v * per < cnt; v++) {
@@ -185,7 +195,7 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		uint64_t head = w->rg->first_pfn +
 				((first - w->rg->first_pfn) & ~(w->n - 1));
 		struct li_xlat x = { 0 };
-		bool seen = false;
+		int seen = -1;
 
 		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
 			continue;
@@ -193,16 +203,22 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 			w->seen_head = head;
 			w->nseen = 0;
 		}
-		for (int i = 0; i < w->nseen; i++)
-			seen |= w->seen[i] == x.phys;
-		if (seen) {
+		for (int i = 0; i < w->nseen && seen < 0; i++)
+			if (w->seen[i] == x.phys)
+				seen = i;
+		if (seen >= 0) {
 			memset(w->skip + (size_t)v * per, 1,
 			       cnt - v * per < per ? cnt - v * per : per);
+			w->alias_of[v] = w->seen_v[seen] >= 0 ? w->seen_v[seen] :
+					 -1 - seen;
 			w->nr_skip++;
 			continue;
 		}
-		if (w->nseen < MAX_SEEN)
+		if (w->nseen < MAX_SEEN) {
+			w->seen_v[w->nseen] = (int32_t)v;
+			w->seen_bad[w->nseen] = false;
 			w->seen[w->nseen++] = x.phys;
+		}
 	}
 }
 
@@ -397,10 +413,22 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	const uint64_t psz = w->m->page_size;
 	/* page[1] and page[2] of a head must be in the buffer */
 	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
+	bool prev_bad[MAX_SEEN];
 
+	/* the verdicts on frames of earlier batches, before marking reuses seen[] */
+	memcpy(prev_bad, w->seen_bad, sizeof(prev_bad));
 	/* aliases first: the frames they name are not read again */
 	mark_aliases(w, pfn, cnt);
 	read_batch(w, pfn, cnt + extra, cnt);
+	/*
+	 * An alias of a frame the dump lacks is not captured either.  seen_bad
+	 * carries the verdict on the last compound's frames into the next
+	 * batch, where that compound goes on; alias_of[] answers for the rest.
+	 */
+	for (int j = 0; j < w->nseen; j++)
+		if (w->seen_v[j] >= 0)
+			w->seen_bad[j] = !w->ok[(uint64_t)w->seen_v[j] *
+						(LI_PAGE_SIZE / psz)];
 	for (uint32_t i = 0; i < cnt; i++) {
 		uint64_t p = pfn + i;
 		uint64_t head = w->rg->first_pfn +
@@ -409,6 +437,15 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 		if (!w->ok[i]) {
 			nc_add(w, p, w->batch_err);
 			continue;
+		}
+		if (w->skip[i]) {
+			int32_t src = w->alias_of[i / (LI_PAGE_SIZE / psz)];
+
+			if (src >= 0 ? !w->ok[(uint64_t)src * (LI_PAGE_SIZE / psz)] :
+				       prev_bad[-1 - src]) {
+				nc_add(w, p, w->nc_count ? w->nc_err : -ENODATA);
+				continue;
+			}
 		}
 		if (w->nc_count)
 			nc_flush(w);
@@ -511,7 +548,9 @@ int li_walk_pages(struct li_ctx *c)
 	w.buf = malloc((BATCH_PAGES + 2) * c->m->page_size);
 	w.ok = malloc(BATCH_PAGES + 2);
 	w.skip = malloc(BATCH_PAGES + 2);
-	if (!w.buf || !w.ok || !w.skip) {
+	w.alias_of = malloc(((BATCH_PAGES + 2) * c->m->page_size / LI_PAGE_SIZE + 2) *
+			    sizeof(*w.alias_of));
+	if (!w.buf || !w.ok || !w.skip || !w.alias_of) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -531,5 +570,6 @@ out:
 	free(w.buf);
 	free(w.ok);
 	free(w.skip);
+	free(w.alias_of);
 	return err;
 }
