@@ -670,6 +670,19 @@ FE_ACCEPT = [
 ]
 
 
+# Known gaps of a frontend, not accepted as equal: the line is a skip that
+# names the gap and shows what differs, so it stays visible until fixed.
+FE_KNOWN = [
+    ("drgn", "filesz-below-memsz", "drgn's ELF reader zero-fills a segment past p_filesz (as "
+     "the ELF spec says) and the drgn target cannot tell those zeroes from memory; the CLI's "
+     "target knows the segments and says not captured (README threat model)"),
+    ("crash", "filesz-below-memsz", "crash's ELF reader zero-fills a segment past p_filesz and "
+     "the crash target cannot tell those zeroes from memory; the CLI's target says not captured"),
+    ("crash", "desc-bad-zlib", "crash's kdump reader prints its own 'uncompress failed' lines "
+     "into the redirected -j output (the verdict equals the CLI's)"),
+]
+
+
 def fe_wanted(cls, cname, k):
     return bool(FRONTENDS) and k.rel.startswith(FE_KERNEL) and (
         cls in FE_CLASSES or (cls == "garbage" and cname in FE_GARBAGE))
@@ -854,6 +867,9 @@ def fe_report(name, fe, cli, r):
         kind, why = fe_judge(fe, name, cli, r)
     except Exception as ex:     # noqa: BLE001 - a broken judge is a failure
         kind, why = "not ok", "judging the %s run: %r" % (fe, ex)
+    known = [w for f, word, w in FE_KNOWN if f == fe and word in name]
+    if kind == "not ok" and known:
+        kind, why = "skip", "known gap: %s; observed: %s" % (known[0], why[:400])
     out(kind, "%s/%s" % (name, fe), why)
     fe_stats["cpu"] += getattr(r, "cpu", 0.0) + getattr(getattr(r, "relaid", None), "cpu", 0.0)
 

@@ -319,6 +319,13 @@ class DrgnTarget:
                 data = self._prog_read(addr, length, physical)
             except drgn.FaultError as e:
                 where = getattr(e, "address", None)
+                # drgn names the virtual address when translation fails,
+                # the physical one when the translated page is not in the
+                # dump ("could not find memory segment"): an address
+                # outside the range read is that second case.
+                if (not physical and where is not None and
+                        not addr <= where < addr + length):
+                    return -errno.ENODATA
                 return self.classify_fault(addr if where is None else where,
                                            physical, e)
             _memmove(buf, data, length)
