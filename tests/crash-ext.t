@@ -111,13 +111,18 @@ def load_json(path):
 MODES = {}
 
 
-def crash_probe(vmlinux, dump, args):
+def crash_probe(vmlinux, dump, args, strict=False):
+    """strict (a degraded start, --no_modules): crash must also run the
+    extension's summary without faulting, or it is not a usable crash for
+    this kernel (crash 8.0.2 on 6.12 starts so, then faults in gdb)."""
+    cmds = "sys\n" + (f"extend {EXT}\npgmapcheck -s\n" if strict else "") + "q\n"
     p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s", *args,
-                        vmlinux, dump], input="sys\nq\n", capture_output=True,
+                        vmlinux, dump], input=cmds, capture_output=True,
                        text=True, errors="replace")
     out = p.stdout + p.stderr
     works = p.returncode == 0 and re.search(r"^\s*RELEASE: \S", out, re.M) \
-        and "segmentation violation" not in out
+        and "segmentation violation" not in out and \
+        (not strict or "SUMMARY:" in out)
     return bool(works), out, p.returncode
 
 
@@ -131,7 +136,7 @@ def crash_mode(vmlinux, dump):
             errs = [ln for ln in lines if ln.startswith("crash:")]
             why = (errs or lines or [f"crash exited with status {rc}"])[0]
             if "FUNCTION: module_init()" in out and \
-                    crash_probe(vmlinux, dump, ["--no_modules"])[0]:
+                    crash_probe(vmlinux, dump, ["--no_modules"], strict=True)[0]:
                 print(f"# {why}: {vmlinux} is opened with --no_modules",
                       flush=True)
                 mode, why = ["--no_modules"], None
