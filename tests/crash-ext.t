@@ -229,14 +229,21 @@ def option_runs(man):
     return runs
 
 
+def cannot_open(name, vmlinux, dump):
+    """True (after a failure or skip line) if crash itself cannot open it."""
+    why = crash_cannot_open(vmlinux, dump)
+    if why is None:
+        return False
+    if MUST_OPEN:
+        report(f"{name} crash-open", False, why)
+    else:
+        skip(name, why)
+    return True
+
+
 def check_dump(name, man, vmlinux, dump, work):
     """The per-dump checks; False if crash itself cannot open the dump."""
-    why = crash_cannot_open(vmlinux, dump)
-    if why is not None:
-        if MUST_OPEN:
-            report(f"{name} crash-open", False, why)
-        else:
-            skip(name, why)
+    if cannot_open(name, vmlinux, dump):
         return False
     runs = option_runs(man)
     lines = [f"extend {EXT}"]
@@ -246,15 +253,10 @@ def check_dump(name, man, vmlinux, dump, work):
     lines.append("pgmapcheck -j | /usr/bin/python3 -c \"import json, sys; "
                  "print('piped-pgmaps', len(json.load(sys.stdin)['pgmaps']))\"")
     rc, out = crash_run(vmlinux, dump, lines)
-    if rc != 0 or "shared object loaded" not in out:
-        # ours or crash's?  Ask crash alone.
-        why = crash_cannot_open(vmlinux, dump)
-        if why is not None:
-            if MUST_OPEN:
-                report(f"{name} crash-open", False, why)
-            else:
-                skip(name, why)
-            return False
+    # ours or crash's?  Ask crash alone.
+    if (rc != 0 or "shared object loaded" not in out) and \
+            cannot_open(name, vmlinux, dump):
+        return False
     if not report(f"{name} crash-session", rc == 0 and
                   "shared object loaded" in out and
                   "zero_excluded" not in out, f"exit {rc}: {out[-300:]}"):
