@@ -15,8 +15,16 @@ a dump at all (crash 8.0.2 predates 6.12 and 7.x), that is a skip carrying its
 own error line, and the same checks run with the sid chroot's tool instead
 (crash 9, drgn 0.3, vmcores/sid-chroot; names .../crash-sid/..., .../drgn-sid/
 ...), which must open it: the dumps of newer kernels are checked all the same.
+
+A dump's verdict is a function of its bytes, its manifest, this script and
+the tools' versions: a check whose lines were all ok/skip is kept in
+$PGMAPCHECK_CACHE/selftest-verdicts.json under the hash of those, and
+replayed while none of them changed (a new dump, a changed script, a tool
+upgrade run it again; a failure is never kept).  SELFTEST_NOCACHE=1 runs
+every check.
 """
 import glob
+import hashlib
 import json
 import os
 import re
@@ -600,6 +608,56 @@ def check_crash(base, m, dump, fmt):
                "(gva2gpa) %s" % (va, phys and hex(phys), want and hex(want)))
 
 
+VERDICTS = os.path.join(CACHE, "selftest-verdicts.json")
+
+
+def tool_versions():
+    """crash and drgn package versions, host and sid chroot: a new tool may
+    read the same dump differently."""
+    out = {}
+    for root in ("/", os.path.join(CACHE, "chroot", "sid")):
+        try:
+            with open(os.path.join(root, "var/lib/dpkg/status")) as f:
+                for stanza in f.read().split("\n\n"):
+                    mm = re.match(r"Package: (crash|python3-drgn)\n", stanza)
+                    v = re.search(r"^Version: (\S+)", stanza, re.M)
+                    if mm and v:
+                        out[root + ":" + mm.group(1)] = v.group(1)
+        except OSError:
+            pass
+    return out
+
+
+def verdict_key(job, tools):
+    fn, base, m, dump, fmt = job
+    st = os.stat(dump)
+    with open(os.path.abspath(__file__), "rb") as f:
+        me = hashlib.sha256(f.read()).hexdigest()
+    blob = json.dumps([me, fn.__name__, base, m, dump, fmt, st.st_size,
+                       st.st_mtime_ns, st.st_ino, tools], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def load_verdicts():
+    if os.environ.get("SELFTEST_NOCACHE"):
+        return {}
+    try:
+        with open(VERDICTS) as f:
+            v = json.load(f)
+        return v if isinstance(v, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_verdicts(v):
+    try:
+        with open(VERDICTS + ".tmp", "w") as f:
+            json.dump(v, f)
+        os.rename(VERDICTS + ".tmp", VERDICTS)
+    except OSError:
+        pass
+
+
 def releases(host):
     """The kernels to check: KREL, else every one in the corpus."""
     if os.environ.get("KREL"):
@@ -647,11 +705,26 @@ def main():
                 for fn in (check_drgn, check_crash):
                     jobs.append((fn, "%s/%s" % (name, d["format"]), m, d["path"],
                                  d["format"]))
+    tools = tool_versions()
+    old, new = load_verdicts(), {}
+    keys = [verdict_key(j, tools) for j in jobs]
+    todo = [(k, j) for k, j in zip(keys, jobs) if k not in old]
+    print("# %d of %d dump checks replayed from %s (unchanged dump, manifest, "
+          "script and tools)" % (len(jobs) - len(todo), len(jobs), VERDICTS), flush=True)
     # crash and drgn run as subprocesses: two at a time on this 2-core machine
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for lines in pool.map(lambda j: collected(*j), jobs):
+        for (k, _), lines in zip(todo, pool.map(lambda kj: collected(*kj[1]), todo)):
             for line in lines:
                 print(line, flush=True)
+            if lines and not any(x.startswith("not ok") for x in lines):
+                new[k] = lines
+    for k in keys:
+        if k in old:
+            for line in old[k]:
+                print(line, flush=True)
+            new[k] = old[k]
+    # a partial run (KREL, SELFTEST_SCENARIOS) keeps the others' verdicts
+    save_verdicts(dict(old, **new) if only or os.environ.get("KREL") else new)
     return 0
 
 
