@@ -165,10 +165,18 @@ def covering_pgmap(man, pfn):
 
 
 def compare_frontends(name, dump, vmlinux):
+    """The CLI's document; False if bare drgn cannot open the dump."""
     rc_cli, cli, err_cli = run_json([CLI, "--json", "--no-progress",
                                      "-k", vmlinux, dump])
     rc_drgn, drg, err_drgn = run_json([DRGN, "-q", "-c", dump, "-s", vmlinux,
                                        SCRIPT, "--json", "--no-progress"])
+    if drg is None:
+        # no report: bare drgn may not open this dump at all (its own
+        # error, asked only now: each probe loads the vmlinux again)
+        why = drgn_cannot_open(dump, vmlinux)
+        if why is not None:
+            cannot_open(name, why)
+            return False
     if cli is None:
         not_ok(f"{name} cli-json", f"exit {rc_cli}: {err_cli}")
         return None
@@ -224,13 +232,11 @@ def compare_options(name, dump, vmlinux, faults):
               f"{first_difference(a[1], b[1]) if a[1] != b[1] else ''}")
 
 
-def check_helpers(name, man, dump, vmlinux, cli):
+def check_helpers(name, man, prog, cli):
     import drgn
 
     import pgmapcheck_drgn as h
-    from pgmapcheck_drgn.cli import open_program
 
-    prog = open_program(dump, vmlinux)
     infos = {i.address: i for i in h.dev_pagemap_info(prog)}
     want = {addr(p["address"]): p for p in man.get("pgmaps", ())}
     if cli and not cli.get("registry", {}).get("complete", True):
@@ -310,7 +316,7 @@ def check_helpers(name, man, dump, vmlinux, cli):
               f"{rows} vs cli {cli_rows}")
 
 
-def check_binding(name, man, dump, vmlinux):
+def check_binding(name, man, prog, vmlinux):
     """The li_target callbacks themselves, called as libinspect calls them:
     errno conventions, -ENODATA vs -EFAULT, no exception through ctypes,
     cancellation."""
@@ -320,9 +326,6 @@ def check_binding(name, man, dump, vmlinux):
     import drgn
 
     from pgmapcheck_drgn import _libinspect as li
-    from pgmapcheck_drgn.cli import open_program
-
-    prog = open_program(dump, vmlinux)
     t = li.DrgnTarget(prog)
     ops = t._ops
     u64, i64 = ctypes.c_uint64(), ctypes.c_int64()
@@ -455,10 +458,6 @@ def check_selfbuilt(mpath):
         if not os.path.exists(dump):
             skip(name, f"{dump} missing")
             continue
-        why = drgn_cannot_open(dump, vmlinux_of(man))
-        if why is not None:
-            cannot_open(name, why)
-            continue
         try:
             compare_frontends(name, dump, vmlinux_of(man))
         except subprocess.TimeoutExpired as e:
@@ -467,22 +466,22 @@ def check_selfbuilt(mpath):
 
 def check_dump(name, man, d, dump, vmlinux, state):
     """The per-dump checks; False if drgn itself cannot open the dump."""
-    why = drgn_cannot_open(dump, vmlinux)
-    if why is not None:
-        cannot_open(name, why)
+    cli = compare_frontends(name, dump, vmlinux)
+    if cli is False:
         return False
     state["opened"] += 1
-    cli = compare_frontends(name, dump, vmlinux)
     # once, on the first ELF dump with injected faults
     if (cli and not state["options"] and man.get("faults")
             and d.get("format") == "elf"):
         state["options"] = True
         compare_options(name, dump, vmlinux, man["faults"])
-    check_helpers(name, man, dump, vmlinux, cli)
+    from pgmapcheck_drgn.cli import open_program
+    prog = open_program(dump, vmlinux)  # one DWARF load for both
+    check_helpers(name, man, prog, cli)
     # once per dump format (a filtered kdump has missing pages)
     if d.get("format") not in state["bound"]:
         state["bound"].add(d.get("format"))
-        check_binding(name, man, dump, vmlinux)
+        check_binding(name, man, prog, vmlinux)
     return True
 
 
