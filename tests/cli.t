@@ -274,7 +274,7 @@ fi
 # ---- the target backend against drgn (every dump) and crash (one dump a kernel) -----
 # A dump the host's drgn or crash cannot open at all (crash 8.0.2 predates
 # 6.12 and 7.x) is skipped with the tool's own error line; only trying tells.
-$py - "$probe" $manifests <<'EOF'
+PGMAPCHECK_CACHE=$cache $py - "$probe" $manifests <<'EOF'
 import json, os, subprocess, sys
 import drgn
 from drgn import offsetof, sizeof
@@ -351,6 +351,54 @@ def drgn_program(m, dump):
 def drgn_error(e):
     return "drgn %s: %s: %s" % (drgn.__version__, type(e).__name__, " ".join(str(e).split()))
 
+# drgn's answers are a function of the dump, the vmlinux and drgn: they are
+# kept (ORACLE) and asked again only when one of those changes, since drgn's
+# DWARF load per dump is most of this test's time.  libinspect's side is
+# always computed.
+ORACLE = os.path.join(os.environ["PGMAPCHECK_CACHE"], "cli-oracle-answers.json")
+try:
+    saved = json.load(open(ORACLE))
+except (OSError, ValueError):
+    saved = {}
+kept = {}
+
+def ident(path):
+    st = os.stat(path)
+    return [path, st.st_size, st.st_mtime_ns, st.st_ino]
+
+class Drgn:
+    """drgn on one dump (the ELF dump of the same stop if drgn 0.0.22 cannot
+    read QEMU's kdump-compressed file), opened only for a new answer."""
+    def __init__(self, m, dump, elf_dump):
+        self.m, self.dump, self.elf, self.prog = m, dump, elf_dump, None
+        self.key = json.dumps([drgn.__version__, ident(dump), elf_dump and ident(elf_dump),
+                               ident(m["kernel"]["vmlinux"])])
+        self.e = kept[self.key] = saved.get(self.key) or {"answers": {}}
+        if "error" not in self.e:
+            self.open()
+
+    def open(self):
+        e = self.e
+        try:
+            self.prog = drgn_program(self.m, self.dump)
+            e.update(error=None, extra="")
+        except Exception as ex:
+            e.update(error=drgn_error(ex), extra="")
+            if self.elf and self.dump != self.elf:
+                try:
+                    self.prog = drgn_program(self.m, self.elf)
+                    e.update(error=None, extra=" (drgn: the ELF dump of the same stop)")
+                except Exception:
+                    pass
+
+    def answer(self, q):
+        a = self.e["answers"]
+        if q not in a:
+            if self.prog is None:
+                self.open()
+            a[q] = drgn_answer(self.prog, q)
+        return a[q]
+
 def crash_cannot_open(vmlinux, dump):
     """None if bare crash (only "q") starts up on the dump, else its own error line."""
     p = subprocess.run(["crash", "-s", vmlinux, dump], input="q\n", capture_output=True,
@@ -377,23 +425,13 @@ def check_percpu(m, dump, tag):
 def check_dump(m, d, elf_dump):
     dump, fmt = d["path"], d["format"]
     tag = "%s/%s/%s" % (m["kernel"]["release"], m["scenario"], fmt)
-    try:
-        prog = drgn_program(m, dump)
-    except Exception as e:
-        # drgn 0.0.22 cannot open QEMU's kdump-compressed output (no arch
-        # in the header); that file is the same guest stop as the ELF dump.
-        prog, why = None, drgn_error(e)
-        if elf_dump and fmt == "kdump":
-            try:
-                prog = drgn_program(m, elf_dump)
-                tag += " (drgn: the ELF dump of the same stop)"
-            except Exception:
-                pass
-        if prog is None:
-            print("skip backend %s - %s" % (tag, why))
-            return
+    dr = Drgn(m, dump, elf_dump if fmt == "kdump" else None)
+    if dr.e["error"]:
+        print("skip backend %s - %s" % (tag, dr.e["error"]))
+        return
+    tag += dr.e["extra"]
     g = m["pgmaps"][0] if m["pgmaps"] else None
-    pa = prog.symbol("pgmap_array").address
+    pa = int(dr.answer("sym:pgmap_array"), 16)
     groups = {
         "types and member offsets": ["size:" + t for t in TYPES] +
             ["off:%s:%s" % tm for tm in MEMBERS],
@@ -402,7 +440,7 @@ def check_dump(m, d, elf_dump):
             ["symsize:node_data", "symsize:pgmap_array"],
         "reads (virtual and physical)": ["readv:%#x:16" % pa, "readp:0x100000:4096",
             "readp:0x1000000:4096"] +
-            (["readv:%s:%d" % (g["address"], sizeof(prog.type("struct dev_pagemap"))),
+            (["readv:%s:%s" % (g["address"], dr.answer("size:struct dev_pagemap")),
               "readv:%s:4096" % g["page"]] if g else []),
     }
     queries = [q for qs in groups.values() for q in qs]
@@ -410,7 +448,7 @@ def check_dump(m, d, elf_dump):
     for gname, qs in groups.items():
         bad = []
         for q in qs:
-            mine, theirs = ans.get(q), drgn_answer(prog, q)
+            mine, theirs = ans.get(q), dr.answer(q)
             if mine is None or (mine != theirs and not (theirs == "error" and mine.startswith("error"))):
                 bad.append("%s: libinspect %s, drgn %s" % (q, (mine or "-")[:40], theirs[:40]))
         report("backend %s: %s equal drgn's" % (tag, gname), bad, len(qs))
@@ -456,14 +494,26 @@ for m in manifests:
 names = ["pgmap_array", "dev_pagemap_percpu_release", "runqueues", "vmemmap_base"]
 # "ffffffff9135db50 (t) dev_pagemap_percpu_release mm/memremap.c: 163"
 cmds = "".join("sym %s\n" % s for s in names) + "p sizeof(struct page)\np/x &((struct dev_pagemap *)0)->vmemmap_shift\np/d ZONE_DEVICE\nquit\n"
+CRASH_VERSION = subprocess.run(["crash", "--version"], capture_output=True,
+                               text=True).stdout.split("\n")[0]
+
+def crash_session(vmlinux, dump, cmds):
+    """crash's output (exit status, stdout, why it cannot open), kept as
+    drgn's answers are."""
+    key = json.dumps(["crash", CRASH_VERSION, ident(vmlinux), ident(dump), cmds])
+    if key not in saved:
+        p = subprocess.run(["crash", "-s", vmlinux, dump], input=cmds,
+                           capture_output=True, text=True, timeout=600)
+        saved[key] = [p.returncode, p.stdout,
+                      crash_cannot_open(vmlinux, dump) if p.returncode else None]
+    kept[key] = saved[key]
+    return saved[key]
+
 def check_crash(m, d):
     name = "backend %s/%s/elf: symbols (kaslr=%s), sizeof, offsetof, enum equal crash's" % (
         m["kernel"]["release"], m["scenario"], m["kernel"].get("kaslr"))
-    p = subprocess.run(["crash", "-s", m["kernel"]["vmlinux"], d["path"]], input=cmds,
-                       capture_output=True, text=True, timeout=600)
-    out = p.stdout
-    if p.returncode != 0:
-        why = crash_cannot_open(m["kernel"]["vmlinux"], d["path"])
+    rc, out, why = crash_session(m["kernel"]["vmlinux"], d["path"], cmds)
+    if rc != 0:
         if why is not None:
             print("skip %s - %s" % (name, why))
             return
@@ -491,6 +541,12 @@ for rel, (m, d) in sorted(elfs.items()):
         check_crash(m, d)
     except Exception as e:
         print("not ok backend %s vs crash - %s: %s" % (rel, type(e).__name__, e))
+try:
+    with open(ORACLE + ".tmp", "w") as f:
+        json.dump(kept, f)
+    os.rename(ORACLE + ".tmp", ORACLE)
+except OSError:
+    pass
 EOF
 [ $? -eq 0 ] || fail "backend comparison" "the comparison script failed"
 
