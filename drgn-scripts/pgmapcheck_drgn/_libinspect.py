@@ -348,12 +348,13 @@ class DrgnTarget:
             libinspect's BTF and kallsyms read through drgn's memory,
             ``"auto"`` drgn's when it has ``struct page``, else BTF.
         """
+        self._btf: Optional[Any] = None	# li_btf_target_open's target
+        self._btf_mem: Optional[_Target] = None	# its memory: our reads
+        self._text_source: Optional[bytes] = None
         if types not in ("auto", "dwarf", "btf"):
             raise ValueError(f"types: {types!r} is not auto, dwarf or btf")
         self.prog = prog
         self.types = types
-        self._btf: Optional[Any] = None	# li_btf_target_open's target
-        self._text_source: Optional[bytes] = None
         self.interrupted = False
         # Answers that cannot change for a program (types, symbols, absent
         # names, VMCOREINFO) are kept in prog.cache: every check after the
@@ -387,8 +388,8 @@ class DrgnTarget:
                               *self._strings)
 
     def __del__(self) -> None:
-        if self._btf:
-            library().li_btf_target_close(self._btf)
+        if self._btf and _lib is not None:
+            _lib.li_btf_target_close(self._btf)
             self._btf = None
 
     def uses_btf(self) -> bool:
