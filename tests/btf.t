@@ -55,6 +55,7 @@ expect() {
 # linked --no-as-needed here as the Makefile does.
 cat >"$tmp/btf-unit.c" <<'EOC'
 /* btf-unit: the BTF and kallsyms halves of the shipped target (tests/btf.t) */
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,11 +470,124 @@ static int missing(const char *dump, const char *sym)
 	return 0;
 }
 
+/*
+ * li_btf_target_open() over a target that has memory only (the shipped
+ * target's reads behind a struct with no type or symbol callbacks): its
+ * report must be the shipped "btf:" target's, byte for byte, with
+ * VMCOREINFO from the callback and from opts; then the bad-input cases.
+ */
+static const struct li_target *mem_inner;
+static int mem_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
+		    size_t len)
+{
+	(void)ctx;
+	return mem_inner->ops->read(mem_inner->ctx, sp, addr, buf, len);
+}
+static int mem_info(void *ctx, const char *key, char *val, size_t len)
+{
+	(void)ctx;
+	return mem_inner->ops->vmcoreinfo(mem_inner->ctx, key, val, len);
+}
+static int mem_fail(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
+		    size_t len)
+{
+	(void)ctx, (void)sp, (void)addr, (void)buf, (void)len;
+	return -ENODATA;
+}
+static const struct li_target_ops memonly_ops = { .read = mem_read, .vmcoreinfo = mem_info };
+static const struct li_target_ops memtext_ops = { .read = mem_read };
+static const struct li_target_ops memfail_ops = { .read = mem_fail };
+
+static char *json_of(struct li_target *t)
+{
+	struct li_report *r = NULL;
+	char *j;
+
+	if (li_check(t, NULL, &r))
+		return NULL;
+	j = li_report_json(r);
+	li_report_free(r);
+	return j;
+}
+
+/* The VMCOREINFO note's text: in the first 16 MiB of a dump (its ELF note
+ * follows the program headers; the kdump header's copy), from OSRELEASE=
+ * to the first NUL. */
+static char *vmcoreinfo_of(const char *dump)
+{
+	size_t n = 0, max = 16 << 20;
+	char *buf = malloc(max + 1), *p = NULL;
+	FILE *f = fopen(dump, "rb");
+
+	if (f && buf)
+		n = fread(buf, 1, max, f);
+	if (f)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		p = memmem(buf, n, "OSRELEASE=", 10);
+		p = p ? strdup(p) : NULL;
+	}
+	free(buf);
+	return p;
+}
+
+static int memonly(const char *dump)
+{
+	struct li_target *kt, *bt, *b2;
+	struct li_target mem = { .ops = &memonly_ops, .source = dump, .frontend = "unit" };
+	struct li_target memtext = { .ops = &memtext_ops, .source = dump, .frontend = "unit" };
+	struct li_target memfail = { .ops = &memfail_ops, .source = dump };
+	struct { struct li_btf_target_opts o; uint64_t extra; } big = { { sizeof(big), NULL }, 1 };
+	struct li_btf_target_opts small = { .sz = 2 };
+	char errbuf[1024], *j1, *j2, *j3, *text;
+	int err;
+
+	if (li_kdump_target_open(dump, "btf:", &kt, errbuf, sizeof(errbuf)))
+		return fprintf(stderr, "%s\n", errbuf), 2;
+	kt->frontend = "unit";
+	mem_inner = kt;
+	err = li_btf_target_open(&mem, NULL, &bt, errbuf, sizeof(errbuf));
+	if (err)
+		return fprintf(stderr, "li_btf_target_open: %d %s\n", err, errbuf), 2;
+	text = vmcoreinfo_of(dump);
+	LI_OPTS(li_btf_target_opts, opts, .vmcoreinfo = text);
+	err = li_btf_target_open(&memtext, &opts, &b2, errbuf, sizeof(errbuf));
+	if (err)
+		return fprintf(stderr, "li_btf_target_open (text): %d %s\n", err, errbuf), 2;
+	printf("vmlinux %s\n", bt->vmlinux);
+	j1 = json_of(kt), j2 = json_of(bt), j3 = json_of(b2);
+	printf("same-json-callback %d\nsame-json-text %d\n", j1 && j2 && !strcmp(j1, j2),
+	       j1 && j3 && !strcmp(j1, j3));
+	li_free(j1), li_free(j2), li_free(j3);
+	li_btf_target_close(b2);
+	li_btf_target_close(bt);
+	/* bad input: an error, a message, nothing opened */
+	bt = kt;
+	printf("null-mem %d\n", li_btf_target_open(NULL, NULL, &bt, errbuf, sizeof(errbuf)));
+	printf("null-out %d\n", li_btf_target_open(&mem, NULL, NULL, errbuf, sizeof(errbuf)));
+	printf("opts-sz-2 %d\n", li_btf_target_open(&mem, &small, &bt, errbuf, sizeof(errbuf)));
+	printf("opts-unknown-nonzero %d\n", li_btf_target_open(&mem, &big.o, &bt, errbuf, sizeof(errbuf)));
+	printf("no-vmcoreinfo %d %s\n", li_btf_target_open(&memtext, NULL, &bt, errbuf, sizeof(errbuf)), errbuf);
+	opts.vmcoreinfo = "OSRELEASE=x\nPAGESIZE=4096";
+	printf("no-kallsyms %d %s\n", li_btf_target_open(&memtext, &opts, &bt, errbuf, sizeof(errbuf)), errbuf);
+	opts.vmcoreinfo = text;
+	printf("reads-fail %d %s\n", li_btf_target_open(&memfail, &opts, &bt, errbuf, sizeof(errbuf)), errbuf);
+	printf("out-null %d\n", bt == NULL);
+	li_btf_target_close(NULL);
+	li_btf_target_close(&mem);	/* not one of its targets: ignored */
+	free(text);
+	li_kdump_target_close(kt);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char errbuf[1024];
 	int err;
 
+	if (argc == 3 && !strcmp(argv[1], "memonly"))
+		return memonly(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "btf")) {
 		struct btt *b;
 
@@ -539,7 +653,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "missing"))
 		return missing(argv[2], argv[3]);
 	fprintf(stderr, "usage: btf-unit btf FILE Q... | btfmem FILE | fuzz FILE SEED N | "
-		"kallsyms FILE SYM... | ksyms DUMP [SPEC] | questions DUMP VMLINUX | missing DUMP SYM\n");
+		"kallsyms FILE SYM... | ksyms DUMP [SPEC] | questions DUMP VMLINUX | missing DUMP SYM | "
+		"memonly DUMP\n");
 	return 2;
 }
 EOC
@@ -930,6 +1045,24 @@ EOP
 		fi
 	else
 		fail "$rel: li_check's questions" "$(head -c 300 "$tmp/err")"
+	fi
+	# li_btf_target_open() over memory only (ASan+UBSan): the shipped "btf:"
+	# target's report byte for byte; bad input refused with a message
+	run env PGMAPCHECK_CACHE="$nocache" "$unit_san" memonly "$dump"
+	want="vmlinux btf:dump+kallsyms:dump
+same-json-callback 1
+same-json-text 1
+null-mem -22
+null-out -22
+opts-sz-2 -22
+opts-unknown-nonzero -22"
+	if [ "$rc" -eq 0 ] && ! [ -s "$tmp/err" ] && [ "$(head -7 "$tmp/out")" = "$want" ] &&
+	   grep -q '^no-vmcoreinfo -22 li_btf_target_open: no VMCOREINFO' "$tmp/out" &&
+	   grep -q '^no-kallsyms -2 .*no SYMBOL(kallsyms_names)' "$tmp/out" &&
+	   grep -q '^reads-fail -61 .*cannot read' "$tmp/out" && grep -q '^out-null 1' "$tmp/out"; then
+		pass "$rel: li_btf_target_open over memory only: the \"btf:\" target's JSON (VMCOREINFO by callback and by opts); bad arguments, opts, VMCOREINFO and memory refused (ASan+UBSan clean)"
+	else
+		fail "$rel: li_btf_target_open over memory only" "exit $rc: $(tr '\n' ' ' <"$tmp/out" | head -c 500) $(head -c 300 "$tmp/err")"
 	fi
 	run "$unit" missing "$dump" pgmap_array
 	if grep -q 'li_check -2: cannot probe symbol pgmap_array' "$tmp/out"; then

@@ -13,10 +13,21 @@
 #   PGMAPCHECK_MUST_OPEN=1       drgn must open every dump
 # A dump bare drgn cannot open (core dump, vmlinux, one read) is skipped with
 # drgn's own error, unless PGMAPCHECK_MUST_OPEN=1: then it is a failure.
+#
+# Without a vmlinux (issue #10), on every dump and whatever
+# PGMAPCHECK_SCENARIOS says: drgn opened with the dump alone (no -s, no
+# vmlinux in $PGMAPCHECK_CACHE, none in the system places, no debuginfod)
+# supplies only memory, libinspect reads the kernel's BTF and kallsyms
+# through it.  The drgn script's JSON must equal the CLI's DWARF run but for
+# "target" (which must say "btf:dump+kallsyms:dump") and what BTF cannot
+# know (WEAKER, as tests/btf.t), and the CLI's --types btf run exactly; the
+# helpers on a Program without debug info must return what the manifest and
+# the CLI say; on drgn 0.3 the %pgmapcheck command too.
 import gc
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -232,11 +243,18 @@ def compare_options(name, dump, vmlinux, faults):
               f"{first_difference(a[1], b[1]) if a[1] != b[1] else ''}")
 
 
-def check_helpers(name, man, prog, cli):
+def check_helpers(name, man, dump, vmlinux, cli, prog=None):
+    """The helpers on prog (default: the dump opened with vmlinux); a prog
+    without debug info gets libinspect's BTF and kallsyms."""
     import drgn
 
     import pgmapcheck_drgn as h
+    from pgmapcheck_drgn._libinspect import has_kernel_types
+    from pgmapcheck_drgn.cli import open_program
 
+    if prog is None:
+        prog = open_program(dump, vmlinux)
+    typed = has_kernel_types(prog)
     infos = {i.address: i for i in h.dev_pagemap_info(prog)}
     want = {addr(p["address"]): p for p in man.get("pgmaps", ())}
     if cli and not cli.get("registry", {}).get("complete", True):
@@ -263,9 +281,10 @@ def check_helpers(name, man, prog, cli):
 
     objs = list(h.for_each_dev_pagemap(prog))
     types_ok = all(str(o.type_) == "struct dev_pagemap *" for o in objs)
-    # Read through drgn itself: each object really is that pgmap.
+    # Read through drgn itself: each object really is that pgmap (without
+    # debug info drgn cannot: the struct is incomplete).
     try:
-        nr = {o.value_(): o.nr_range.value_() for o in objs}
+        nr = {o.value_(): o.nr_range.value_() for o in objs} if typed else {}
         nr_ok = all(nr[a] == len(want[a]["ranges"]) for a in want if a in nr)
     except drgn.FaultError as e:
         nr_ok, nr = False, str(e)
@@ -435,6 +454,161 @@ def check_binding(name, man, prog, vmlinux):
           f"got {cancelled}")
 
 
+# Bare drgn on a dump without any debug info: the core dump and its
+# VMCOREINFO (UTS_RELEASE).
+NOVMLINUX_PROBE = """
+import sys, drgn
+try:
+    prog = drgn.Program()
+    prog.set_core_dump(sys.argv[1])
+    prog["UTS_RELEASE"].string_()
+except Exception as e:
+    sys.exit("drgn %s: %s: %s" % (drgn.__version__, type(e).__name__, e))
+"""
+
+# What the kernel's BTF cannot say (tests/btf.t): the sizes of plain
+# globals, so the device swap types (sizeof(swap_info)) stay unknown.
+WEAKER = {("holder_walk", "swap_device_types"):
+          "needs sizeof(swap_info) (MAX_SWAPFILES)"}
+NOCACHE = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                       f"pgmapcheck-drgn-t-nocache-{os.getpid()}")
+# no vmlinux anywhere drgn or the script look
+NO_VMLINUX_ENV = dict(os.environ, PGMAPCHECK_CACHE=NOCACHE, DEBUGINFOD_URLS="")
+SYSTEM_VMLINUX = ("/usr/lib/debug/boot/vmlinux-{r}",
+                  "/usr/lib/debug/lib/modules/{r}/vmlinux",
+                  "/lib/modules/{r}/build/vmlinux", "/lib/modules/{r}/vmlinux",
+                  "/boot/vmlinux-{r}")
+
+
+def without_weaker(doc, btf):
+    """doc (normalized) with WEAKER facts dropped where the BTF run has
+    them null; their BTF values, for the message."""
+    doc = json.loads(json.dumps(doc))
+    lost = []
+    for (a, b), _ in WEAKER.items():
+        if btf.get(a, {}).get(b, 0) is None and b in doc.get(a, {}):
+            lost.append(f"{a}.{b}")
+            doc[a][b] = None
+    return doc, lost
+
+
+def check_no_vmlinux(name, man, dump, state):
+    """The drgn script and the helpers with the dump alone: BTF and
+    kallsyms through drgn's memory."""
+    p = subprocess.run([sys.executable, "-c", NOVMLINUX_PROBE, dump],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    if p.returncode:
+        lines = p.stderr.strip().splitlines()
+        cannot_open(f"{name} no-vmlinux", (lines or ["?"])[-1] +
+                    " (without debug info)")
+        return
+    state["opened_btf"] += 1
+    os.makedirs(NOCACHE, exist_ok=True)
+    vmlinux = vmlinux_of(man)
+    dw = run_json([CLI, "--json", "--no-progress", "-k", vmlinux, dump])
+    bt = run_json([CLI, "--json", "--no-progress", "--types", "btf", dump])
+    p = subprocess.run([DRGN, "-q", "-c", dump, SCRIPT, "--json",
+                        "--no-progress"], capture_output=True, text=True,
+                       timeout=TIMEOUT, env=NO_VMLINUX_ENV)
+    try:
+        drg = json.loads(p.stdout)
+    except ValueError:
+        drg = None
+    if dw[1] is None or bt[1] is None:
+        not_ok(f"{name} no-vmlinux cli-json", f"dwarf exit {dw[0]}: {dw[2]}; "
+               f"btf exit {bt[0]}: {bt[2]}")
+        return
+    if not check(f"{name} no-vmlinux drgn-json", drg is not None,
+                 f"exit {p.returncode}: {p.stderr.strip()[-300:]}"):
+        return
+    tgt = drg.get("target", {})
+    rel = man.get("kernel", {}).get("release", "")
+    system = [p.format(r=rel) for p in SYSTEM_VMLINUX
+              if os.path.exists(p.format(r=rel))]
+    if tgt.get("vmlinux") != "btf:dump+kallsyms:dump" and system:
+        # (linux-headers' vmlinux has BTF, no DWARF: drgn 0.3 may load it
+        # and still have no types)
+        skip(f"{name} no-vmlinux", f"drgn found debug info, {system} "
+             f"installed: {tgt}")
+        return
+    if not check(f"{name} no-vmlinux drgn-target", tgt.get("frontend") ==
+                 "drgn" and tgt.get("vmlinux") == "btf:dump+kallsyms:dump"
+                 and tgt.get("source") == os.path.abspath(dump),
+                 f"target {tgt}"):
+        return
+    check(f"{name} no-vmlinux drgn-exit-status", p.returncode == dw[0],
+          f"drgn {p.returncode} != cli {dw[0]}")
+    b = normalize(drg)
+    a, lost = without_weaker(normalize(dw[1]), b)
+    check(f"{name} no-vmlinux drgn-equals-cli-dwarf"
+          f"{' but ' + ', '.join(lost) if lost else ''}", a == b,
+          first_difference(a, b))
+    check(f"{name} no-vmlinux drgn-equals-cli-btf", normalize(bt[1]) == b,
+          first_difference(normalize(bt[1]), b))
+
+    import drgn
+
+    from pgmapcheck_drgn.cli import open_program
+    if hasattr(drgn.Program, "core_dump_path"):
+        # drgn 0.3: as a user would, a Program with the core dump only
+        prog = drgn.Program()
+        prog.set_core_dump(dump)
+    else:
+        # drgn 0.0.22 does not say which file it read VMCOREINFO from
+        prog = open_program(dump, None, "btf")
+    check_helpers(f"{name} no-vmlinux", man, dump, None, dw[1], prog)
+    if not state["command_btf"]:
+        state["command_btf"] = True
+        check_command_no_vmlinux(name, dump, bt[1])
+
+
+# drgn 0.3's %pgmapcheck command on a Program without debug info, the plugin
+# taken from the tree
+COMMAND_PROBE = """
+import json, sys, drgn
+try:
+    from drgn.commands import run_command
+except ImportError:
+    sys.exit(77)
+from pgmapcheck_drgn import plugin
+prog = drgn.Program()
+prog.set_core_dump(sys.argv[1])
+status = run_command(prog, "pgmapcheck --json > " + sys.argv[2])
+run_command(prog, "pgmapcheck --summary > " + sys.argv[2] + ".txt")
+print(status)
+"""
+
+
+def check_command_no_vmlinux(name, dump, cli_btf):
+    out = os.path.join(NOCACHE, "command.json")
+    env = dict(NO_VMLINUX_ENV, PYTHONPATH=os.path.join(ROOT, "drgn-scripts"))
+    p = subprocess.run([sys.executable, "-c", COMMAND_PROBE, dump, out],
+                       capture_output=True, text=True, timeout=TIMEOUT,
+                       env=env)
+    if p.returncode == 77:
+        import drgn
+        skip(f"{name} no-vmlinux command", f"drgn {drgn.__version__} has "
+             "no drgn.commands")
+        return
+    try:
+        with open(out) as f:
+            doc = json.load(f)
+        with open(out + ".txt") as f:
+            first = f.readline()
+    except (OSError, ValueError) as e:
+        not_ok(f"{name} no-vmlinux command", f"{e}; exit {p.returncode}: "
+               f"{p.stderr.strip()[-300:]}")
+        return
+    check(f"{name} no-vmlinux command %pgmapcheck --json equals cli --types "
+          "btf", normalize(doc) == normalize(cli_btf) and
+          doc["target"]["vmlinux"] == "btf:dump+kallsyms:dump",
+          first_difference(normalize(cli_btf), normalize(doc)) or
+          doc["target"])
+    check(f"{name} no-vmlinux command text names BTF and kallsyms",
+          "(no vmlinux: types from the BTF of the dump, symbols from the "
+          "kallsyms of the dump)" in first, first)
+
+
 def load_manifest(mpath):
     try:
         with open(mpath) as f:
@@ -477,7 +651,7 @@ def check_dump(name, man, d, dump, vmlinux, state):
         compare_options(name, dump, vmlinux, man["faults"])
     from pgmapcheck_drgn.cli import open_program
     prog = open_program(dump, vmlinux)  # one DWARF load for both
-    check_helpers(name, man, prog, cli)
+    check_helpers(name, man, dump, vmlinux, cli, prog)
     # once per dump format (a filtered kdump has missing pages)
     if d.get("format") not in state["bound"]:
         state["bound"].add(d.get("format"))
@@ -503,17 +677,16 @@ def main():
     manifests = sorted(glob.glob(os.path.join(CACHE, "corpus", "*", "*",
                                               "manifest.json")))
     # PGMAPCHECK_SCENARIOS="a b": only these scenarios' dumps (tests/sid.t)
+    # with the vmlinux; without it (fast), every dump
     only = os.environ.get("PGMAPCHECK_SCENARIOS", "").split()
-    if only:
-        manifests = [m for m in manifests
-                     if os.path.basename(os.path.dirname(m)) in only]
     if not manifests:
         not_ok("corpus", f"no manifest under {CACHE}/corpus (make vmcores)")
         prereq = False
     if not prereq:
         return
-    state = {"options": False, "bound": set(), "opened": 0}
-    ndumps = 0
+    state = {"options": False, "bound": set(), "opened": 0, "opened_btf": 0,
+             "command_btf": False}
+    ndumps = nbtf = 0
     for mpath in manifests:
         man = load_manifest(mpath)
         if man is None:
@@ -522,22 +695,34 @@ def main():
         vmlinux = vmlinux_of(man)
         tag = f"{man.get('kernel', {}).get('release', '?')}/" \
               f"{man.get('scenario', os.path.basename(man_dir))}"
+        with_vmlinux = not only or os.path.basename(man_dir) in only
         for d in man.get("dumps", ()):
             dump = dump_path(man_dir, d["path"])
             name = f"{tag}/{d.get('format', '?')}"
-            ndumps += 1
+            ndumps += with_vmlinux
+            nbtf += 1
             if not os.path.exists(dump):
                 not_ok(name, f"dump {dump} missing")
                 continue
-            try:
-                check_dump(name, man, d, dump, vmlinux, state)
-            except subprocess.TimeoutExpired as e:
-                not_ok(name, f"timeout: {e.cmd}")
-            except Exception as e:		# noqa: BLE001
-                not_ok(name, f"{type(e).__name__}: {e}")
+            checks = [(check_no_vmlinux, (name, man, dump, state))]
+            if with_vmlinux:
+                checks.insert(0, (check_dump, (name, man, d, dump, vmlinux,
+                                               state)))
+            for fn, args in checks:
+                try:
+                    fn(*args)
+                except subprocess.TimeoutExpired as e:
+                    not_ok(name, f"timeout: {e.cmd}")
+                except Exception as e:		# noqa: BLE001
+                    not_ok(name, f"{type(e).__name__}: {e}")
     # a drgn that opens nothing is broken, not too old for the corpus
-    check(f"drgn opens dumps ({state['opened']} of {ndumps})",
-          state["opened"] > 0, "drgn opened no dump of the corpus")
+    if ndumps:
+        check(f"drgn opens dumps ({state['opened']} of {ndumps})",
+              state["opened"] > 0, "drgn opened no dump of the corpus")
+    check(f"drgn opens dumps without a vmlinux ({state['opened_btf']} of "
+          f"{nbtf})", state["opened_btf"] > 0,
+          "drgn opened no dump of the corpus without debug info")
+    shutil.rmtree(NOCACHE, ignore_errors=True)
     for mpath in sorted(glob.glob(os.path.join(
             CACHE, "selfbuilt", "corpus", "*", "*", "manifest.json"))):
         check_selfbuilt(mpath)

@@ -760,11 +760,12 @@ def judge(label, out, dump, vmlinux, ref):
     report(L + "run_command pgmapcheck --summary = build tree's text",
            read(f("cmd-summary.txt")) == ref_sum,
            f"{read(f('cmd-summary.txt'))!r:.200}")
-    # the dump and its type sources are what drgn was opened with
+    # the dump and vmlinux are what drgn was opened with (--types: drgn's
+    # debug info or the kernel's BTF, no --btf FILE)
     cli_opts = help_options(read(f("cli-help.txt"))) - {
-        "-k", "--vmlinux", "-t", "--types", "--btf"}
+        "-k", "--vmlinux", "--btf"}
     cmd_opts = help_options(read(f("cmd-help.txt")))
-    report(L + "pgmapcheck command options = the CLI's (but -k)",
+    report(L + "pgmapcheck command options = the CLI's (but -k, --btf)",
            len(cli_opts) > 10 and cli_opts == cmd_opts,
            f"CLI only {sorted(cli_opts - cmd_opts)}, command only "
            f"{sorted(cmd_opts - cli_opts)}")

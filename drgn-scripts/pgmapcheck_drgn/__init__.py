@@ -14,7 +14,11 @@ into Python objects.  There is no check logic in Python, so the verdicts are
 the CLI's.
 
 Works on a vmcore (``drgn -c VMCORE -s VMLINUX``) and on the live kernel
-(``drgn``, through ``/proc/kcore``) with drgn 0.0.22 or newer.
+(``drgn``, through ``/proc/kcore``) with drgn 0.0.22 or newer.  Without the
+kernel's debug info (``drgn -c VMCORE`` alone) drgn supplies only memory:
+libinspect then reads the kernel's own BTF and kallsyms through it (kernels
+6.0 and later with CONFIG_DEBUG_INFO_BTF and CONFIG_KALLSYMS_ALL), and the
+objects returned point to incomplete ``struct dev_pagemap``.
 
 >>> from pgmapcheck_drgn import *
 >>> for pgmap in for_each_dev_pagemap(prog):
@@ -90,8 +94,17 @@ class PgmapInfo:
         return any(start <= pfn <= end for start, end in self.ranges)
 
     def object(self, prog: Program) -> Object:
-        """The pgmap as a ``struct dev_pagemap *`` drgn object."""
-        return Object(prog, "struct dev_pagemap *", value=self.address)
+        """
+        The pgmap as a ``struct dev_pagemap *`` drgn object; without the
+        kernel's debug info, a pointer to the incomplete struct (it names
+        the pgmap; its members need the debug info).
+        """
+        try:
+            return Object(prog, "struct dev_pagemap *", value=self.address)
+        except LookupError:
+            incomplete = prog.struct_type("dev_pagemap")
+            return Object(prog, prog.pointer_type(incomplete),
+                          value=self.address)
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "PgmapInfo":

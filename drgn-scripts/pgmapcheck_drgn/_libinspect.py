@@ -28,7 +28,14 @@ anything else ``-ENODATA``).
 
 VMCOREINFO: ``prog["VMCOREINFO"]`` on newer drgn; drgn 0.0.22 does not expose
 it, so the kernel's own ``vmcoreinfo_note`` (the note the dump and
-/proc/kcore carry) is read, then ``vmcoreinfo_data``.
+/proc/kcore carry) is read, then the dump file's own copy (its ELF note or
+kdump header: what there is without debug info), then ``vmcoreinfo_data``.
+
+Without kernel types in drgn (opened without a vmlinux), drgn supplies only
+the memory: :meth:`DrgnTarget.li_target` then hands li_check the target of
+``li_btf_target_open``, whose types come from the kernel's own BTF and
+symbols from its kallsyms tables, both read by libinspect through this
+target's memory callback.
 """
 
 import ctypes
@@ -53,6 +60,9 @@ __all__ = (
     "LI_TEXT_VERBOSE",
     "LibInspectError",
     "Report",
+    "core_dump_path",
+    "has_kernel_types",
+    "vmcoreinfo_of_file",
     "DrgnTarget",
     "library",
     "run_check",
@@ -113,6 +123,13 @@ class _Target(ctypes.Structure):
         ("frontend", ctypes.c_char_p),
         ("source", ctypes.c_char_p),
         ("vmlinux", ctypes.c_char_p),
+    ]
+
+
+class _BtfTargetOpts(ctypes.Structure):
+    _fields_ = [
+        ("sz", ctypes.c_size_t),
+        ("vmcoreinfo", ctypes.c_char_p),
     ]
 
 
@@ -215,6 +232,14 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.li_strerror.restype = ctypes.c_char_p
     lib.li_version.argtypes = []
     lib.li_version.restype = ctypes.c_char_p
+    if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
+        lib.li_btf_target_open.argtypes = [
+            ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
+            ctypes.POINTER(ctypes.POINTER(_Target)), ctypes.c_char_p,
+            ctypes.c_size_t]
+        lib.li_btf_target_open.restype = ctypes.c_int
+        lib.li_btf_target_close.argtypes = [ctypes.POINTER(_Target)]
+        lib.li_btf_target_close.restype = None
 
 
 def strerror(err: int) -> str:
@@ -230,6 +255,72 @@ def codes() -> list:
     return [(table[i].code.decode(),
              lib.li_severity_name(table[i].severity).decode(),
              table[i].summary.decode()) for i in range(n.value)]
+
+
+def has_kernel_types(prog: drgn.Program) -> bool:
+    """Whether drgn has the kernel's types (its debug info)."""
+    try:
+        prog.type("struct page")
+        return True
+    except LookupError:
+        return False
+
+
+def core_dump_path(prog: drgn.Program) -> Optional[str]:
+    """The file *prog* reads: /proc/kcore live, else the dump (drgn 0.3
+    says; 0.0.22 does not: open_program() notes it, the drgn CLI has it on
+    its command line)."""
+    if prog.flags & drgn.ProgramFlags.IS_LIVE:
+        return "/proc/kcore"
+    path = (getattr(prog, "core_dump_path", None) or
+            prog.cache.get("pgmapcheck_drgn.core_dump_path"))
+    if not path:
+        from pgmapcheck_drgn.cli import _drgn_source_and_vmlinux
+        path = _drgn_source_and_vmlinux(prog)[0]
+    return path if os.path.isabs(path) else None
+
+
+def vmcoreinfo_of_file(path: str) -> str:
+    """
+    The VMCOREINFO text a dump file carries: the "VMCOREINFO" ELF note
+    (ELF vmcores, /proc/kcore) or the kdump-compressed header's copy
+    (kdump_sub_header.offset_vmcoreinfo, header version 3 and later).
+    Raises ValueError when the file has none.
+    """
+    with open(path, "rb") as f:
+        head = f.read(464)
+        if head[:8] == b"KDUMP   ":
+            version, = struct.unpack_from("<i", head, 8)
+            block, = struct.unpack_from("<i", head, 428)
+            if version < 3 or not 0 < block <= 1 << 20:
+                raise ValueError(f"{path}: kdump header without VMCOREINFO")
+            f.seek(block + 32)	# struct kdump_sub_header
+            off, size = struct.unpack("<QQ", f.read(16))
+            if not 0 < size <= 1 << 16:
+                raise ValueError(f"{path}: no VMCOREINFO in the header")
+            f.seek(off)
+            return f.read(size).decode(errors="replace")
+        if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+            raise ValueError(f"{path}: neither ELF64 nor kdump-compressed")
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        for i in range(min(phnum, 1 << 16)):
+            f.seek(phoff + i * phentsize)
+            ptype, _, offset, _, _, filesz = struct.unpack("<IIQQQQ",
+                                                           f.read(40))
+            if ptype != 4 or filesz > 1 << 24:	# PT_NOTE
+                continue
+            f.seek(offset)
+            notes, pos = f.read(filesz), 0
+            while pos + 12 <= len(notes):
+                namesz, descsz, _ = struct.unpack_from("<III", notes, pos)
+                name_at = pos + 12
+                desc_at = name_at + ((namesz + 3) & ~3)
+                if notes[name_at:name_at + namesz] == b"VMCOREINFO\0":
+                    return notes[desc_at:desc_at + descsz].decode(
+                        errors="replace")
+                pos = desc_at + ((descsz + 3) & ~3)
+    raise ValueError(f"{path}: no VMCOREINFO note")
 
 
 # x86-64 paging (arch/x86/include/asm/pgtable_types.h)
@@ -250,8 +341,20 @@ class DrgnTarget:
     """
 
     def __init__(self, prog: drgn.Program, source: Optional[str] = None,
-                 vmlinux: Optional[str] = None) -> None:
+                 vmlinux: Optional[str] = None, types: str = "auto") -> None:
+        """
+        :param types: where types and symbols come from, as the CLI's
+            --types: ``"dwarf"`` drgn's (its debug info), ``"btf"``
+            libinspect's BTF and kallsyms read through drgn's memory,
+            ``"auto"`` drgn's when it has ``struct page``, else BTF.
+        """
+        self._btf: Optional[Any] = None	# li_btf_target_open's target
+        self._btf_mem: Optional[_Target] = None	# its memory: our reads
+        self._text_source: Optional[bytes] = None
+        if types not in ("auto", "dwarf", "btf"):
+            raise ValueError(f"types: {types!r} is not auto, dwarf or btf")
         self.prog = prog
+        self.types = types
         self.interrupted = False
         # Answers that cannot change for a program (types, symbols, absent
         # names, VMCOREINFO) are kept in prog.cache: every check after the
@@ -260,7 +363,7 @@ class DrgnTarget:
         self._cache: Dict[str, Any] = prog.cache.setdefault(
             "pgmapcheck_drgn.lookups",
             {"types": {}, "offsets": {}, "enums": {}, "symbols": {},
-             "vmcoreinfo": None, "pgd": None})
+             "vmcoreinfo": None, "vmcoreinfo_text": None, "pgd": None})
         self._types: Dict[str, Any] = self._cache["types"]
         self._offsets: Dict[Tuple[bytes, bytes], int] = \
             self._cache["offsets"]
@@ -283,6 +386,95 @@ class DrgnTarget:
                          for s in ("drgn", source, vmlinux)]
         self.target = _Target(ctypes.pointer(self._ops), None,
                               *self._strings)
+
+    def __del__(self) -> None:
+        if self._btf and _lib is not None:
+            _lib.li_btf_target_close(self._btf)
+            self._btf = None
+
+    def uses_btf(self) -> bool:
+        """Whether li_check gets libinspect's BTF/kallsyms target."""
+        if self.types == "auto":
+            return not has_kernel_types(self.prog)
+        return self.types == "btf"
+
+    def li_target(self) -> Any:
+        """
+        The ``struct li_target *`` to hand li_check: this one, or when
+        :meth:`uses_btf`, libinspect's BTF and kallsyms over this one's
+        memory (opened once).
+
+        :raises LibInspectError: the kernel's BTF or kallsyms cannot be
+            read (no CONFIG_DEBUG_INFO_BTF, a kernel before 6.0, ...).
+        """
+        if not self.uses_btf():
+            return ctypes.pointer(self.target)
+        if not self._btf:
+            self._btf = self._open_btf()
+        return self._btf
+
+    def _open_btf(self) -> Any:
+        lib = library()
+        what = "types and symbols without a vmlinux"
+        if not hasattr(lib, "li_btf_target_open"):
+            raise LibInspectError(what, errno.ENOSYS,
+                                  "this libinspect has no li_btf_target_open"
+                                  " (LIBINSPECT_1.1): rebuild or update it")
+        text = self.vmcoreinfo_text()
+        # the whole note in one string: libinspect then asks no callback
+        opts = _BtfTargetOpts(ctypes.sizeof(_BtfTargetOpts),
+                              text.encode() if text else None)
+        out = ctypes.POINTER(_Target)()
+        msg = ctypes.create_string_buffer(1024)
+        # The BTF (5 MB) and kallsyms tables are read through a Program of
+        # their own on the same file, so that they do not fill the page
+        # cache of the one being checked: with libkdumpfile 0.5.1 (drgn
+        # 0.0.22) a full cache and one read of an excluded page make later
+        # reads of a kdump-compressed file fail ("Decompresion failed").
+        # Then the target's reads come to this program.
+        scratch = self._scratch_program()
+        reader = DrgnTarget(scratch) if scratch is not None else self
+        self._btf_mem = _Target(ctypes.pointer(reader._ops), None,
+                                *self._strings)
+        ret = lib.li_btf_target_open(ctypes.pointer(self._btf_mem),
+                                     ctypes.byref(opts), ctypes.byref(out),
+                                     msg, len(msg))
+        self._btf_mem.ops = ctypes.pointer(self._ops)
+        if ret < 0:
+            raise LibInspectError(what, -ret,
+                                  msg.value.decode(errors="replace") or
+                                  strerror(ret))
+        return out
+
+    def _scratch_program(self) -> Optional[drgn.Program]:
+        path = core_dump_path(self.prog)
+        if not path or self.prog.flags & drgn.ProgramFlags.IS_LIVE:
+            return None
+        try:
+            prog = drgn.Program()
+            prog.set_core_dump(path)
+        except Exception:	# drgn raises plain Exception for bad files
+            return None
+        prog.cache["pgmapcheck_drgn.core_dump_path"] = path
+        return prog
+
+    def name_sources_in_text(self) -> None:
+        """
+        Without a vmlinux, the text report's first line says where types
+        and symbols came from, as the CLI's does ("... (no vmlinux: types
+        from the BTF of the dump, symbols from the kallsyms of the dump)").
+        """
+        t = self.li_target().contents
+        v = (t.vmlinux or b"").decode()
+        if not v.startswith("btf:") or "+kallsyms:" not in v:
+            return
+        words = {"dump": "the dump", "kcore": "kernel memory"}
+        btf, ksyms = v[4:].split("+kallsyms:", 1)
+        self._text_source = (
+            f"{(t.source or b'').decode()} (no vmlinux: types from the BTF "
+            f"of {words.get(btf, btf)}, symbols from the kallsyms of "
+            f"{words.get(ksyms, ksyms)})").encode()
+        t.source = self._text_source
 
     def _guard(self, fn: Callable[..., int],
                default: int = -errno.ENOENT) -> Callable[..., int]:
@@ -371,7 +563,10 @@ class DrgnTarget:
         try:
             return bool(self.prog["__pgtable_l5_enabled"].value_())
         except (KeyError, LookupError, drgn.FaultError):
-            return False
+            pass
+        # without debug info (x86_64 VMCOREINFO has it since 4.17)
+        return self.vmcoreinfo().get("NUMBER(pgtable_l5_enabled)",
+                                     "0") not in ("0", "")
 
     def _translate_x86_64(self, addr: int) -> int:
         if not 0 <= addr <= _U64:
@@ -507,6 +702,12 @@ class DrgnTarget:
             return self._vmcoreinfo_note()
         except (KeyError, LookupError, drgn.FaultError, ValueError):
             pass
+        path = core_dump_path(prog)
+        if path:
+            try:
+                return vmcoreinfo_of_file(path)
+            except (OSError, ValueError, struct.error):
+                pass
         data = prog["vmcoreinfo_data"].value_()
         size = prog["vmcoreinfo_size"].value_()
         if not data or not 0 < size <= 1 << 16:
@@ -524,15 +725,21 @@ class DrgnTarget:
         desc = note + 12 + ((namesz + 3) & ~3)
         return self.prog.read(desc, descsz).decode(errors="replace")
 
-    def vmcoreinfo(self) -> Dict[str, str]:
-        """VMCOREINFO as a dict (empty if it cannot be found)."""
-        if self._cache["vmcoreinfo"] is None:
-            info: Dict[str, str] = {}
+    def vmcoreinfo_text(self) -> str:
+        """The VMCOREINFO note's text ("" if it cannot be found)."""
+        if self._cache["vmcoreinfo_text"] is None:
             try:
                 text = self._vmcoreinfo_text().split("\0", 1)[0]
             except (KeyError, LookupError, drgn.FaultError, ValueError):
                 text = ""
-            for line in text.splitlines():
+            self._cache["vmcoreinfo_text"] = text
+        return self._cache["vmcoreinfo_text"]
+
+    def vmcoreinfo(self) -> Dict[str, str]:
+        """VMCOREINFO as a dict (empty if it cannot be found)."""
+        if self._cache["vmcoreinfo"] is None:
+            info: Dict[str, str] = {}
+            for line in self.vmcoreinfo_text().splitlines():
                 key, sep, val = line.partition("=")
                 if sep:
                     info[key] = val
@@ -674,7 +881,7 @@ def run_check(target: DrgnTarget, pgmap: int = 0,
     opts.progress = cb
     target.interrupted = False
     out = ctypes.c_void_p()
-    ret = lib.li_check(ctypes.byref(target.target), ctypes.byref(opts),
+    ret = lib.li_check(target.li_target(), ctypes.byref(opts),
                        ctypes.byref(out))
     if ret < 0:
         if target.interrupted:

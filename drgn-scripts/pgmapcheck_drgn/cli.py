@@ -101,6 +101,12 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
                 description="Check ZONE_DEVICE struct pages, their "
                 "dev_pagemaps and the vmemmap behind them.",
                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-t", "--types", metavar="SOURCE",
+                   choices=("auto", "dwarf", "btf"), default="auto",
+                   help="auto (default): drgn's types if it has the kernel's "
+                   "debug info, else btf; dwarf: drgn's debug info is "
+                   "required; btf: libinspect reads the kernel's BTF and "
+                   "kallsyms through drgn's memory, no vmlinux")
     p.add_argument("-j", "--json", action="store_true",
                    help="print the JSON report (libinspect/SCHEMA.md)")
     p.add_argument("-p", "--pgmap", metavar="ADDR", type=_address,
@@ -218,12 +224,7 @@ def _drgn_source_and_vmlinux(prog: drgn.Program) -> Tuple[str, Optional[str]]:
     return source, vmlinux
 
 
-def _has_kernel_types(prog: drgn.Program) -> bool:
-    try:
-        prog.type("struct page")
-        return True
-    except LookupError:
-        return False
+_has_kernel_types = li.has_kernel_types
 
 
 def _cache_vmlinux(prog: drgn.Program) -> Optional[str]:
@@ -281,8 +282,8 @@ def _build_id_mismatch(target: li.DrgnTarget,
     return None
 
 
-def open_program(vmcore: Optional[str],
-                 vmlinux: Optional[str]) -> drgn.Program:
+def open_program(vmcore: Optional[str], vmlinux: Optional[str],
+                 types: str = "dwarf") -> drgn.Program:
     """
     Open a kernel without the drgn CLI (standalone use, scripts, tests).
 
@@ -290,12 +291,22 @@ def open_program(vmcore: Optional[str],
     :param vmlinux: Debug vmlinux, or None to look for
         ``$PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux`` and then drgn's
         default places.
+    :param types: ``"dwarf"``: the kernel's debug info must load;
+        ``"auto"``: the program may stay without it when none is found
+        (the helpers then use the kernel's BTF and kallsyms); ``"btf"``:
+        no debug info is loaded (the fastest start).
     """
     prog = drgn.Program()
     if vmcore:
         prog.set_core_dump(vmcore)
+        # drgn 0.0.22 does not say which file it opened: VMCOREINFO is
+        # read from there when there is no debug info
+        prog.cache["pgmapcheck_drgn.core_dump_path"] = os.path.abspath(vmcore)
     else:
         prog.set_kernel()
+    if types == "btf":
+        return prog
+    given = vmlinux is not None
     if vmlinux is None:
         vmlinux = _cache_vmlinux(prog)
     try:
@@ -304,10 +315,58 @@ def open_program(vmcore: Optional[str],
         else:
             prog.load_debug_info(None, default=True, main=True)
     except drgn.MissingDebugInfoError as e:
-        # Missing module debug info is fine; a kernel without types is not.
-        if not _has_kernel_types(prog):
+        # Missing module debug info is fine; a kernel without types is
+        # only where BTF may stand in.
+        if not _has_kernel_types(prog) and (types != "auto" or given):
             raise e from None
     return prog
+
+
+def load_cache_vmlinux(prog: drgn.Program,
+                       vmlinux: Optional[str]) -> Optional[str]:
+    """When drgn found no vmlinux, load the one where the CLI looks too
+    ($PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux); the vmlinux in use."""
+    if _has_kernel_types(prog):
+        return vmlinux
+    found = _cache_vmlinux(prog)
+    if found:
+        try:
+            prog.load_debug_info([found], default=False, main=False)
+        except drgn.MissingDebugInfoError:
+            pass
+    return found if _has_kernel_types(prog) else None
+
+
+def open_target(prog: drgn.Program, source: str, vmlinux: Optional[str],
+                types: str, text: bool) -> li.DrgnTarget:
+    """
+    The target of a run, its types and symbols chosen by *types* as the
+    CLI's --types: drgn's debug info (its vmlinux's build-id must be the
+    dump's), or without it the kernel's BTF and kallsyms (opened here, so
+    that their errors come first).  *text*: the text report's first line
+    will say where the types came from.  Raises ValueError (a mismatched
+    vmlinux) or LibInspectError, with the message to print.
+    """
+    no_info = ("no debug info for the kernel: give the debug vmlinux "
+               "(drgn -s VMLINUX, or -k VMLINUX without drgn)")
+    if types == "dwarf" and not _has_kernel_types(prog):
+        raise ValueError(no_info)
+    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux,
+                           types=types)
+    if not target.uses_btf():
+        mismatch = _build_id_mismatch(target, vmlinux)
+        if mismatch:
+            raise ValueError(mismatch)
+        return target
+    try:
+        target.li_target()
+    except li.LibInspectError as e:
+        if types == "btf":
+            raise
+        raise ValueError(f"{no_info}; and without it: {e}") from None
+    if text:
+        target.name_sources_in_text()
+    return target
 
 
 def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
@@ -336,9 +395,13 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         _list_codes(args.json)
         return 0
 
+    if standalone and args.vmlinux and args.types == "btf":
+        print(f"{_PROG}: -k gives a DWARF vmlinux: not with --types btf",
+              file=sys.stderr)
+        return 2
     if standalone:
         try:
-            prog = open_program(args.vmcore, args.vmlinux)
+            prog = open_program(args.vmcore, args.vmlinux, args.types)
         except Exception as e:	# drgn raises plain Exception for bad files
             print(f"{_PROG}: {args.vmcore or '/proc/kcore'}: {e}",
                   file=sys.stderr)
@@ -347,28 +410,17 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         vmlinux = args.vmlinux
     else:
         source, vmlinux = _drgn_source_and_vmlinux(prog)
-        if not _has_kernel_types(prog):
-            # drgn found no vmlinux: try where the CLI looks too
-            vmlinux = _cache_vmlinux(prog)
-            if vmlinux:
-                try:
-                    prog.load_debug_info([vmlinux], default=False,
-                                         main=False)
-                except drgn.MissingDebugInfoError:
-                    pass
+        if args.types != "btf":
+            vmlinux = load_cache_vmlinux(prog, vmlinux)
     assert prog is not None
-    if not _has_kernel_types(prog):
-        print(f"{_PROG}: no debug info for the kernel: give the debug "
-              "vmlinux (drgn -s VMLINUX, or -k VMLINUX without drgn)",
-              file=sys.stderr)
-        return 2
     if not prog.flags & drgn.ProgramFlags.IS_LINUX_KERNEL:
         print(f"{_PROG}: the program is not a Linux kernel", file=sys.stderr)
         return 2
-    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux)
-    mismatch = _build_id_mismatch(target, vmlinux)
-    if mismatch:
-        print(f"{_PROG}: {mismatch}", file=sys.stderr)
+    try:
+        target = open_target(prog, source, vmlinux, args.types,
+                             not args.json)
+    except (li.LibInspectError, ValueError) as e:
+        print(f"{_PROG}: {e}", file=sys.stderr)
         return 2
 
     show = args.progress

@@ -45,6 +45,12 @@ __all__ = ("ARGUMENTS", "program_paths")
 #: The CLI's options (``pgmapcheck --help``) but -k/VMCORE, in drgn's form:
 #: they make ``%help pgmapcheck`` and parse the command line.
 ARGUMENTS = (
+    argument("-t", "--types", metavar="SOURCE",
+             choices=("auto", "dwarf", "btf"), default="auto",
+             help="auto (default): drgn's types if it has the kernel's debug "
+             "info, else btf; dwarf: drgn's debug info is required; btf: "
+             "libinspect reads the kernel's BTF and kallsyms through drgn's "
+             "memory, no vmlinux"),
     argument("-j", "--json", action="store_true",
              help="print the JSON report (libinspect/SCHEMA.md)"),
     argument("-p", "--pgmap", metavar="ADDR", type=cli._address,
@@ -184,21 +190,12 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
         return 0
 
     source, vmlinux = program_paths(prog)
-    if not cli._has_kernel_types(prog):
-        # drgn found no vmlinux: try where the CLI looks too
-        vmlinux = cli._cache_vmlinux(prog)
-        if vmlinux:
-            try:
-                prog.load_debug_info([vmlinux], default=False, main=False)
-            except drgn.MissingDebugInfoError:
-                pass
-    if not cli._has_kernel_types(prog):
-        raise CommandError(f"{name}: no debug info for the kernel: open "
-                           "drgn with the debug vmlinux (drgn -s VMLINUX)")
-    target = li.DrgnTarget(prog, source=source, vmlinux=vmlinux)
-    mismatch = cli._build_id_mismatch(target, vmlinux)
-    if mismatch:
-        raise CommandError(f"{name}: {mismatch}")
+    if ns.types != "btf":
+        vmlinux = cli.load_cache_vmlinux(prog, vmlinux)
+    try:
+        target = cli.open_target(prog, source, vmlinux, ns.types, not ns.json)
+    except (li.LibInspectError, ValueError) as e:
+        raise CommandError(f"{name}: {e}") from None
 
     show = ns.progress
     if show is None:

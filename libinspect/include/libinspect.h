@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -162,6 +163,44 @@ const char *li_version(void);
 int li_kdump_target_open(const char *dump, const char *vmlinux,
 			 struct li_target **out, char *errbuf, size_t errlen);
 void li_kdump_target_close(struct li_target *target);
+
+/*
+ * Options of li_btf_target_open(), size-prefixed as libbpf's: set sz to
+ * sizeof(struct li_btf_target_opts) (LI_OPTS does), leave unknown fields
+ * zero.  A NULL opts means all defaults.
+ */
+struct li_btf_target_opts {
+	size_t sz;
+	/*
+	 * The dump's VMCOREINFO note as text ("KEY=VALUE" lines, copied);
+	 * NULL: ask mem->ops->vmcoreinfo, key by key.
+	 */
+	const char *vmcoreinfo;
+};
+
+/* Declares and fills opts with every other byte zero, as LIBBPF_OPTS. */
+#define LI_OPTS(TYPE, NAME, ...)					\
+	struct TYPE NAME = ({						\
+		memset(&NAME, 0, sizeof(struct TYPE));			\
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };\
+	})
+
+/*
+ * For a frontend that has the memory of a kernel but no types (a debugger
+ * opened without the vmlinux): a target whose types and enumerators come
+ * from the kernel's own BTF (the bytes between __start_BTF and __stop_BTF,
+ * CONFIG_DEBUG_INFO_BTF) and whose symbols come from its kallsyms tables
+ * (found through VMCOREINFO SYMBOL(kallsyms_*), kernels 6.0 and later,
+ * CONFIG_KALLSYMS_ALL), both read through mem's read callback.  Reads go
+ * to mem; mem's type and symbol callbacks are not used and may be NULL.
+ * mem must outlive *out.  (*out)->vmlinux says where the answers came
+ * from: "btf:dump+kallsyms:dump" ("kcore" for mem->source "live");
+ * frontend and source are mem's.  On error a message is written to errbuf.
+ */
+int li_btf_target_open(const struct li_target *mem,
+		       const struct li_btf_target_opts *opts,
+		       struct li_target **out, char *errbuf, size_t errlen);
+void li_btf_target_close(struct li_target *target);
 
 #pragma GCC visibility pop
 

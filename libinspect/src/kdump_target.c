@@ -36,6 +36,7 @@
 #include "libinspect.h"
 #include "errbuf.h"
 #include "file.h"
+#include "btf_target.h"
 #include "btf_types.h"
 #include "dwarf_memo.h"
 #include "dwarf_types.h"
@@ -46,8 +47,8 @@
 #define KT_LIVE_BTF	"/sys/kernel/btf/vmlinux"
 #define KT_LIVE_KALLSYMS "/proc/kallsyms"
 #define KT_BANNER_MAX	512
-/* vmlinux BTF is 4-6 MiB today */
-#define KT_BTF_MAX	(256u << 20)
+/* ends the messages that say a vmlinux is needed */
+#define KT_HINT		"; give the debug vmlinux with -k"
 
 enum kt_types {
 	KT_TYPES_DWARF,
@@ -988,13 +989,19 @@ static int kt_ksym_info(void *ctx, const char *key, char *val, size_t len)
 	return kt_vmcoreinfo(ctx, key, val, len);
 }
 
+/* The kernel memory and VMCOREINFO kallsyms.c and btf_target.c read. */
+static struct ksym_mem kt_kmem(struct kt_ctx *k)
+{
+	return (struct ksym_mem){
+		.ctx = k, .read = kt_ksym_read, .info = kt_ksym_info,
+	};
+}
+
 /* kallsyms: the dump's tables; live, /proc/kallsyms (or the tables). */
 static int kt_open_kallsyms(struct kt_ctx *k, const char *path,
 			    const char **src, char *errbuf, size_t errlen)
 {
-	const struct ksym_mem mem = {
-		.ctx = k, .read = kt_ksym_read, .info = kt_ksym_info,
-	};
+	const struct ksym_mem mem = kt_kmem(k);
 	char why[512];
 	int err;
 
@@ -1013,47 +1020,10 @@ static int kt_open_kallsyms(struct kt_ctx *k, const char *path,
 	err = ksym_open_mem(&mem, &k->ks, why, sizeof(why));
 	if (err)
 		return li_errbuf(errbuf, errlen, err,
-			       "%s: no kernel symbols without a vmlinux: %s; give the debug vmlinux with -k",
-			       path, why);
+			       "%s: no kernel symbols without a vmlinux: %s%s",
+			       path, why, KT_HINT);
 	*src = "dump";
 	return 0;
-}
-
-/* The kernel's own BTF, between __start_BTF and __stop_BTF. */
-static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
-			      char *errbuf, size_t errlen)
-{
-	uint64_t start, stop;
-	char what[4200];
-	void *buf;
-	int err;
-
-	if (ksym_lookup(k->ks, "__start_BTF", &start, NULL) ||
-	    ksym_lookup(k->ks, "__stop_BTF", &stop, NULL))
-		return li_errbuf(errbuf, errlen, -ENOENT,
-			       "%s: kallsyms has no __start_BTF/__stop_BTF: a kernel without CONFIG_DEBUG_INFO_BTF; give the debug vmlinux with -k",
-			       path);
-	if (stop <= start || stop - start > KT_BTF_MAX)
-		return li_errbuf(errbuf, errlen, -EINVAL,
-			       "%s: implausible BTF bounds __start_BTF 0x%llx, __stop_BTF 0x%llx",
-			       path, (unsigned long long)start,
-			       (unsigned long long)stop);
-	buf = malloc(stop - start);
-	if (!buf)
-		return -ENOMEM;
-	err = kt_read(k, LI_KVADDR, start, buf, stop - start);
-	if (err) {
-		free(buf);
-		return li_errbuf(errbuf, errlen, err,
-			       "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
-			       path, (unsigned long long)start,
-			       (unsigned long long)stop, strerror(-err));
-	}
-	snprintf(what, sizeof(what), "%s: the BTF at 0x%llx (%llu bytes)", path,
-		 (unsigned long long)start, (unsigned long long)(stop - start));
-	err = btt_open_mem(buf, stop - start, what, &k->bt, errbuf, errlen);
-	free(buf);
-	return err;
 }
 
 /* Lower-case hex GNU build-id of an ELF file; "" when it has none. */
@@ -1102,8 +1072,11 @@ static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
 		*src = KT_LIVE_BTF;
 		err = 0;
 	} else {
+		const struct ksym_mem mem = kt_kmem(k);
+
 		*src = k->live ? "kcore" : "dump";
-		err = kt_btf_from_memory(k, path, errbuf, errlen);
+		err = bkt_btf_from_memory(&mem, k->ks, path, KT_HINT, &k->bt,
+					  errbuf, errlen);
 	}
 	if (!err && btt_type_size(k->bt, "struct page", &size))
 		err = li_errbuf(errbuf, errlen, -EINVAL,
@@ -1112,57 +1085,21 @@ static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
 	return err;
 }
 
-/*
- * Without a vmlinux to compare with, linux_banner (found by kallsyms, read
- * through the translation) must at least be a banner of the release
- * VMCOREINFO names: this catches a wrong translation or corrupt tables.
- */
-static int kt_check_banner_ksym(struct kt_ctx *k, const char *path,
-				const char *rel, char *errbuf, size_t errlen)
-{
-	static const char prefix[] = "Linux version ";
-	char got[KT_BANNER_MAX];
-	uint64_t addr;
-	size_t n;
-	int err;
-
-	if (ksym_lookup(k->ks, "linux_banner", &addr, NULL))
-		return li_errbuf(errbuf, errlen, -EINVAL,
-			       "%s: kallsyms has no linux_banner", path);
-	err = kt_read(k, LI_KVADDR, addr, got, 256);
-	if (err)
-		return li_errbuf(errbuf, errlen, -EIO,
-			       "%s: cannot read linux_banner at 0x%llx (%s): an incomplete dump?",
-			       path, (unsigned long long)addr, strerror(-err));
-	got[255] = '\0';
-	n = strlen(prefix);
-	if (strncmp(got, prefix, n) ||
-	    (rel[0] && (strncmp(got + n, rel, strlen(rel)) ||
-			got[n + strlen(rel)] != ' ')))
-		return li_errbuf(errbuf, errlen, -EINVAL,
-			       "%s: linux_banner at 0x%llx reads \"%.100s\", not a banner of %s",
-			       path, (unsigned long long)addr, got,
-			       rel[0] ? rel : "a Linux kernel");
-	return 0;
-}
-
 /* kallsyms and BTF; a "btf:SRC+kallsyms:SRC" description in k->vmlinux. */
 static int kt_use_btf(struct kt_ctx *k, const char *path, const char *file,
 		      const char *rel, const char *build_id, char *errbuf,
 		      size_t errlen)
 {
 	const char *ksrc = "", *bsrc = "";
+	const struct ksym_mem mem = kt_kmem(k);
 	size_t n;
 	int err;
 
 	err = kt_open_kallsyms(k, path, &ksrc, errbuf, errlen);
 	if (err)
 		return err;
-	if (!ksym_data_count(k->ks))
-		return li_errbuf(errbuf, errlen, -EINVAL,
-			       "%s: kallsyms holds no data symbols (a kernel without CONFIG_KALLSYMS_ALL); give the debug vmlinux with -k",
-			       path);
-	err = kt_check_banner_ksym(k, path, rel, errbuf, errlen);
+	err = bkt_check_kallsyms(&mem, k->ks, path, rel, KT_HINT, errbuf,
+				 errlen);
 	if (err)
 		return err;
 	err = kt_open_btf(k, path, file, build_id, &bsrc, errbuf, errlen);
