@@ -57,7 +57,7 @@ int ksym_lookup(struct ksym *k, const char *name, uint64_t *addr, char *type);
 
 size_t ksym_count(const struct ksym *k);
 /* Symbol i in kallsyms order (for tests and listings); -ENOENT past the end. */
-int ksym_get(const struct ksym *k, size_t i, const char **name,
+int ksym_get(struct ksym *k, size_t i, const char **name,
 	     uint64_t *addr, char *type);
 /* Number of data symbols (d, D, b, B, r, R): 0 without KALLSYMS_ALL. */
 size_t ksym_data_count(const struct ksym *k);
