@@ -46,6 +46,8 @@
 #define KT_LIVE_BTF	"/sys/kernel/btf/vmlinux"
 #define KT_LIVE_KALLSYMS "/proc/kallsyms"
 #define KT_BANNER_MAX	512
+/* reads from this size on bypass libkdumpfile (kt_read_direct) */
+#define KT_DIRECT_MIN	(64u << 10)
 /* vmlinux BTF is 4-6 MiB today */
 #define KT_BTF_MAX	(256u << 20)
 
@@ -57,6 +59,7 @@ enum kt_types {
 
 struct kt_seg {
 	uint64_t start, end;
+	uint64_t off;			/* file offset of start (loads only) */
 };
 
 struct kt_ctx {
@@ -64,6 +67,7 @@ struct kt_ctx {
 	kdump_ctx_t *kd;
 	int fd;
 	bool live;
+	bool elf_complete;		/* may be mapped, or read directly */
 	/* types and symbols: the DWARF of a vmlinux, or BTF and kallsyms */
 	struct dwt *dw;
 	struct btt *bt;
@@ -76,6 +80,9 @@ struct kt_ctx {
 	 */
 	struct kt_seg *segs;
 	size_t nsegs;
+	/* the PT_LOADs (file-backed part) that segs merged, sorted */
+	struct kt_seg *loads;
+	size_t nloads;
 	/* our own translation, so that a missing page table says -ENODATA */
 	addrxlat_ctx_t *xctx;
 	addrxlat_sys_t *xsys;		/* taken once translation is set up */
@@ -183,15 +190,49 @@ static bool kt_dd_present(struct kt_ctx *k, uint64_t pa, uint64_t len)
 	return true;
 }
 
+/*
+ * A large read inside one PT_LOAD of a complete ELF file, straight from
+ * the file: libkdumpfile would copy it page by page through its page
+ * cache, and its mappings of the file (4 MiB each, kept) would add every
+ * page read to our RSS: the kernel's BTF, kallsyms and batches of struct
+ * pages are read once.
+ */
+static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
+			   size_t len, int *err)
+{
+	size_t lo = 0, hi = k->nloads, mid;
+	const struct kt_seg *l;
+
+	if (len < KT_DIRECT_MIN || !k->elf_complete)
+		return false;
+	while (lo < hi) {	/* the last load that starts at or before pa */
+		mid = lo + (hi - lo) / 2;
+		if (k->loads[mid].start <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	l = &k->loads[lo - 1];
+	if (len > l->end - pa || pa >= l->end)
+		return false;
+	*err = kt_pread(k->fd, buf, len, l->off + (pa - l->start));
+	return true;
+}
+
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
 	size_t got = len;
 	kdump_status st;
+	int err;
 
 	if (k->segs && !kt_captured(k, pa, len))
 		return -ENODATA;
 	if (k->dd_bitmap && len && !kt_dd_present(k, pa, len))
 		return -ENODATA;
+	if (kt_read_direct(k, pa, buf, len, &err))
+		return err;
 	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
 	if (st == KDUMP_OK && got != len)
 		st = KDUMP_ERR_SYSTEM;
@@ -451,7 +492,7 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 {
 	uint64_t end, fend, pend, size;
 	struct kt_seg *segs = NULL;
-	size_t i, n, ns = 0;
+	size_t i, n, ns = 0, big = 0;
 	struct stat st;
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
@@ -531,9 +572,20 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 		}
 		if (fend > end)
 			end = fend;
-		if (ph.p_type == PT_LOAD && ph.p_filesz)
-			segs[ns++] = (struct kt_seg){ ph.p_paddr,
-						      ph.p_paddr + ph.p_filesz };
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		/*
+		 * QEMU's paging dumps repeat RAM page by page (one PT_LOAD per
+		 * virtual mapping, 67k of them in 1 GiB): one inside the
+		 * largest or the last load adds nothing.
+		 */
+		pend = ph.p_paddr + ph.p_filesz;
+		if (ns && ((ph.p_paddr >= segs[big].start && pend <= segs[big].end) ||
+			   (ph.p_paddr >= segs[ns - 1].start && pend <= segs[ns - 1].end)))
+			continue;
+		segs[ns++] = (struct kt_seg){ ph.p_paddr, pend, ph.p_offset };
+		if (pend - ph.p_paddr > segs[big].end - segs[big].start)
+			big = ns - 1;
 	}
 	if (!ns) {
 		ret = li_errbuf(errbuf, errlen, -EINVAL,
@@ -548,8 +600,15 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 				(unsigned long long)end);
 		goto out;
 	}
-	/* sorted and merged: overlaps and neighbours become one extent */
 	qsort(segs, ns, sizeof(*segs), kt_seg_cmp);
+	k->loads = malloc(ns * sizeof(*segs));
+	if (!k->loads) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(k->loads, segs, ns * sizeof(*segs));
+	k->nloads = ns;
+	/* merged: overlaps and neighbours become one extent */
 	for (i = 0, n = 0; i < ns; i++) {
 		if (n && segs[i].start <= segs[n - 1].end) {
 			if (segs[i].end > segs[n - 1].end)
@@ -558,7 +617,8 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 			segs[n++] = segs[i];
 		}
 	}
-	k->segs = segs;
+	/* the array was sized for every program header */
+	k->segs = realloc(segs, n * sizeof(*segs)) ?: segs;
 	k->nsegs = n;
 	segs = NULL;
 out:
@@ -755,6 +815,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	 * but only a file known to be complete may be mapped: past its end a
 	 * mapping gives SIGBUS where read(2) fails cleanly.
 	 */
+	k->elf_complete = complete_elf;
 	st = kdump_set_number_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY,
 				   complete_elf ? KDUMP_MMAP_TRY :
 						  KDUMP_MMAP_NEVER);
@@ -1201,6 +1262,7 @@ static void kt_free(struct kt_ctx *k)
 	if (k->xctx)
 		addrxlat_ctx_decref(k->xctx);
 	free(k->segs);
+	free(k->loads);
 	free(k->dd_bitmap);
 	free(k->dd_prefix);
 	if (k->kd)
