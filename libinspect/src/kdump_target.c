@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <elfutils/libdwelf.h>
 #include <libkdumpfile/kdumpfile.h>
@@ -197,14 +198,14 @@ static bool kt_dd_present(struct kt_ctx *k, uint64_t pa, uint64_t len)
  * page read to our RSS: the kernel's BTF, kallsyms and batches of struct
  * pages are read once.
  */
-static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
-			   size_t len, int *err)
+static const struct kt_seg *kt_load_of(const struct kt_ctx *k, uint64_t pa,
+				       size_t len)
 {
 	size_t lo = 0, hi = k->nloads, mid;
 	const struct kt_seg *l;
 
-	if (len < KT_DIRECT_MIN || !k->elf_complete)
-		return false;
+	if (!k->elf_complete)
+		return NULL;
 	while (lo < hi) {	/* the last load that starts at or before pa */
 		mid = lo + (hi - lo) / 2;
 		if (k->loads[mid].start <= pa)
@@ -213,12 +214,20 @@ static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
 			hi = mid;
 	}
 	if (!lo)
-		return false;
+		return NULL;
 	l = &k->loads[lo - 1];
-	if (len > l->end - pa || pa >= l->end)
-		return false;
-	*err = kt_pread(k->fd, buf, len, l->off + (pa - l->start));
-	return true;
+	return pa < l->end && len <= l->end - pa ? l : NULL;
+}
+
+static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
+			   size_t len, int *err)
+{
+	const struct kt_seg *l = len >= KT_DIRECT_MIN ? kt_load_of(k, pa, len) :
+							 NULL;
+
+	if (l)
+		*err = kt_pread(k->fd, buf, len, l->off + (pa - l->start));
+	return l;
 }
 
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
@@ -332,6 +341,50 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 	if (st == KDUMP_OK && got != len)
 		return -EIO;
 	return kt_errno(st);
+}
+
+/*
+ * [va, va + len) of an ELF dump, mapped from the file (*map, *maplen to
+ * munmap) when it is physically contiguous inside one PT_LOAD, else NULL.
+ * The kernel's BTF is read once and copied by libbpf: a populated mapping
+ * of the page cache spares a copy and a page fault per page.
+ */
+static const void *kt_map(struct kt_ctx *k, uint64_t va, size_t len,
+			  void **map, size_t *maplen)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const struct kt_seg *l;
+	addrxlat_fulladdr_t fa;
+	uint64_t pa = 0, v, off;
+
+	if (!k->elf_complete || !k->xctx || !len ||
+	    (!k->xsys && kdump_get_addrxlat(k->kd, NULL, &k->xsys) != KDUMP_OK))
+		return NULL;
+	for (v = va & ~4095ull; v < va + len; v += 4096) {
+		fa.addr = v;
+		fa.as = ADDRXLAT_KVADDR;
+		if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx,
+					   k->xsys) != ADDRXLAT_OK) {
+			addrxlat_ctx_clear_err(k->xctx);
+			return NULL;
+		}
+		if (v < va)
+			pa = fa.addr + (va & 4095);
+		else if (v == va)
+			pa = fa.addr;
+		else if (fa.addr != pa + (v - va))
+			return NULL;
+	}
+	l = kt_load_of(k, pa, len);
+	if (!l)
+		return NULL;
+	off = l->off + (pa - l->start);
+	*maplen = len + off % pg;
+	*map = mmap(NULL, *maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		    k->fd, (off_t)(off - off % pg));
+	if (*map == MAP_FAILED)
+		return NULL;
+	return (char *)*map + off % pg;
 }
 
 /*
@@ -1086,7 +1139,9 @@ static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
 {
 	uint64_t start, stop;
 	char what[4200];
-	void *buf;
+	const void *btf;
+	void *buf = NULL;
+	size_t maplen;
 	int err;
 
 	if (ksym_lookup(k->ks, "__start_BTF", &start, NULL) ||
@@ -1099,21 +1154,28 @@ static int kt_btf_from_memory(struct kt_ctx *k, const char *path,
 			       "%s: implausible BTF bounds __start_BTF 0x%llx, __stop_BTF 0x%llx",
 			       path, (unsigned long long)start,
 			       (unsigned long long)stop);
-	buf = malloc(stop - start);
-	if (!buf)
-		return -ENOMEM;
-	err = kt_read(k, LI_KVADDR, start, buf, stop - start);
-	if (err) {
-		free(buf);
-		return li_errbuf(errbuf, errlen, err,
-			       "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
-			       path, (unsigned long long)start,
-			       (unsigned long long)stop, strerror(-err));
+	btf = kt_map(k, start, stop - start, &buf, &maplen);
+	if (!btf) {
+		btf = buf = malloc(stop - start);
+		if (!buf)
+			return -ENOMEM;
+		maplen = 0;
+		err = kt_read(k, LI_KVADDR, start, buf, stop - start);
+		if (err) {
+			free(buf);
+			return li_errbuf(errbuf, errlen, err,
+				       "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
+				       path, (unsigned long long)start,
+				       (unsigned long long)stop, strerror(-err));
+		}
 	}
 	snprintf(what, sizeof(what), "%s: the BTF at 0x%llx (%llu bytes)", path,
 		 (unsigned long long)start, (unsigned long long)(stop - start));
-	err = btt_open_mem(buf, stop - start, what, &k->bt, errbuf, errlen);
-	free(buf);
+	err = btt_open_mem(btf, stop - start, what, &k->bt, errbuf, errlen);
+	if (maplen)
+		munmap(buf, maplen);
+	else
+		free(buf);
 	return err;
 }
 
