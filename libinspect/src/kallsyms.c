@@ -45,6 +45,13 @@
 #define KSYM_MAX_NAMES_BYTES	(64u << 20)
 #define KSYM_CHUNK		(256u << 10)
 #define KSYM_HASH_MUL		0x9e3779b1u
+#define KSYM_MARK		64		/* a dump's symbols per name_off */
+
+/* A target's mapping (len > 0), or a buffer of ours (len 0) */
+struct kmap {
+	void *base;
+	size_t len;
+};
 
 /*
  * A dump's names stay compressed (a third of their expanded size) and only
@@ -57,17 +64,20 @@
 struct ksym {
 	size_t nr, nr_data;
 	enum ksym_encoding enc;
-	uint32_t *name_off;	/* per symbol: in strings, or in names */
+	/* per symbol in strings; in names, of every KSYM_MARK-th symbol */
+	uint32_t *name_off;
 	/* a file's symbols: "Tname" (type, then name) each, and addresses */
 	char *strings;
 	size_t str_len, str_cap, cap;
 	uint64_t *addrs;	/* file or kallsyms_addresses; else from rel */
 	/* a dump's tables */
-	unsigned char *names;	/* kallsyms_names */
+	const unsigned char *names;	/* kallsyms_names */
+	struct kmap names_map, rel_map;
+	void (*unmap)(void *map, size_t maplen);
 	char *tokens;
 	uint16_t tok_idx[256];
 	uint32_t tok_len[256], tok_hash[256], tok_pow[256];
-	uint32_t *rel;		/* kallsyms_offsets */
+	const uint32_t *rel;	/* kallsyms_offsets */
 	uint64_t offsets, relative_base;
 	uint32_t *hash;		/* per symbol, of its name */
 	char buf[KSYM_MAX_NAME];	/* ksym_get()'s name */
@@ -104,6 +114,19 @@ static size_t name_len(const unsigned char *p, size_t *hdr)
 	return (p[0] & 0x7fu) | (size_t)p[1] << 7;
 }
 
+/* Where symbol i's name starts in a dump's names. */
+static const unsigned char *sym_at(const struct ksym *k, size_t i)
+{
+	const unsigned char *p = k->names + k->name_off[i / KSYM_MARK];
+	size_t j, hdr, len;
+
+	for (j = i % KSYM_MARK; j; j--) {
+		len = name_len(p, &hdr);
+		p += hdr + len;
+	}
+	return p;
+}
+
 /* Symbol i's name (a dump's expanded into buf) and type. */
 static const char *sym_name(const struct ksym *k, size_t i, char *buf,
 			    char *type)
@@ -115,7 +138,7 @@ static const char *sym_name(const struct ksym *k, size_t i, char *buf,
 		*type = k->strings[k->name_off[i]];
 		return k->strings + k->name_off[i] + 1;
 	}
-	p = k->names + k->name_off[i];
+	p = sym_at(k, i);
 	len = name_len(p, &hdr);
 	*type = 0;
 	/* the index checked that the name fits */
@@ -278,6 +301,32 @@ const char *ksym_encoding_name(enum ksym_encoding e)
 	return "?";
 }
 
+static void kmap_release(const struct ksym *k, struct kmap *m)
+{
+	if (m->len)
+		k->unmap(m->base, m->len);
+	else
+		free(m->base);
+}
+
+/* len bytes at addr mapped by the target, or NULL. */
+static const void *kmap_get(const struct ksym_mem *mem, struct ksym *k,
+			    uint64_t addr, size_t len, struct kmap *m)
+{
+	const void *p;
+
+	if (!mem->map || !mem->unmap)
+		return NULL;
+	p = mem->map(mem->ctx, addr, len, &m->base, &m->len);
+	if (!p || !m->len) {
+		m->base = NULL;
+		m->len = 0;
+		return NULL;
+	}
+	k->unmap = mem->unmap;
+	return p;
+}
+
 void ksym_close(struct ksym *k)
 {
 	if (!k)
@@ -285,9 +334,9 @@ void ksym_close(struct ksym *k)
 	free(k->name_off);
 	free(k->strings);
 	free(k->addrs);
-	free(k->names);
+	kmap_release(k, &k->names_map);
+	kmap_release(k, &k->rel_map);
 	free(k->tokens);
-	free(k->rel);
 	free(k->hash);
 	free(k);
 }
@@ -446,7 +495,8 @@ static int scan_one(struct kbuf *names, struct ksym *k, size_t i, size_t *off)
 	}
 	if (!type || !n || n + 1 >= KSYM_MAX_NAME)
 		return -EINVAL;
-	k->name_off[i] = (uint32_t)*off;
+	if (!(i % KSYM_MARK))
+		k->name_off[i / KSYM_MARK] = (uint32_t)*off;
 	k->hash[i] = h;
 	k->nr_data += is_data(type);
 	*off += hdr + len;
@@ -460,26 +510,37 @@ static int read_names(const struct ksym_mem *mem, const struct kdump_tabs *t,
 			      .limit = KSYM_MAX_NAMES_BYTES };
 	size_t off = 0;
 	uint32_t i;
-	int err;
+	int err = 0;
 
-	k->name_off = malloc((size_t)t->nr * sizeof(*k->name_off));
+	/* kallsyms_markers lie between the names and the tokens */
+	if (t->token_table > t->names &&
+	    t->token_table - t->names <= KSYM_MAX_NAMES_BYTES) {
+		names.p = (unsigned char *)kmap_get(mem, k, t->names,
+						    t->token_table - t->names,
+						    &k->names_map);
+		if (names.p)
+			names.len = names.limit = t->token_table - t->names;
+	}
+	k->name_off = malloc(((size_t)t->nr + KSYM_MARK - 1) / KSYM_MARK *
+			     sizeof(*k->name_off));
 	k->hash = malloc((size_t)t->nr * sizeof(*k->hash));
 	if (!k->name_off || !k->hash)
 		return -ENOMEM;
-	for (i = 0; i < t->nr; i++) {
+	for (i = 0; i < t->nr && !err; i++) {
 		err = scan_one(&names, k, i, &off);
-		if (err) {
-			k->names = names.p;
-			return li_errbuf(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
-				    "kallsyms_names at 0x%llx: symbol %u of %u %s",
-				    (unsigned long long)t->names, i, t->nr,
-				    err == -EINVAL || err == -E2BIG ?
-					    "does not decode: corrupt tables" :
-					    strerror(-err));
-		}
-		k->nr = i + 1;
+		if (!err)
+			k->nr = i + 1;
 	}
 	k->names = names.p;
+	if (!k->names_map.len)
+		k->names_map.base = names.p;
+	if (err)
+		return li_errbuf(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
+				 "kallsyms_names at 0x%llx: symbol %zu of %u %s",
+				 (unsigned long long)t->names, k->nr, t->nr,
+				 err == -EINVAL || err == -E2BIG ?
+					 "does not decode: corrupt tables" :
+					 strerror(-err));
 	return 0;
 }
 
@@ -545,10 +606,15 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 				     (unsigned long long)t->stext);
 		return check_anchors(mem, k, errbuf, errlen);
 	}
-	k->rel = malloc((size_t)t->nr * 4);
-	if (!k->rel)
-		return -ENOMEM;
-	err = mem->read(mem->ctx, t->offsets, k->rel, (size_t)t->nr * 4);
+	err = 0;
+	k->rel = kmap_get(mem, k, t->offsets, (size_t)t->nr * 4, &k->rel_map);
+	if (!k->rel) {
+		k->rel = k->rel_map.base = malloc((size_t)t->nr * 4);
+		if (!k->rel)
+			return -ENOMEM;
+		err = mem->read(mem->ctx, t->offsets, k->rel_map.base,
+				(size_t)t->nr * 4);
+	}
 	if (err)
 		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_offsets at 0x%llx: %s",

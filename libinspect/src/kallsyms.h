@@ -30,6 +30,14 @@ struct ksym_mem {
 	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
 	/* VMCOREINFO value by key ("SYMBOL(_stext)"); 0 or -ENOENT */
 	int (*info)(void *ctx, const char *key, char *val, size_t len);
+	/*
+	 * Optional: len bytes at addr, read-only, without a copy (a mapping
+	 * of the dump file, which costs no new memory); NULL when not
+	 * possible.  *map and *maplen are what unmap needs.
+	 */
+	const void *(*map)(void *ctx, uint64_t addr, size_t len, void **map,
+			   size_t *maplen);
+	void (*unmap)(void *map, size_t maplen);
 };
 
 /*
