@@ -549,6 +549,7 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 	size_t i, n, ns = 0, big = 0;
 	struct stat st;
 	GElf_Ehdr eh;
+	const Elf64_Phdr *phs;
 	GElf_Phdr ph;
 	int ret = 1;
 	Elf *elf;
@@ -597,18 +598,21 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 		goto out;
 	}
 	end = eh.e_phoff + (uint64_t)n * eh.e_phentsize;
+	/* the table at once: gelf_getphdr() per header is slow for 67k */
+	phs = elf64_getphdr(elf);
+	if (!phs) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s: unreadable ELF program headers: truncated file?",
+				path);
+		goto out;
+	}
 	segs = calloc(n ? n : 1, sizeof(*segs));
 	if (!segs) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, i, &ph)) {
-			ret = li_errbuf(errbuf, errlen, -EIO,
-					"%s: unreadable ELF program header %zu: truncated file?",
-					path, i);
-			goto out;
-		}
+		ph = phs[i];
 		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
 			continue;
 		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
