@@ -6,8 +6,8 @@
  * only walks the parsed types through libbpf's accessors.  At the first
  * question, one pass over the 100k-130k types of a vmlinux BTF lists every
  * named struct, union, enum, typedef, base type, variable and enumerator
- * (30k of them) with a hash of its name, in type order: a lookup scans that
- * list (~20 us) and compares only the names whose hash matches, and the
+ * (30k of them) with a hash of its name, in type order: a lookup scans the
+ * hashes (~10 us) and compares only the names whose hash matches, and the
  * first definition wins, as in the DWARF index.  Compared with a hash
  * table, building it touches little memory (12 bytes a name, written in
  * order), and a run asks only ~100 questions.  It is built at the first
@@ -30,6 +30,7 @@
 #include "btf_types.h"
 #include "errbuf.h"
 #include "file.h"
+#include "internal.h"
 
 #pragma weak btf__new
 #pragma weak btf__parse
@@ -52,7 +53,6 @@ enum btt_class {
 };
 
 struct btt_ent {
-	uint32_t hash;		/* of the name */
 	uint32_t id;		/* type id; an enumerator's enum */
 	uint16_t sub;		/* an enumerator's index in its enum */
 	uint8_t cls;
@@ -61,6 +61,7 @@ struct btt_ent {
 struct btt {
 	struct btf *btf;
 	struct btt_ent *ents;	/* in type order; NULL until the first lookup */
+	uint32_t *hash;		/* of each entry's name, apart: searched */
 	size_t cap, nr;
 	size_t ptr_size;
 };
@@ -114,18 +115,24 @@ static int ent_add(struct btt *b, int cls, uint32_t name_off, uint32_t id,
 {
 	const char *name = bname(b, name_off);
 	struct btt_ent *n;
+	uint32_t *h;
 
 	if (!name || !*name)
 		return 0;
 	if (b->nr == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16384;
-		n = realloc(b->ents, b->cap * sizeof(*n));
-		if (!n)
+		size_t cap = b->cap ? b->cap * 2 : 16384;
+
+		n = realloc(b->ents, cap * sizeof(*n));
+		if (n)
+			b->ents = n;
+		h = n ? realloc(b->hash, cap * sizeof(*h)) : NULL;
+		if (!h)
 			return -ENOMEM;
-		b->ents = n;
+		b->hash = h;
+		b->cap = cap;
 	}
-	b->ents[b->nr++] = (struct btt_ent){ .hash = name_hash(name, strlen(name)),
-					     .id = id, .sub = (uint16_t)sub,
+	b->hash[b->nr] = name_hash(name, strlen(name));
+	b->ents[b->nr++] = (struct btt_ent){ .id = id, .sub = (uint16_t)sub,
 					     .cls = (uint8_t)cls };
 	return 0;
 }
@@ -174,7 +181,9 @@ static int build_index(struct btt *b)
 		b->ents = malloc(sizeof(*b->ents));
 	if (err || !b->ents) {
 		free(b->ents);
+		free(b->hash);
 		b->ents = NULL;
+		b->hash = NULL;
 		b->nr = b->cap = 0;
 		return -ENOMEM;
 	}
@@ -195,12 +204,11 @@ static int find(struct btt *b, const int *classes, int nclasses,
 	*found = NULL;
 	if (err)
 		return err;
-	for (i = 0; i < b->nr && rank; i++) {
+	for (i = 0; rank && (i = li_find_u32(b->hash, b->nr, i, h)) < b->nr;
+	     i++) {
 		const struct btt_ent *e = &b->ents[i];
 		const char *en;
 
-		if (e->hash != h)
-			continue;
 		for (r = 0; r < rank && classes[r] != e->cls; r++)
 			;
 		if (r == rank)
@@ -352,6 +360,7 @@ void btt_close(struct btt *b)
 	if (b->btf)
 		btf__free(b->btf);
 	free(b->ents);
+	free(b->hash);
 	free(b);
 }
 

@@ -38,6 +38,7 @@
 #include "kallsyms.h"
 #include "errbuf.h"
 #include "file.h"
+#include "internal.h"
 
 #define KSYM_MAX_SYMS		(1u << 23)
 #define KSYM_MAX_TOKENS		1024		/* per symbol; KSYM_NAME_LEN is 512 */
@@ -232,8 +233,8 @@ int ksym_lookup(struct ksym *k, const char *name, uint64_t *addr, char *type)
 		return -EINVAL;
 	h = hash_fold(0, name, strlen(name));
 	/* a global wins over a local, otherwise the first one */
-	for (i = 0; i < k->nr; i++) {
-		if (k->hash[i] != h || strcmp(sym_name(k, i, buf, &t), name))
+	for (i = 0; (i = li_find_u32(k->hash, k->nr, i, h)) < k->nr; i++) {
+		if (strcmp(sym_name(k, i, buf, &t), name))
 			continue;
 		if (found == SIZE_MAX || is_global(t)) {
 			found = i;
@@ -477,21 +478,18 @@ static int scan_one(struct kbuf *names, struct ksym *k, size_t i, size_t *off)
 	if (err)
 		return err;
 	p = names->p + *off + hdr;
-	for (j = 0; j < len; j++) {
-		unsigned int tok = p[j];
+	for (j = 0; j < len && !type; j++) {	/* the type: the first character */
+		const char *s = k->tokens + k->tok_idx[p[j]];
 
-		if (!type) {
-			const char *s = k->tokens + k->tok_idx[tok];
-
-			if (!*s)
-				continue;
+		if (*s) {
 			type = *s;
-			h = hash_fold(0, s + 1, k->tok_len[tok] - 1);
-			n = k->tok_len[tok] - 1;
-			continue;
+			n = k->tok_len[p[j]] - 1;
+			h = hash_fold(0, s + 1, n);
 		}
-		h = h * k->tok_pow[tok] + k->tok_hash[tok];
-		n += k->tok_len[tok];
+	}
+	for (; j < len; j++) {
+		h = h * k->tok_pow[p[j]] + k->tok_hash[p[j]];
+		n += k->tok_len[p[j]];
 	}
 	if (!type || !n || n + 1 >= KSYM_MAX_NAME)
 		return -EINVAL;
