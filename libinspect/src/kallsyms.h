@@ -64,7 +64,10 @@ void ksym_close(struct ksym *k);
 int ksym_lookup(struct ksym *k, const char *name, uint64_t *addr, char *type);
 
 size_t ksym_count(const struct ksym *k);
-/* Symbol i in kallsyms order (for tests and listings); -ENOENT past the end. */
+/*
+ * Symbol i in kallsyms order (for tests and listings); -ENOENT past the end.
+ * A dump's name is expanded into k: valid until the next ksym_get().
+ */
 int ksym_get(struct ksym *k, size_t i, const char **name,
 	     uint64_t *addr, char *type);
 /* Number of data symbols (d, D, b, B, r, R): 0 without KALLSYMS_ALL. */
