@@ -59,7 +59,9 @@ int bkt_btf_from_memory(const struct ksym_mem *mem, struct ksym *ks,
 {
 	uint64_t start, stop;
 	char what[4200];
-	void *buf;
+	const void *btf;
+	void *buf = NULL;
+	size_t maplen = 0;
 	int err;
 
 	if (ksym_lookup(ks, "__start_BTF", &start, NULL) ||
@@ -72,21 +74,30 @@ int bkt_btf_from_memory(const struct ksym_mem *mem, struct ksym *ks,
 				 "%s: implausible BTF bounds __start_BTF 0x%llx, __stop_BTF 0x%llx",
 				 path, (unsigned long long)start,
 				 (unsigned long long)stop);
-	buf = malloc(stop - start);
-	if (!buf)
-		return -ENOMEM;
-	err = mem->read(mem->ctx, start, buf, stop - start);
-	if (err) {
-		free(buf);
-		return li_errbuf(errbuf, errlen, err,
-				 "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
-				 path, (unsigned long long)start,
-				 (unsigned long long)stop, strerror(-err));
+	/* a mapping of the dump file where the target has one: libbpf copies
+	 * the blob anyway, so a 4-6 MiB buffer of ours would be a second copy */
+	btf = mem->map ? mem->map(mem->ctx, start, stop - start, &buf, &maplen) : NULL;
+	if (!btf) {
+		btf = buf = malloc(stop - start);
+		if (!buf)
+			return -ENOMEM;
+		maplen = 0;
+		err = mem->read(mem->ctx, start, buf, stop - start);
+		if (err) {
+			free(buf);
+			return li_errbuf(errbuf, errlen, err,
+					 "%s: cannot read the kernel's BTF at 0x%llx-0x%llx: %s",
+					 path, (unsigned long long)start,
+					 (unsigned long long)stop, strerror(-err));
+		}
 	}
 	snprintf(what, sizeof(what), "%s: the BTF at 0x%llx (%llu bytes)", path,
 		 (unsigned long long)start, (unsigned long long)(stop - start));
-	err = btt_open_mem(buf, stop - start, what, out, errbuf, errlen);
-	free(buf);
+	err = btt_open_mem(btf, stop - start, what, out, errbuf, errlen);
+	if (maplen)
+		mem->unmap(buf, maplen);
+	else
+		free(buf);
 	return err;
 }
 

@@ -38,36 +38,56 @@
 #include "kallsyms.h"
 #include "errbuf.h"
 #include "file.h"
+#include "internal.h"
 
 #define KSYM_MAX_SYMS		(1u << 23)
 #define KSYM_MAX_TOKENS		1024		/* per symbol; KSYM_NAME_LEN is 512 */
 #define KSYM_MAX_NAME		4096		/* bytes of one expanded name */
 #define KSYM_MAX_NAMES_BYTES	(64u << 20)
 #define KSYM_CHUNK		(256u << 10)
+#define KSYM_HASH_MUL		0x9e3779b1u
+#define KSYM_MARK		64		/* a dump's symbols per name_off */
 
-struct ksym_ent {
-	uint64_t addr;
-	uint32_t name;		/* offset in strings */
-	char type;
+/* A target's mapping (len > 0), or a buffer of ours (len 0) */
+struct kmap {
+	void *base;
+	size_t len;
 };
 
+/*
+ * A dump's names stay compressed (a third of their expanded size) and only
+ * the few that are asked for are expanded.  What is kept of each name is a
+ * hash, which a polynomial hash lets us compute token by token from the
+ * tokens' hashes, without expanding anything.  A lookup scans the hashes
+ * (a few dozen lookups per run, each ~0.1 ms for 200k symbols): cheaper
+ * than building a hash table, whose every insertion is a cache miss.
+ */
 struct ksym {
-	struct ksym_ent *ents;
-	size_t nr, cap;
-	char *strings;
-	size_t str_len, str_cap;
-	uint32_t *hash;		/* index + 1 into ents; 0: empty */
-	size_t hash_cap;	/* power of two */
-	size_t nr_data;
+	size_t nr, nr_data;
 	enum ksym_encoding enc;
+	/* per symbol in strings; in names, of every KSYM_MARK-th symbol */
+	uint32_t *name_off;
+	/* a file's symbols: "Tname" (type, then name) each, and addresses */
+	char *strings;
+	size_t str_len, str_cap, cap;
+	uint64_t *addrs;	/* file or kallsyms_addresses; else from rel */
+	/* a dump's tables */
+	const unsigned char *names;	/* kallsyms_names */
+	struct kmap names_map, rel_map;
+	void (*unmap)(void *map, size_t maplen);
+	char *tokens;
+	uint16_t tok_idx[256];
+	uint32_t tok_len[256], tok_hash[256], tok_pow[256];
+	const uint32_t *rel;	/* kallsyms_offsets */
+	uint64_t offsets, relative_base;
+	uint32_t *hash;		/* per symbol, of its name */
+	char buf[KSYM_MAX_NAME];	/* ksym_get()'s name */
 };
 
-static uint32_t str_hash(const char *s)
+static uint32_t hash_fold(uint32_t h, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		h = h * KSYM_HASH_MUL + (unsigned char)s[i];
 	return h;
 }
 
@@ -76,23 +96,113 @@ static bool is_global(char type)
 	return isupper((unsigned char)type);
 }
 
+static bool is_data(char type)
+{
+	switch (tolower((unsigned char)type)) {
+	case 'd': case 'b': case 'r': case 'g': case 's':
+		return true;
+	}
+	return false;
+}
+
+/* Token count of the name at p (1 or 2 header bytes: *hdr). */
+static size_t name_len(const unsigned char *p, size_t *hdr)
+{
+	*hdr = 1;
+	if (!(p[0] & 0x80))
+		return p[0];
+	*hdr = 2;
+	return (p[0] & 0x7fu) | (size_t)p[1] << 7;
+}
+
+/* Where symbol i's name starts in a dump's names. */
+static const unsigned char *sym_at(const struct ksym *k, size_t i)
+{
+	const unsigned char *p = k->names + k->name_off[i / KSYM_MARK];
+	size_t j, hdr, len;
+
+	for (j = i % KSYM_MARK; j; j--) {
+		len = name_len(p, &hdr);
+		p += hdr + len;
+	}
+	return p;
+}
+
+/* Symbol i's name (a dump's expanded into buf) and type. */
+static const char *sym_name(const struct ksym *k, size_t i, char *buf,
+			    char *type)
+{
+	const unsigned char *p;
+	size_t len, hdr, n = 0;
+
+	if (!k->names) {
+		*type = k->strings[k->name_off[i]];
+		return k->strings + k->name_off[i] + 1;
+	}
+	p = sym_at(k, i);
+	len = name_len(p, &hdr);
+	*type = 0;
+	/* the index checked that the name fits */
+	for (p += hdr; len--; p++) {
+		const char *tok = k->tokens + k->tok_idx[*p];
+		size_t l = k->tok_len[*p];
+
+		if (!*type) {
+			if (!l)
+				continue;
+			*type = *tok++;
+			l--;
+		}
+		memcpy(buf + n, tok, l);
+		n += l;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static uint64_t sym_addr(const struct ksym *k, size_t i)
+{
+	int32_t v;
+
+	if (k->addrs)
+		return k->addrs[i];
+	v = (int32_t)k->rel[i];
+	switch (k->enc) {
+	case KSYM_ENC_ABS_PERCPU:
+		return v >= 0 ? (uint64_t)v : k->relative_base - 1 - (int64_t)v;
+	case KSYM_ENC_BASE_RELATIVE:
+		return k->relative_base + k->rel[i];
+	case KSYM_ENC_PLACE_RELATIVE:
+		return k->offsets + 4 * i + (int64_t)v;
+	default:
+		return 0;
+	}
+}
+
 static int ksym_add(struct ksym *k, const char *name, size_t n, char type,
 		    uint64_t addr)
 {
 	if (k->nr == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 4096;
-		struct ksym_ent *e = realloc(k->ents, cap * sizeof(*e));
+		uint32_t *o = realloc(k->name_off, cap * sizeof(*o)), *h;
+		uint64_t *a;
 
-		if (!e)
+		if (o)
+			k->name_off = o;
+		h = o ? realloc(k->hash, cap * sizeof(*h)) : NULL;
+		if (h)
+			k->hash = h;
+		a = h ? realloc(k->addrs, cap * sizeof(*a)) : NULL;
+		if (!a)
 			return -ENOMEM;
-		k->ents = e;
+		k->addrs = a;
 		k->cap = cap;
 	}
-	if (k->str_len + n + 1 > k->str_cap) {
+	if (k->str_len + n + 2 > k->str_cap) {
 		size_t cap = k->str_cap ? k->str_cap : 1 << 16;
 		char *s;
 
-		while (cap < k->str_len + n + 1)
+		while (cap < k->str_len + n + 2)
 			cap *= 2;
 		if (cap > UINT32_MAX)
 			return -EOVERFLOW;
@@ -102,74 +212,44 @@ static int ksym_add(struct ksym *k, const char *name, size_t n, char type,
 		k->strings = s;
 		k->str_cap = cap;
 	}
-	memcpy(k->strings + k->str_len, name, n);
-	k->strings[k->str_len + n] = '\0';
-	k->ents[k->nr++] = (struct ksym_ent){ .addr = addr,
-					      .name = (uint32_t)k->str_len,
-					      .type = type };
-	k->str_len += n + 1;
-	switch (tolower((unsigned char)type)) {
-	case 'd': case 'b': case 'r': case 'g': case 's':
-		k->nr_data++;
-	}
-	return 0;
-}
-
-static const char *ent_name(const struct ksym *k, size_t i)
-{
-	return k->strings + k->ents[i].name;
-}
-
-/* Index by name; a global wins over a local, otherwise the first one. */
-static int ksym_index(struct ksym *k)
-{
-	size_t cap = 1, i, j;
-
-	while (cap < k->nr * 2 + 2)
-		cap *= 2;
-	k->hash = calloc(cap, sizeof(*k->hash));
-	if (!k->hash)
-		return -ENOMEM;
-	k->hash_cap = cap;
-	for (i = 0; i < k->nr; i++) {
-		const char *name = ent_name(k, i);
-
-		for (j = str_hash(name) & (cap - 1); k->hash[j];
-		     j = (j + 1) & (cap - 1)) {
-			size_t o = k->hash[j] - 1;
-
-			if (strcmp(ent_name(k, o), name))
-				continue;
-			if (!is_global(k->ents[o].type) &&
-			    is_global(k->ents[i].type))
-				k->hash[j] = (uint32_t)i + 1;
-			break;
-		}
-		if (!k->hash[j])
-			k->hash[j] = (uint32_t)i + 1;
-	}
+	k->strings[k->str_len] = type;
+	memcpy(k->strings + k->str_len + 1, name, n);
+	k->strings[k->str_len + 1 + n] = '\0';
+	k->name_off[k->nr] = (uint32_t)k->str_len;
+	k->hash[k->nr] = hash_fold(0, name, n);
+	k->addrs[k->nr++] = addr;
+	k->str_len += n + 2;
+	k->nr_data += is_data(type);
 	return 0;
 }
 
 int ksym_lookup(struct ksym *k, const char *name, uint64_t *addr, char *type)
 {
-	size_t j;
+	char buf[KSYM_MAX_NAME], t, found_t = 0;
+	size_t i, found = SIZE_MAX;
+	uint32_t h;
 
 	if (!k || !name)
 		return -EINVAL;
-	for (j = str_hash(name) & (k->hash_cap - 1); k->hash[j];
-	     j = (j + 1) & (k->hash_cap - 1)) {
-		const struct ksym_ent *e = &k->ents[k->hash[j] - 1];
-
-		if (strcmp(k->strings + e->name, name))
+	h = hash_fold(0, name, strlen(name));
+	/* a global wins over a local, otherwise the first one */
+	for (i = 0; (i = li_find_u32(k->hash, k->nr, i, h)) < k->nr; i++) {
+		if (strcmp(sym_name(k, i, buf, &t), name))
 			continue;
-		if (addr)
-			*addr = e->addr;
-		if (type)
-			*type = e->type;
-		return 0;
+		if (found == SIZE_MAX || is_global(t)) {
+			found = i;
+			found_t = t;
+		}
+		if (is_global(t))
+			break;
 	}
-	return -ENOENT;
+	if (found == SIZE_MAX)
+		return -ENOENT;
+	if (addr)
+		*addr = sym_addr(k, found);
+	if (type)
+		*type = found_t;
+	return 0;
 }
 
 size_t ksym_count(const struct ksym *k)
@@ -177,17 +257,21 @@ size_t ksym_count(const struct ksym *k)
 	return k ? k->nr : 0;
 }
 
-int ksym_get(const struct ksym *k, size_t i, const char **name,
-	     uint64_t *addr, char *type)
+int ksym_get(struct ksym *k, size_t i, const char **name, uint64_t *addr,
+	     char *type)
 {
+	const char *n;
+	char t;
+
 	if (!k || i >= k->nr)
 		return -ENOENT;
+	n = sym_name(k, i, k->buf, &t);
 	if (name)
-		*name = ent_name(k, i);
+		*name = n;
 	if (addr)
-		*addr = k->ents[i].addr;
+		*addr = sym_addr(k, i);
 	if (type)
-		*type = k->ents[i].type;
+		*type = t;
 	return 0;
 }
 
@@ -218,12 +302,42 @@ const char *ksym_encoding_name(enum ksym_encoding e)
 	return "?";
 }
 
+static void kmap_release(const struct ksym *k, struct kmap *m)
+{
+	if (m->len)
+		k->unmap(m->base, m->len);
+	else
+		free(m->base);
+}
+
+/* len bytes at addr mapped by the target, or NULL. */
+static const void *kmap_get(const struct ksym_mem *mem, struct ksym *k,
+			    uint64_t addr, size_t len, struct kmap *m)
+{
+	const void *p;
+
+	if (!mem->map || !mem->unmap)
+		return NULL;
+	p = mem->map(mem->ctx, addr, len, &m->base, &m->len);
+	if (!p || !m->len) {
+		m->base = NULL;
+		m->len = 0;
+		return NULL;
+	}
+	k->unmap = mem->unmap;
+	return p;
+}
+
 void ksym_close(struct ksym *k)
 {
 	if (!k)
 		return;
-	free(k->ents);
+	free(k->name_off);
 	free(k->strings);
+	free(k->addrs);
+	kmap_release(k, &k->names_map);
+	kmap_release(k, &k->rel_map);
+	free(k->tokens);
 	free(k->hash);
 	free(k);
 }
@@ -292,28 +406,26 @@ struct kdump_tabs {
 		 relative_base, addresses, stext;
 	bool has_offsets, has_base, has_addresses;
 	uint32_t nr;
-	uint16_t token_index_v[256];
-	char *tokens;
-	size_t tokens_len;
 };
 
-static int read_tokens(const struct ksym_mem *mem, struct kdump_tabs *t,
-		       char *errbuf, size_t errlen)
+/* The 256 tokens, their lengths and hashes, into k. */
+static int read_tokens(const struct ksym_mem *mem, const struct kdump_tabs *t,
+		       struct ksym *k, char *errbuf, size_t errlen)
 {
 	struct kbuf b = { .mem = mem, .base = t->token_table,
 			  .limit = 65536 + 4096 };
 	size_t top = 0, i, end;
 	int err;
 
-	err = mem->read(mem->ctx, t->token_index, t->token_index_v,
-			sizeof(t->token_index_v));
+	err = mem->read(mem->ctx, t->token_index, k->tok_idx,
+			sizeof(k->tok_idx));
 	if (err)
 		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_token_index at 0x%llx: %s",
 			     (unsigned long long)t->token_index, strerror(-err));
 	for (i = 0; i < 256; i++)
-		if (t->token_index_v[i] > top)
-			top = t->token_index_v[i];
+		if (k->tok_idx[i] > top)
+			top = k->tok_idx[i];
 	/* the last token ends at the first NUL after the highest offset */
 	for (end = top;; end++) {
 		err = kbuf_need(&b, end + 1);
@@ -328,106 +440,106 @@ static int read_tokens(const struct ksym_mem *mem, struct kdump_tabs *t,
 		if (!b.p[end])
 			break;
 	}
-	t->tokens = (char *)b.p;
-	t->tokens_len = end + 1;
-	/* every token must end inside the copy: the last byte is a NUL */
+	/* every token ends inside the copy: its last byte is a NUL */
+	k->tokens = (char *)b.p;
+	for (i = 0; i < 256; i++) {
+		const char *tok = k->tokens + k->tok_idx[i];
+		uint32_t pow = 1;
+
+		k->tok_len[i] = (uint32_t)strlen(tok);
+		k->tok_hash[i] = hash_fold(0, tok, k->tok_len[i]);
+		for (size_t j = 0; j < k->tok_len[i]; j++)
+			pow *= KSYM_HASH_MUL;
+		k->tok_pow[i] = pow;
+	}
 	return 0;
 }
 
-/* Expand symbol i at *off of the names; advances *off. */
-static int expand_one(struct kbuf *names, const struct kdump_tabs *t,
-		      size_t *off, char *out, size_t *outlen, char *type)
+/*
+ * Check the name at *off of names and index it as symbol i: the hash of
+ * its expansion (the type character left out) from the tokens' hashes,
+ * h(ab) = h(a) * MUL^len(b) + h(b).  Advances *off.
+ */
+static int scan_one(struct kbuf *names, struct ksym *k, size_t i, size_t *off)
 {
-	size_t len, hdr = 1, n = 0, i;
+	const unsigned char *p;
+	size_t len, hdr, n = 0, j;
+	uint32_t h = 0;
+	char type = 0;
 	int err;
 
 	err = kbuf_need(names, *off + 2);
 	if (err)
 		return err;
-	len = names->p[*off];
-	if (len & 0x80) {
-		len = (len & 0x7f) | ((size_t)names->p[*off + 1] << 7);
-		hdr = 2;
-	}
+	len = name_len(names->p + *off, &hdr);
 	if (!len || len > KSYM_MAX_TOKENS)
 		return -EINVAL;
 	err = kbuf_need(names, *off + hdr + len);
 	if (err)
 		return err;
-	*type = 0;
-	for (i = 0; i < len; i++) {
-		const char *tok = t->tokens +
-				  t->token_index_v[names->p[*off + hdr + i]];
+	p = names->p + *off + hdr;
+	for (j = 0; j < len && !type; j++) {	/* the type: the first character */
+		const char *s = k->tokens + k->tok_idx[p[j]];
 
-		for (; *tok; tok++) {
-			if (!*type) {
-				*type = *tok;
-				continue;
-			}
-			if (n + 1 >= KSYM_MAX_NAME)
-				return -EINVAL;
-			out[n++] = *tok;
+		if (*s) {
+			type = *s;
+			n = k->tok_len[p[j]] - 1;
+			h = hash_fold(0, s + 1, n);
 		}
 	}
-	out[n] = '\0';
-	*outlen = n;
+	for (; j < len; j++) {
+		h = h * k->tok_pow[p[j]] + k->tok_hash[p[j]];
+		n += k->tok_len[p[j]];
+	}
+	if (!type || !n || n + 1 >= KSYM_MAX_NAME)
+		return -EINVAL;
+	if (!(i % KSYM_MARK))
+		k->name_off[i / KSYM_MARK] = (uint32_t)*off;
+	k->hash[i] = h;
+	k->nr_data += is_data(type);
 	*off += hdr + len;
-	return *type && n ? 0 : -EINVAL;
+	return 0;
 }
 
-static int read_names(const struct ksym_mem *mem, struct kdump_tabs *t,
+static int read_names(const struct ksym_mem *mem, const struct kdump_tabs *t,
 		      struct ksym *k, char *errbuf, size_t errlen)
 {
 	struct kbuf names = { .mem = mem, .base = t->names,
 			      .limit = KSYM_MAX_NAMES_BYTES };
-	char *name = malloc(KSYM_MAX_NAME);
-	size_t off = 0, n;
-	char type;
+	size_t off = 0;
 	uint32_t i;
-	int err = name ? 0 : -ENOMEM;
+	int err = 0;
 
+	/* kallsyms_markers lie between the names and the tokens */
+	if (t->token_table > t->names &&
+	    t->token_table - t->names <= KSYM_MAX_NAMES_BYTES) {
+		names.p = (unsigned char *)kmap_get(mem, k, t->names,
+						    t->token_table - t->names,
+						    &k->names_map);
+		if (names.p)
+			names.len = names.limit = t->token_table - t->names;
+	}
+	k->name_off = malloc(((size_t)t->nr + KSYM_MARK - 1) / KSYM_MARK *
+			     sizeof(*k->name_off));
+	k->hash = malloc((size_t)t->nr * sizeof(*k->hash));
+	if (!k->name_off || !k->hash)
+		return -ENOMEM;
 	for (i = 0; i < t->nr && !err; i++) {
-		err = expand_one(&names, t, &off, name, &n, &type);
-		if (err) {
-			err = li_errbuf(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
-				    "kallsyms_names at 0x%llx: symbol %u of %u %s",
-				    (unsigned long long)t->names, i, t->nr,
-				    err == -EINVAL || err == -E2BIG ?
-					    "does not decode: corrupt tables" :
-					    strerror(-err));
-			break;
-		}
-		err = ksym_add(k, name, n, type, 0);
+		err = scan_one(&names, k, i, &off);
+		if (!err)
+			k->nr = i + 1;
 	}
-	free(name);
-	free(names.p);
-	return err;
-}
-
-/* Symbol index of name (first), or -1. */
-static long find_index(const struct ksym *k, const char *name)
-{
-	for (size_t i = 0; i < k->nr; i++)
-		if (!strcmp(ent_name(k, i), name))
-			return (long)i;
-	return -1;
-}
-
-static uint64_t decode(enum ksym_encoding enc, const struct kdump_tabs *t,
-		       const uint32_t *v, size_t i)
-{
-	switch (enc) {
-	case KSYM_ENC_ABS_PERCPU:
-		if ((int32_t)v[i] >= 0)
-			return v[i];
-		return t->relative_base - 1 - (int64_t)(int32_t)v[i];
-	case KSYM_ENC_BASE_RELATIVE:
-		return t->relative_base + v[i];
-	case KSYM_ENC_PLACE_RELATIVE:
-		return t->offsets + 4 * i + (int64_t)(int32_t)v[i];
-	default:
-		return 0;
-	}
+	k->names = names.p;
+	if (!k->names_map.len)
+		k->names_map.base = names.p;
+	if (err)
+		return li_errbuf(errbuf, errlen, err == -ENOMEM ? err : -EINVAL,
+				 "kallsyms_names at 0x%llx: symbol %zu of %u %s",
+				 (unsigned long long)t->names, k->nr, t->nr,
+				 err == -EINVAL || err == -E2BIG ?
+					 "does not decode: corrupt tables" :
+					 strerror(-err));
+	return 0;
 }
 
 /* VMCOREINFO symbols that kallsyms also lists, to check the decoding. */
@@ -463,64 +575,60 @@ static int read_addresses(const struct ksym_mem *mem, struct kdump_tabs *t,
 		KSYM_ENC_ABS_PERCPU, KSYM_ENC_BASE_RELATIVE,
 		KSYM_ENC_PLACE_RELATIVE,
 	};
-	long stext = find_index(k, "_stext");
-	uint32_t *v = NULL;
-	size_t i, e;
+	uint64_t stext;
+	size_t e;
 	int err;
 
-	if (stext < 0)
+	if (ksym_lookup(k, "_stext", NULL, NULL))
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "kallsyms of the dump has no _stext: corrupt tables?");
+	k->offsets = t->offsets;
+	k->relative_base = t->relative_base;
 	if (t->has_addresses && !t->has_offsets) {
-		uint64_t *a = malloc((size_t)t->nr * 8);
-
-		if (!a)
+		k->addrs = malloc((size_t)t->nr * 8);
+		if (!k->addrs)
 			return -ENOMEM;
-		err = mem->read(mem->ctx, t->addresses, a, (size_t)t->nr * 8);
-		if (err) {
-			free(a);
+		err = mem->read(mem->ctx, t->addresses, k->addrs,
+				(size_t)t->nr * 8);
+		if (err)
 			return li_errbuf(errbuf, errlen, err,
 				     "cannot read kallsyms_addresses at 0x%llx: %s",
 				     (unsigned long long)t->addresses,
 				     strerror(-err));
-		}
-		for (i = 0; i < t->nr; i++)
-			k->ents[i].addr = a[i];
-		free(a);
 		k->enc = KSYM_ENC_ABSOLUTE;
-		if (k->ents[stext].addr != t->stext)
+		ksym_lookup(k, "_stext", &stext, NULL);
+		if (stext != t->stext)
 			return li_errbuf(errbuf, errlen, -EINVAL,
 				     "kallsyms_addresses put _stext at 0x%llx, VMCOREINFO at 0x%llx",
-				     (unsigned long long)k->ents[stext].addr,
+				     (unsigned long long)stext,
 				     (unsigned long long)t->stext);
 		return check_anchors(mem, k, errbuf, errlen);
 	}
-	v = malloc((size_t)t->nr * 4);
-	if (!v)
-		return -ENOMEM;
-	err = mem->read(mem->ctx, t->offsets, v, (size_t)t->nr * 4);
-	if (err) {
-		free(v);
+	err = 0;
+	k->rel = kmap_get(mem, k, t->offsets, (size_t)t->nr * 4, &k->rel_map);
+	if (!k->rel) {
+		k->rel = k->rel_map.base = malloc((size_t)t->nr * 4);
+		if (!k->rel)
+			return -ENOMEM;
+		err = mem->read(mem->ctx, t->offsets, k->rel_map.base,
+				(size_t)t->nr * 4);
+	}
+	if (err)
 		return li_errbuf(errbuf, errlen, err,
 			     "cannot read kallsyms_offsets at 0x%llx: %s",
 			     (unsigned long long)t->offsets, strerror(-err));
-	}
 	for (e = 0; e < sizeof(order) / sizeof(order[0]); e++) {
 		if (order[e] != KSYM_ENC_PLACE_RELATIVE && !t->has_base)
 			continue;
-		if (decode(order[e], t, v, (size_t)stext) == t->stext)
+		k->enc = order[e];
+		ksym_lookup(k, "_stext", &stext, NULL);
+		if (stext == t->stext)
 			break;
 	}
-	if (e == sizeof(order) / sizeof(order[0])) {
-		free(v);
+	if (e == sizeof(order) / sizeof(order[0]))
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "kallsyms_offsets decode _stext to none of VMCOREINFO's 0x%llx (absolute-percpu, base-relative or place-relative): unknown encoding or corrupt tables",
 			     (unsigned long long)t->stext);
-	}
-	k->enc = order[e];
-	for (i = 0; i < t->nr; i++)
-		k->ents[i].addr = decode(k->enc, t, v, i);
-	free(v);
 	return check_anchors(mem, k, errbuf, errlen);
 }
 
@@ -571,18 +679,12 @@ int ksym_open_mem(const struct ksym_mem *mem, struct ksym **out,
 	if (!t.nr || t.nr > KSYM_MAX_SYMS)
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			     "implausible kallsyms_num_syms %u", t.nr);
-	err = read_tokens(mem, &t, errbuf, errlen);
-	if (err)
-		return err;
 	k = calloc(1, sizeof(*k));
-	if (!k) {
-		free(t.tokens);
+	if (!k)
 		return -ENOMEM;
-	}
-	err = read_names(mem, &t, k, errbuf, errlen);
-	free(t.tokens);
+	err = read_tokens(mem, &t, k, errbuf, errlen);
 	if (!err)
-		err = ksym_index(k);
+		err = read_names(mem, &t, k, errbuf, errlen);
 	if (!err)
 		err = read_addresses(mem, &t, k, errbuf, errlen);
 	if (err) {
@@ -651,8 +753,6 @@ int ksym_open_file(const char *path, struct ksym **out, char *errbuf,
 		err = li_errbuf(errbuf, errlen, -EPERM,
 			    "%s shows every address as 0 (kptr_restrict): run as root",
 			    path);
-	if (!err)
-		err = ksym_index(k);
 	if (err) {
 		ksym_close(k);
 		return err;

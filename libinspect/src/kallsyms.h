@@ -30,6 +30,14 @@ struct ksym_mem {
 	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
 	/* VMCOREINFO value by key ("SYMBOL(_stext)"); 0 or -ENOENT */
 	int (*info)(void *ctx, const char *key, char *val, size_t len);
+	/*
+	 * Optional: len bytes at addr, read-only, without a copy (a mapping
+	 * of the dump file, which costs no new memory); NULL when not
+	 * possible.  *map and *maplen are what unmap needs.
+	 */
+	const void *(*map)(void *ctx, uint64_t addr, size_t len, void **map,
+			   size_t *maplen);
+	void (*unmap)(void *map, size_t maplen);
 };
 
 /*
@@ -56,8 +64,11 @@ void ksym_close(struct ksym *k);
 int ksym_lookup(struct ksym *k, const char *name, uint64_t *addr, char *type);
 
 size_t ksym_count(const struct ksym *k);
-/* Symbol i in kallsyms order (for tests and listings); -ENOENT past the end. */
-int ksym_get(const struct ksym *k, size_t i, const char **name,
+/*
+ * Symbol i in kallsyms order (for tests and listings); -ENOENT past the end.
+ * A dump's name is expanded into k: valid until the next ksym_get().
+ */
+int ksym_get(struct ksym *k, size_t i, const char **name,
 	     uint64_t *addr, char *type);
 /* Number of data symbols (d, D, b, B, r, R): 0 without KALLSYMS_ALL. */
 size_t ksym_data_count(const struct ksym *k);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <elfutils/libdwelf.h>
 #include <libkdumpfile/kdumpfile.h>
@@ -49,6 +50,8 @@
 #define KT_BANNER_MAX	512
 /* ends the messages that say a vmlinux is needed */
 #define KT_HINT		"; give the debug vmlinux with -k"
+/* reads from this size on bypass libkdumpfile (kt_read_direct) */
+#define KT_DIRECT_MIN	(64u << 10)
 
 enum kt_types {
 	KT_TYPES_DWARF,
@@ -58,6 +61,7 @@ enum kt_types {
 
 struct kt_seg {
 	uint64_t start, end;
+	uint64_t off;			/* file offset of start (loads only) */
 };
 
 struct kt_ctx {
@@ -65,6 +69,7 @@ struct kt_ctx {
 	kdump_ctx_t *kd;
 	int fd;
 	bool live;
+	bool elf_complete;		/* may be mapped, or read directly */
 	/* types and symbols: the DWARF of a vmlinux, or BTF and kallsyms */
 	struct dwt *dw;
 	struct btt *bt;
@@ -77,6 +82,9 @@ struct kt_ctx {
 	 */
 	struct kt_seg *segs;
 	size_t nsegs;
+	/* the PT_LOADs (file-backed part) that segs merged, sorted */
+	struct kt_seg *loads;
+	size_t nloads;
 	/* our own translation, so that a missing page table says -ENODATA */
 	addrxlat_ctx_t *xctx;
 	addrxlat_sys_t *xsys;		/* taken once translation is set up */
@@ -184,15 +192,57 @@ static bool kt_dd_present(struct kt_ctx *k, uint64_t pa, uint64_t len)
 	return true;
 }
 
+/*
+ * A large read inside one PT_LOAD of a complete ELF file, straight from
+ * the file: libkdumpfile would copy it page by page through its page
+ * cache, and its mappings of the file (4 MiB each, kept) would add every
+ * page read to our RSS: the kernel's BTF, kallsyms and batches of struct
+ * pages are read once.
+ */
+static const struct kt_seg *kt_load_of(const struct kt_ctx *k, uint64_t pa,
+				       size_t len)
+{
+	size_t lo = 0, hi = k->nloads, mid;
+	const struct kt_seg *l;
+
+	if (!k->elf_complete)
+		return NULL;
+	while (lo < hi) {	/* the last load that starts at or before pa */
+		mid = lo + (hi - lo) / 2;
+		if (k->loads[mid].start <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	l = &k->loads[lo - 1];
+	return pa < l->end && len <= l->end - pa ? l : NULL;
+}
+
+static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
+			   size_t len, int *err)
+{
+	const struct kt_seg *l = len >= KT_DIRECT_MIN ? kt_load_of(k, pa, len) :
+							 NULL;
+
+	if (l)
+		*err = kt_pread(k->fd, buf, len, l->off + (pa - l->start));
+	return l;
+}
+
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
 	size_t got = len;
 	kdump_status st;
+	int err;
 
 	if (k->segs && !kt_captured(k, pa, len))
 		return -ENODATA;
 	if (k->dd_bitmap && len && !kt_dd_present(k, pa, len))
 		return -ENODATA;
+	if (kt_read_direct(k, pa, buf, len, &err))
+		return err;
 	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
 	if (st == KDUMP_OK && got != len)
 		st = KDUMP_ERR_SYSTEM;
@@ -292,6 +342,51 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 	if (st == KDUMP_OK && got != len)
 		return -EIO;
 	return kt_errno(st);
+}
+
+/*
+ * [va, va + len) of an ELF dump, mapped from the file (*map, *maplen to
+ * munmap) when it is physically contiguous inside one PT_LOAD, else NULL.
+ * The kernel's BTF is read once and copied by libbpf, kallsyms' tables
+ * are kept: a populated mapping of the page cache spares a copy and a page
+ * fault per page (~20 us each in a VM).
+ */
+static const void *kt_map(struct kt_ctx *k, uint64_t va, size_t len,
+			  void **map, size_t *maplen)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const struct kt_seg *l;
+	addrxlat_fulladdr_t fa;
+	uint64_t pa = 0, v, off;
+
+	if (!k->elf_complete || !k->xctx || !len ||
+	    (!k->xsys && kdump_get_addrxlat(k->kd, NULL, &k->xsys) != KDUMP_OK))
+		return NULL;
+	for (v = va & ~4095ull; v < va + len; v += 4096) {
+		fa.addr = v;
+		fa.as = ADDRXLAT_KVADDR;
+		if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx,
+					   k->xsys) != ADDRXLAT_OK) {
+			addrxlat_ctx_clear_err(k->xctx);
+			return NULL;
+		}
+		if (v < va)
+			pa = fa.addr + (va & 4095);
+		else if (v == va)
+			pa = fa.addr;
+		else if (fa.addr != pa + (v - va))
+			return NULL;
+	}
+	l = kt_load_of(k, pa, len);
+	if (!l)
+		return NULL;
+	off = l->off + (pa - l->start);
+	*maplen = len + off % pg;
+	*map = mmap(NULL, *maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		    k->fd, (off_t)(off - off % pg));
+	if (*map == MAP_FAILED)
+		return NULL;
+	return (char *)*map + off % pg;
 }
 
 /*
@@ -452,9 +547,10 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 {
 	uint64_t end, fend, pend, size;
 	struct kt_seg *segs = NULL;
-	size_t i, n, ns = 0;
+	size_t i, n, ns = 0, big = 0;
 	struct stat st;
 	GElf_Ehdr eh;
+	const Elf64_Phdr *phs;
 	GElf_Phdr ph;
 	int ret = 1;
 	Elf *elf;
@@ -503,18 +599,21 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 		goto out;
 	}
 	end = eh.e_phoff + (uint64_t)n * eh.e_phentsize;
+	/* the table at once: gelf_getphdr() per header is slow for 67k */
+	phs = elf64_getphdr(elf);
+	if (!phs) {
+		ret = li_errbuf(errbuf, errlen, -EIO,
+				"%s: unreadable ELF program headers: truncated file?",
+				path);
+		goto out;
+	}
 	segs = calloc(n ? n : 1, sizeof(*segs));
 	if (!segs) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, i, &ph)) {
-			ret = li_errbuf(errbuf, errlen, -EIO,
-					"%s: unreadable ELF program header %zu: truncated file?",
-					path, i);
-			goto out;
-		}
+		ph = phs[i];
 		if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE)
 			continue;
 		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
@@ -532,9 +631,20 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 		}
 		if (fend > end)
 			end = fend;
-		if (ph.p_type == PT_LOAD && ph.p_filesz)
-			segs[ns++] = (struct kt_seg){ ph.p_paddr,
-						      ph.p_paddr + ph.p_filesz };
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		/*
+		 * QEMU's paging dumps repeat RAM page by page (one PT_LOAD per
+		 * virtual mapping, 67k of them in 1 GiB): one inside the
+		 * largest or the last load adds nothing.
+		 */
+		pend = ph.p_paddr + ph.p_filesz;
+		if (ns && ((ph.p_paddr >= segs[big].start && pend <= segs[big].end) ||
+			   (ph.p_paddr >= segs[ns - 1].start && pend <= segs[ns - 1].end)))
+			continue;
+		segs[ns++] = (struct kt_seg){ ph.p_paddr, pend, ph.p_offset };
+		if (pend - ph.p_paddr > segs[big].end - segs[big].start)
+			big = ns - 1;
 	}
 	if (!ns) {
 		ret = li_errbuf(errbuf, errlen, -EINVAL,
@@ -549,8 +659,15 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 				(unsigned long long)end);
 		goto out;
 	}
-	/* sorted and merged: overlaps and neighbours become one extent */
 	qsort(segs, ns, sizeof(*segs), kt_seg_cmp);
+	k->loads = malloc(ns * sizeof(*segs));
+	if (!k->loads) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(k->loads, segs, ns * sizeof(*segs));
+	k->nloads = ns;
+	/* merged: overlaps and neighbours become one extent */
 	for (i = 0, n = 0; i < ns; i++) {
 		if (n && segs[i].start <= segs[n - 1].end) {
 			if (segs[i].end > segs[n - 1].end)
@@ -559,7 +676,8 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 			segs[n++] = segs[i];
 		}
 	}
-	k->segs = segs;
+	/* the array was sized for every program header */
+	k->segs = realloc(segs, n * sizeof(*segs)) ?: segs;
 	k->nsegs = n;
 	segs = NULL;
 out:
@@ -756,6 +874,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	 * but only a file known to be complete may be mapped: past its end a
 	 * mapping gives SIGBUS where read(2) fails cleanly.
 	 */
+	k->elf_complete = complete_elf;
 	st = kdump_set_number_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY,
 				   complete_elf ? KDUMP_MMAP_TRY :
 						  KDUMP_MMAP_NEVER);
@@ -989,11 +1108,23 @@ static int kt_ksym_info(void *ctx, const char *key, char *val, size_t len)
 	return kt_vmcoreinfo(ctx, key, val, len);
 }
 
+static const void *kt_ksym_map(void *ctx, uint64_t addr, size_t len,
+			       void **map, size_t *maplen)
+{
+	return kt_map(ctx, addr, len, map, maplen);
+}
+
+static void kt_unmap(void *map, size_t maplen)
+{
+	munmap(map, maplen);
+}
+
 /* The kernel memory and VMCOREINFO kallsyms.c and btf_target.c read. */
 static struct ksym_mem kt_kmem(struct kt_ctx *k)
 {
 	return (struct ksym_mem){
 		.ctx = k, .read = kt_ksym_read, .info = kt_ksym_info,
+		.map = kt_ksym_map, .unmap = kt_unmap,
 	};
 }
 
@@ -1138,6 +1269,7 @@ static void kt_free(struct kt_ctx *k)
 	if (k->xctx)
 		addrxlat_ctx_decref(k->xctx);
 	free(k->segs);
+	free(k->loads);
 	free(k->dd_bitmap);
 	free(k->dd_prefix);
 	if (k->kd)
