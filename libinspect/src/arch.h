@@ -70,9 +70,10 @@ struct li_xlat {
 };
 
 /*
- * Translate va as the MMU would, from p->root: 0, or the error of the
- * table that could not be read (status LI_XLAT_NO_TABLE).  Each depth keeps
- * its last table, so neighbouring addresses cost no reads.
+ * Translate va as the MMU would, from p->root (a non-canonical va is not
+ * mapped): 0, or the error of the table that could not be read (status
+ * LI_XLAT_NO_TABLE).  Each depth keeps its last table, so neighbouring
+ * addresses cost no reads.
  */
 int li_xlat(struct li_paging *p, uint64_t va, struct li_xlat *x);
 
@@ -125,10 +126,11 @@ struct li_pt_visitor {
 };
 
 /*
- * Visit [start, end) of the tables under root.  Adjacent holes are one
- * visit: a hole costs one step per table entry at most, however large, so
- * a damaged dump bounds the work by its tables, not by the range.  The
- * depth is at most p->levels.  Returns 0 or the visitor's error.
+ * Visit [start, end) of the tables under root (the non-canonical addresses
+ * are one hole).  Adjacent holes are one visit: a hole costs one step per
+ * table entry at most, however large, so a damaged dump bounds the work
+ * by its tables, not by the range.  The depth is at most p->levels.
+ * Returns 0, -ENOMEM or the visitor's error.
  */
 int li_pt_walk(struct li_paging *p, uint64_t root, uint64_t start,
 	       uint64_t end, enum li_pt_view view,

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * x86_64 page tables (arch.h): 4 or 5 levels of 512 entries, 2 MiB and
- * 1 GiB leaves at the PMD and PUD, read by physical address.
+ * 1 GiB leaves at the PMD and PUD, read by physical address; the root's
+ * lower half maps the low canonical addresses, its upper half the high
+ * ones, and the non-canonical ones between are a fault.
  *
  * Garbage cannot make a walk loop or run long: the depth is the paging
  * depth (at most 5, counted down, never taken from an entry), each table is
@@ -55,6 +57,15 @@ static int leaf_level(int shift)
 	return shift == 12 ? LI_PTE_4K : shift == 21 ? LI_PTE_2M : LI_PTE_1G;
 }
 
+/*
+ * The end of the lower canonical half: addresses from there to its mirror
+ * below 2^64 are not canonical, a fault whatever the tables say.
+ */
+static uint64_t low_end(const struct li_paging *p)
+{
+	return 1ULL << (entry_shift(p->levels, 0) + 8);
+}
+
 static int cached_table(struct li_paging *p, int d, uint64_t phys,
 			const uint64_t **t)
 {
@@ -81,6 +92,11 @@ int li_xlat(struct li_paging *p, uint64_t va, struct li_xlat *x)
 	x->status = LI_XLAT_NO_TABLE;
 	if (!p->root)
 		return -ENOENT;
+	if (va >= low_end(p) && va < -low_end(p)) {
+		x->status = LI_XLAT_UNMAPPED;
+		x->hole_end = -low_end(p);
+		return 0;
+	}
 	for (int d = 0; d < p->levels; d++) {
 		int shift = entry_shift(p->levels, d);
 		const uint64_t *t;
@@ -276,9 +292,7 @@ int li_pt_walk(struct li_paging *p, uint64_t root, uint64_t start,
 	       uint64_t end, enum li_pt_view view,
 	       const struct li_pt_visitor *v)
 {
-	/* the root maps 2^bits addresses; above, they alias (sign bits) */
-	unsigned int bits = entry_shift(p->levels, 0) + 9;
-	uint64_t span = 1ULL << bits, s = start & ~(span - 1), last = end - 1;
+	const uint64_t gap = low_end(p), high = -gap, last = end - 1;
 	struct ptw *w;
 	int err;
 
@@ -291,15 +305,20 @@ int li_pt_walk(struct li_paging *p, uint64_t root, uint64_t start,
 	w->view = view;
 	w->v = v;
 	w->pending = false;
-	err = enter(w, 0, root & PTE_ADDR, s, start, last);
-	/* a garbage range crossing spans: at most 2^(64 - bits) of them */
-	for (; err == 1; s += span) {
-		uint64_t lo = s > start ? s : start;
-		uint64_t hi = last - s < span ? last : s + (span - 1);
-
-		err = walk_entries(w, 0, s, lo, hi);
-		if (!err && hi != last)
-			err = 1;
+	/* the root's lower half maps from 0, its upper half up to 2^64 */
+	err = enter(w, 0, root & PTE_ADDR, 0, start, last);
+	if (err == 1) {
+		err = 0;
+		if (start < gap)
+			err = walk_entries(w, 0, 0, start,
+					   last < gap ? last : gap - 1);
+		if (!err && last >= gap && start < high)
+			err = emit(w, &(struct li_pt_entry){ .kind = LI_PT_HOLE,
+					.va = start > gap ? start : gap,
+					.end = last < high ? end : high });
+		if (!err && last >= high)
+			err = walk_entries(w, 0, high - gap,
+					   start > high ? start : high, last);
 	}
 	if (!err)
 		err = flush(w);
@@ -309,8 +328,7 @@ int li_pt_walk(struct li_paging *p, uint64_t root, uint64_t start,
 
 uint64_t li_pt_user_end(const struct li_paging *p)
 {
-	/* the lower half of the root's entries: 256 PGD slots */
-	return 1ULL << (entry_shift(p->levels, 0) + 8);
+	return low_end(p);	/* the lower half of the root: 256 PGD slots */
 }
 
 int li_paging_maps(struct li_paging *p, int levels, uint64_t va, uint64_t pa)
