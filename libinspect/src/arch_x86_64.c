@@ -24,6 +24,7 @@
 #define PTE_PSE		(1ULL << 7)
 #define PTE_PROTNONE	(1ULL << 8)	/* _PAGE_GLOBAL when !present */
 #define PTE_ADDR	0x000ffffffffff000ULL
+#define PAGE_4K	4096ULL
 /* swap entries (pgtable_64.h): type in bits 59-63, offset inverted below */
 #define SWP_TYPE_SHIFT	59
 #define SWP_TYPE_BITS	5
@@ -83,6 +84,53 @@ static int cached_table(struct li_paging *p, int d, uint64_t phys,
 	return 0;
 }
 
+/*
+ * What an entry (its encryption bit cleared) is in a view: a leaf (out->phys
+ * its start, out->rw), a swap entry (out->swp_*), a table to descend into
+ * (*next), or nothing (a hole).
+ */
+enum pte_kind { E_HOLE, E_LEAF, E_SWAP, E_TABLE };
+
+static enum pte_kind decode(enum li_pt_view view, uint64_t e, int shift,
+			    struct li_pt_entry *out, uint64_t *next)
+{
+	bool leaf = shift == 12 || (shift <= 30 && (e & PTE_PSE));
+	uint64_t a;
+
+	if (view == LI_PT_KERNEL) {
+		if (!(e & PTE_PRESENT))
+			return E_HOLE;
+		if (!leaf) {
+			*next = e & PTE_ADDR;
+			return E_TABLE;
+		}
+		out->phys = e & PTE_ADDR & ~((1ULL << shift) - 1);
+		out->rw = e & PTE_RW;
+		return E_LEAF;
+	}
+	if (!(e & ~PTE_ACC_DIRTY))
+		return E_HOLE;
+	/* pte/pmd_present(): PROT_NONE entries are present too */
+	if (!(e & (PTE_PRESENT | (shift <= 21 ? PTE_PROTNONE : 0)))) {
+		if (shift > 21)
+			return E_HOLE;
+		out->swp_type = (unsigned int)(e >> SWP_TYPE_SHIFT);
+		out->swp_offset = ~e << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT;
+		return E_SWAP;
+	}
+	if (!leaf) {
+		if (shift > 30 && (e & PTE_PSE))
+			return E_HOLE;	/* p4d/pgd_bad() */
+		*next = e & PTE_ADDR;
+		return E_TABLE;
+	}
+	/* L1TF: PROT_NONE leaves store the pfn inverted */
+	a = e & PTE_PRESENT ? e : ~e;
+	out->phys = a & PTE_ADDR & ~((1ULL << shift) - 1);
+	out->rw = e & PTE_RW;
+	return E_LEAF;
+}
+
 int li_xlat(struct li_paging *p, uint64_t va, struct li_xlat *x)
 {
 	uint64_t phys = p->root & PTE_ADDR;
@@ -99,6 +147,7 @@ int li_xlat(struct li_paging *p, uint64_t va, struct li_xlat *x)
 	}
 	for (int d = 0; d < p->levels; d++) {
 		int shift = entry_shift(p->levels, d);
+		struct li_pt_entry leaf;
 		const uint64_t *t;
 		uint64_t e;
 
@@ -109,21 +158,21 @@ int li_xlat(struct li_paging *p, uint64_t va, struct li_xlat *x)
 			return err;
 		}
 		e = t[(va >> shift) & (LI_PT_ENTRIES - 1)] & ~p->sme_mask;
-		if (!(e & PTE_PRESENT)) {
+		switch (decode(LI_PT_KERNEL, e, shift, &leaf, &phys)) {
+		case E_TABLE:
+			continue;
+		case E_LEAF:
+			x->status = LI_XLAT_MAPPED;
+			x->phys = leaf.phys +
+				  (va & ((1ULL << shift) - 1) & ~(PAGE_4K - 1));
+			x->level = leaf_level(shift);
+			x->rw = leaf.rw;
+			return 0;
+		default:
 			x->status = LI_XLAT_UNMAPPED;
 			x->hole_end = ((va >> shift) + 1) << shift;
 			return 0;
 		}
-		if (shift == 12 || ((shift == 21 || shift == 30) && (e & PTE_PSE))) {
-			uint64_t mask = ~((1ULL << shift) - 1) & PTE_ADDR;
-
-			x->status = LI_XLAT_MAPPED;
-			x->phys = (e & mask) + (va & ((1ULL << shift) - 1) & PTE_ADDR);
-			x->level = leaf_level(shift);
-			x->rw = e & PTE_RW;
-			return 0;
-		}
-		phys = e & PTE_ADDR;
 	}
 	return 0;	/* not reached: the last level is all leaves */
 }
@@ -173,51 +222,6 @@ static int emit(struct ptw *w, const struct li_pt_entry *e)
 	return err ? err : visit(w, e);
 }
 
-/*
- * What an entry is, in the walk's view: a leaf, a swap entry, a table to
- * descend into (*next), or nothing (a hole).
- */
-static enum { E_HOLE, E_LEAF, E_SWAP, E_TABLE }
-decode(const struct ptw *w, uint64_t e, int shift, struct li_pt_entry *out,
-       uint64_t *next)
-{
-	bool leaf = shift == 12 || (shift <= 30 && (e & PTE_PSE));
-	uint64_t a;
-
-	if (w->view == LI_PT_KERNEL) {
-		if (!(e & PTE_PRESENT))
-			return E_HOLE;
-		if (!leaf) {
-			*next = e & PTE_ADDR;
-			return E_TABLE;
-		}
-		out->phys = e & PTE_ADDR & ~((1ULL << shift) - 1);
-		out->rw = e & PTE_RW;
-		return E_LEAF;
-	}
-	if (!(e & ~PTE_ACC_DIRTY))
-		return E_HOLE;
-	/* pte/pmd_present(): PROT_NONE entries are present too */
-	if (!(e & (PTE_PRESENT | (shift <= 21 ? PTE_PROTNONE : 0)))) {
-		if (shift > 21)
-			return E_HOLE;
-		out->swp_type = (unsigned int)(e >> SWP_TYPE_SHIFT);
-		out->swp_offset = ~e << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT;
-		return E_SWAP;
-	}
-	if (!leaf) {
-		if (shift > 30 && (e & PTE_PSE))
-			return E_HOLE;	/* p4d/pgd_bad() */
-		*next = e & PTE_ADDR;
-		return E_TABLE;
-	}
-	/* L1TF: PROT_NONE leaves store the pfn inverted */
-	a = e & PTE_PRESENT ? e : ~e;
-	out->phys = a & PTE_ADDR & ~((1ULL << shift) - 1);
-	out->rw = e & PTE_RW;
-	return E_LEAF;
-}
-
 static int walk_entries(struct ptw *w, int d, uint64_t base, uint64_t lo,
 			uint64_t hi);
 
@@ -261,7 +265,7 @@ static int walk_entries(struct ptw *w, int d, uint64_t base, uint64_t lo,
 			elast = hi;
 		e.end = elast + 1;	/* hi < 2^64 - 1: no wrap */
 		e.level = leaf_level(shift);
-		switch (decode(w, t[i] & ~w->p->sme_mask, shift, &e, &next)) {
+		switch (decode(w->view, t[i] & ~w->p->sme_mask, shift, &e, &next)) {
 		case E_HOLE:
 			e.kind = LI_PT_HOLE;
 			e.level = LI_PTE_NONE;
