@@ -33,6 +33,19 @@ int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 	return err > 0 ? -EIO : err;
 }
 
+/* A page-table page: physical, else (no physical reads: some live
+   targets) through the direct map; memory not in the dump stays that. */
+int li_read_table(void *ctx, uint64_t phys, uint64_t *buf)
+{
+	struct li_ctx *c = ctx;
+	int err = li_read(c, LI_PHYSADDR, phys, buf, LI_PAGE_SIZE);
+
+	if (err && err != -ENODATA)
+		err = li_read(c, LI_KVADDR, c->m->page_offset + phys, buf,
+			      LI_PAGE_SIZE);
+	return err;
+}
+
 int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v)
 {
 	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));

@@ -3,8 +3,7 @@
  * Holders: which user page tables name device memory.  Walk the process
  * list from init_task.tasks (leaders only: threads share the leader's mm,
  * and a zombie leader's is found on its threads), each distinct user mm
- * once, its page tables over the user half (PGD slots 0-255 with 4 or 5
- * levels, physical reads, only present upper entries descended), and
+ * once, its page tables over the user half (li_pt_walk(), LI_PT_USER), and
  * collect:
  *   - present PTE/PMD/PUD leaves whose pfn is in a registered pgmap range,
  *     or is device memory by the kernel's own data (iomem.c: the resource
@@ -15,8 +14,8 @@
  * An allocated PRIVATE/COHERENT page that no leaf names, after a complete
  * walk, is PRIVATE_PAGE_LEAKED (li_holders_leaks()).
  *
- * x86_64 swap entries: type = bits 59-63, offset = ~pte << 5 >> 14.  The
- * special types sit above MAX_SWAPFILES in this order (linux/swap.h):
+ * Swap entries (decoded by arch.h): the device types sit above
+ * MAX_SWAPFILES, with the other special types, in this order (linux/swap.h):
  * HWPOISON (CONFIG_MEMORY_FAILURE), MIGRATION x3 (5.19+), DEVICE x4
  * (CONFIG_DEVICE_PRIVATE: WRITE, READ, EXCLUSIVE_WRITE, EXCLUSIVE_READ;
  * 6.15+ x3: WRITE, READ, EXCLUSIVE), then SWAPIN_ERROR / PTE_MARKER.
@@ -29,15 +28,7 @@
 #include <string.h>
 #include "internal.h"
 
-#define PTE_PRESENT	1ULL
-#define PTE_PSE		(1ULL << 7)
-#define PTE_PROTNONE	(1ULL << 8)	/* _PAGE_GLOBAL when !present */
-#define PTE_ACC_DIRTY	((1ULL << 5) | (1ULL << 6))	/* erratum bits */
-#define PTE_ADDR	0x000ffffffffff000ULL
 #define PF_KTHREAD	0x00200000u
-#define SWP_TYPE_SHIFT	59
-#define SWP_PFN_MASK	((1ULL << 40) - 1)
-#define USER_PGD_SLOTS	256
 
 static const char *const level_names[] = { "pte", "pmd", "pud" };
 static const char *const kind_names[] = {
@@ -109,7 +100,6 @@ struct hwalk {
 	int32_t pid;
 	char comm[16];
 	uint64_t mm;
-	int levels;
 	/*
 	 * Table frames walked for this mm: an entry leading back to one is a
 	 * cycle (a table pointing at itself fans out 512-fold per level).
@@ -227,31 +217,30 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 	return err < 0 ? err : 0;
 }
 
-static int swap_entry(struct hwalk *w, uint64_t va, uint64_t e,
+static int swap_entry(struct hwalk *w, const struct li_pt_entry *e,
 		      enum li_holder_level lvl, uint64_t nr)
 {
 	const struct li_model *m = w->c->m;
-	int type = (int)(e >> SWP_TYPE_SHIFT), k;
-	uint64_t pfn = ((~e) << 5 >> 14) & SWP_PFN_MASK;
+	int type = (int)e->swp_type, k;
 
 	if (m->swp_dev_first < 0 || type < m->swp_dev_first ||
 	    type >= m->swp_dev_first + m->swp_dev_num)
 		return 0;
 	k = type - m->swp_dev_first;
-	return leaf(w, va, pfn, nr, lvl,
+	return leaf(w, e->va, e->swp_offset & (LI_PFN_MAX - 1), nr, lvl,
 		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE);
 }
 
-/* Table at level l (0 = PGD) covering [base, ...). */
-static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
+/*
+ * Each table of the mm once: one reached again is a cycle, said once per
+ * mm and not walked (the set full: no more detection, the walk goes on).
+ */
+static int hw_table(void *arg, int level, uint64_t phys, uint64_t va)
 {
+	struct hwalk *w = arg;
 	struct li_ctx *c = w->c;
-	int shift = 12 + 9 * (w->levels - 1 - l);
-	unsigned int slots = l ? 512 : USER_PGD_SLOTS;
-	const uint64_t *t;
-	int err;
+	int err = li_set_add(&w->seen, phys);
 
-	err = li_set_add(&w->seen, phys);
 	if (err < 0)
 		return err;
 	if (!err && !w->seen.full) {
@@ -260,48 +249,33 @@ static int walk_table(struct hwalk *w, int l, uint64_t phys, uint64_t base)
 			li_report_add(c->r, "PAGE_TABLE_CYCLE", 0, phys, 0,
 				      "pid %d (%s) mm %#llx: a level-%d entry at va %#llx leads back to table %#llx",
 				      w->pid, w->comm, (unsigned long long)w->mm,
-				      w->levels - l + 1, (unsigned long long)base,
+				      level + 1, (unsigned long long)va,
 				      (unsigned long long)phys);
 		w->cycle_said = true;
-		return 0;
+		return 1;
 	}
 	c->r->hw.tables++;
-	err = li_pt_table(c, l, phys, &t);
-	if (err) {
-		c->r->hw.tables_unreadable++;
-		return err == -ENOMEM ? err : 0;
-	}
-	for (unsigned int i = 0; i < slots; i++) {
-		uint64_t e = t[i] & ~c->m->sme_mask, va = base + ((uint64_t)i << shift);
-		uint64_t nr = 1ULL << (shift - 12), pfn;
-		enum li_holder_level lvl = shift == 12 ? LI_HL_PTE :
-					   shift == 21 ? LI_HL_PMD : LI_HL_PUD;
-		bool present, is_leaf = shift == 12 || (e & PTE_PSE);
-
-		if (!(e & ~PTE_ACC_DIRTY))
-			continue;
-		/* pte/pmd_present(): PROT_NONE entries are present too */
-		present = e & (PTE_PRESENT | (shift <= 21 ? PTE_PROTNONE : 0));
-		if (!present) {
-			if (shift > 21)
-				continue;
-			err = swap_entry(w, va, e, lvl, nr);
-		} else if (is_leaf && shift <= 30) {
-			/* L1TF: PROT_NONE leaves store the pfn inverted */
-			uint64_t a = e & PTE_PRESENT ? e : ~e;
-
-			pfn = (a & PTE_ADDR & ~((1ULL << shift) - 1)) >> 12;
-			err = leaf(w, va, pfn, nr, lvl, LI_HK_PRESENT);
-		} else if (!is_leaf) {
-			err = walk_table(w, l + 1, e & PTE_ADDR, va);
-			/* the recursion reused deeper caches only: t holds */
-		} else {
-			continue;
-		}
-		if (err < 0)
-			return err;
-	}
 	return 0;
+}
+
+static int hw_entry(void *arg, const struct li_pt_entry *e)
+{
+	struct hwalk *w = arg;
+	uint64_t nr = (e->end - e->va) / LI_PAGE_SIZE;
+	enum li_holder_level lvl = e->level == LI_PTE_4K ? LI_HL_PTE :
+				   e->level == LI_PTE_2M ? LI_HL_PMD : LI_HL_PUD;
+
+	switch (e->kind) {
+	case LI_PT_LEAF:
+		return leaf(w, e->va, e->phys >> LI_PAGE_SHIFT, nr, lvl,
+			    LI_HK_PRESENT);
+	case LI_PT_SWAP:
+		return swap_entry(w, e, lvl, nr);
+	default:
+		if (e->err)
+			w->c->r->hw.tables_unreadable++;
+		return e->err == -ENOMEM ? e->err : 0;
+	}
 }
 
 /*
@@ -351,6 +325,8 @@ static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
 
 static int walk_mm(struct hwalk *w)
 {
+	const struct li_pt_visitor v = { .table = hw_table, .entry = hw_entry,
+					 .arg = w };
 	struct li_ctx *c = w->c;
 	uint64_t pgd;
 	int err;
@@ -360,7 +336,9 @@ static int walk_mm(struct hwalk *w)
 	c->r->hw.mms++;
 	li_set_reset(&w->seen);
 	w->cycle_said = false;
-	err = walk_table(w, 0, pgd - c->m->page_offset, 0);
+	/* mm->pgd is a direct-map address */
+	err = li_pt_walk(&c->pg, pgd - c->m->page_offset, 0,
+			 li_pt_user_end(&c->pg), LI_PT_USER, &v);
 	li_set_reset(&w->seen);
 	return err;
 }
@@ -370,7 +348,7 @@ int li_holders_walk(struct li_ctx *c)
 	const struct li_model *m = c->m;
 	struct li_holder_walk *hw = &c->r->hw;
 	struct li_u64set tasks = { 0 }, mms = { 0 };
-	struct hwalk w = { .c = c, .levels = m->l5 ? 5 : 4 };
+	struct hwalk w = { .c = c };
 	uint64_t head = m->init_task + m->ts_tasks, next;
 	int err = 0, added;
 

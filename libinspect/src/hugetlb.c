@@ -79,7 +79,7 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 	priv = li_get_u64(hbuf, m->off_private);
 	opt = priv & (1ULL << m->hvo_flag_bit);
 	for (uint64_t k = 0; k < vpages; k++) {
-		if (li_vmemmap_xlat(c, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
+		if (li_xlat(&c->pg, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
 			bad = true;
 			prev = UINT64_MAX;
 			continue;

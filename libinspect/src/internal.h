@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <errno.h>
 #include "libinspect.h"
+#include "arch.h"
 
 #define LI_EXPORT __attribute__((visibility("default")))
 
@@ -323,10 +324,7 @@ struct li_ctx {
 	const struct li_options *opts;
 	struct li_report *r;
 	struct li_model *m;
-	/* one-entry caches of page-table pages */
-	uint64_t pt_cache_addr[5];
-	uint64_t pt_cache[5][512];
-	bool pt_cache_ok[5];
+	struct li_paging pg;		/* the kernel's page tables (model.c) */
 	uint64_t progress_done, progress_total;
 	int cancelled;
 	struct li_leak_cands leaks;	/* page walk -> li_holders_leaks() */
@@ -357,6 +355,8 @@ int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v);
 int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v);
 int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
 		uint64_t total);
+/* a page-table page (li_paging.read_table, ctx a struct li_ctx) */
+int li_read_table(void *ctx, uint64_t phys, uint64_t *buf);
 
 /* codes.c */
 int li_code_index(const char *code);
@@ -391,22 +391,6 @@ int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn);
 int li_walk_pages(struct li_ctx *c);
 
 /* vmemmap.c */
-#define LI_PTE_NONE	0
-#define LI_PTE_4K	1
-#define LI_PTE_2M	2
-#define LI_PTE_1G	3
-struct li_xlat {
-	uint64_t phys;			/* frame of the 4 KiB page */
-	int level;			/* LI_PTE_* */
-	bool rw;
-	/*
-	 * Not mapped (level 0) or a table not captured: the first address
-	 * past the entry that said so (0 past the top), so a walker can skip
-	 * a whole hole in one step.
-	 */
-	uint64_t hole_end;
-};
-int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x);
 bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);
 int li_vmemmap_account(struct li_ctx *c);
 uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
@@ -446,8 +430,6 @@ struct li_u64set {
 /* 1 if added, 0 if present (or the set is full), -ENOMEM */
 int li_set_add(struct li_u64set *s, uint64_t key);
 void li_set_reset(struct li_u64set *s);
-/* one page-table page, physical, through the per-level cache */
-int li_pt_table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t);
 
 /*
  * The first index from i on (i < n) where a[] holds v, or n.  For linear

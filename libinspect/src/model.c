@@ -21,12 +21,6 @@
 #include <string.h>
 #include "internal.h"
 
-#define START_KERNEL_MAP	0xffffffff80000000ULL
-#define VMEMMAP_BASE_L4		0xffffea0000000000ULL
-#define VMEMMAP_BASE_L5		0xffd4000000000000ULL
-#define PAGE_OFFSET_L4		0xffff888000000000ULL
-#define PAGE_OFFSET_L5		0xff11000000000000ULL
-
 static const char *const mtype_enum[LI_MT_NR] = {
 	[LI_MT_PRIVATE] = "MEMORY_DEVICE_PRIVATE",
 	[LI_MT_COHERENT] = "MEMORY_DEVICE_COHERENT",
@@ -384,6 +378,7 @@ static int check_cpus(struct li_ctx *c, struct li_model *m, char *err,
 static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 			size_t errlen)
 {
+	struct li_arch_layout def;
 	uint64_t a, v;
 	uint32_t v32;
 
@@ -393,8 +388,8 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 		m->l5 = v != 0;
 	else if (!sym(c, "__pgtable_l5_enabled", &a) && !li_read_u32(c, a, &v32))
 		m->l5 = v32 != 0;
-	/* x86_64's sparsemem.h; VMCOREINFO has it since 5.9 */
-	m->max_physmem_bits = m->l5 ? 52 : 46;
+	li_arch_layout(m->l5, &def);
+	m->max_physmem_bits = def.max_physmem_bits;
 	if (!vmci(c, "NUMBER(MAX_PHYSMEM_BITS)", 10, &v) && v >= 32 && v <= 52)
 		m->max_physmem_bits = (unsigned int)v;
 	if (!sym(c, "vmemmap_base", &a) && !li_read_u64(c, a, &v) && v)
@@ -402,11 +397,11 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 	else if (!vmci(c, "SYMBOL(vmemmap)", 16, &v) && v)
 		m->vmemmap_base = v;
 	else
-		m->vmemmap_base = m->l5 ? VMEMMAP_BASE_L5 : VMEMMAP_BASE_L4;
+		m->vmemmap_base = def.vmemmap_base;
 
 	if (sym(c, "page_offset_base", &a) || li_read_u64(c, a, &m->page_offset) ||
 	    !m->page_offset)
-		m->page_offset = m->l5 ? PAGE_OFFSET_L5 : PAGE_OFFSET_L4;
+		m->page_offset = def.page_offset;
 	if (vmci(c, "NUMBER(sme_mask)", 10, &m->sme_mask))
 		m->sme_mask = 0;
 	/* root of the kernel page tables, physical (§7) */
@@ -416,9 +411,10 @@ static int probe_layout(struct li_ctx *c, struct li_model *m, char *err,
 		if (vmci(c, "NUMBER(phys_base)", 10, &phys_base) &&
 		    (sym(c, "phys_base", &v) || li_read_u64(c, v, &phys_base)))
 			phys_base = 0;
-		m->pgd_phys = a - START_KERNEL_MAP + phys_base;
+		m->pgd_phys = li_arch_kimage_phys(a, phys_base);
 		m->pgd_va = a;
 	}
+	li_paging_init(&c->pg, m->l5, m->pgd_phys, m->sme_mask, li_read_table, c);
 
 	NEED(sym(c, "pgmap_array", &m->pgmap_array), "symbol pgmap_array");
 	NEED(moff(c, "struct xarray", "xa_head", &m->xa_head), "xarray.xa_head");
@@ -474,26 +470,18 @@ static void probe_hugetlb(struct li_ctx *c, struct li_model *m)
 static int paging_selftest(struct li_ctx *c, struct li_model *m, char *err,
 			   size_t errlen)
 {
-	struct li_xlat x;
-	bool other;
-	int e;
+	int claimed = m->l5 ? 5 : 4, other = m->l5 ? 4 : 5;
 
-	if (!m->pgd_phys || !m->pgd_va)
-		return 0;
-	e = li_vmemmap_xlat(c, m->pgd_va, &x);
-	if (e || (x.level && x.phys == (m->pgd_phys & ~4095ull)))
-		return 0;	/* not captured: nothing to say */
-	m->l5 = !m->l5;
-	other = !li_vmemmap_xlat(c, m->pgd_va, &x) && x.level &&
-		x.phys == (m->pgd_phys & ~4095ull);
-	m->l5 = !m->l5;
+	if (!m->pgd_phys || !m->pgd_va ||
+	    li_paging_maps(&c->pg, claimed, m->pgd_va, m->pgd_phys))
+		return 0;	/* as claimed, or not captured: nothing to say */
 	/* neither depth: a kernel image not mapped by init_top_pgt (mock) */
-	if (!other)
+	if (li_paging_maps(&c->pg, other, m->pgd_va, m->pgd_phys) != 1)
 		return 0;
 	snprintf(err, errlen,
 		 "paging self-test failed: VMCOREINFO says %d-level paging, but init_top_pgt (%#llx, phys %#llx) maps itself with %d levels: the dump contradicts its metadata",
-		 m->l5 ? 5 : 4, (unsigned long long)m->pgd_va,
-		 (unsigned long long)m->pgd_phys, m->l5 ? 4 : 5);
+		 claimed, (unsigned long long)m->pgd_va,
+		 (unsigned long long)m->pgd_phys, other);
 	return -ENOTSUP;
 }
 

@@ -107,7 +107,7 @@ static uint64_t hole_pfns(struct walk *w, uint64_t pfn, uint64_t hi, int *why)
 
 	if (!w->m->pgd_phys)
 		return 0;
-	err = li_vmemmap_xlat(w->c, va, &x);
+	err = li_xlat(&w->c->pg, va, &x);
 	if ((err && err != -ENODATA) || (!err && x.level))
 		return 0;
 	*why = err ? err : -EFAULT;
@@ -197,7 +197,7 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		struct li_xlat x = { 0 };
 		int seen = -1;
 
-		if (li_vmemmap_xlat(w->c, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
+		if (li_xlat(&w->c->pg, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
 			continue;
 		if (head != w->seen_head) {
 			w->seen_head = head;
@@ -229,7 +229,7 @@ static void note_frame(struct walk *w, const char *code, uint64_t pfn)
 	uint64_t head_va, va = li_page_va(w->m, pfn);
 	struct li_xlat x;
 
-	if (!f || w->vpages < 2 || li_vmemmap_xlat(w->c, va, &x) || !x.level)
+	if (!f || w->vpages < 2 || li_xlat(&w->c->pg, va, &x) || !x.level)
 		return;
 	head_va = li_page_va(w->m, w->head.pfn) & ~(LI_PAGE_SIZE - 1);
 	f->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Vmemmap accounting (kernel-spec §5, §7): walk the kernel page tables
- * from init_top_pgt (physical reads) over the struct pages of each pgmap
+ * from init_top_pgt (arch.h) over the struct pages of each pgmap
  * range, count the distinct 4 KiB frames that back them and compare with
  * the frames the kernel's sharing rules predict:
  *   - device-dax compound pages with vmemmap reuse (5.19+: a pgmap, a
@@ -16,73 +16,7 @@
 #include <string.h>
 #include "internal.h"
 
-#define PTE_PRESENT	1ULL
-#define PTE_RW		2ULL
-#define PTE_PSE		(1ULL << 7)
-#define PTE_ADDR	0x000ffffffffff000ULL
 #define FRAMESET_MAX	(1u << 22)	/* 32 MiB of frames, then approximate */
-
-int li_pt_table(struct li_ctx *c, int lvl, uint64_t phys, const uint64_t **t)
-{
-	int err;
-
-	if (c->pt_cache_ok[lvl] && c->pt_cache_addr[lvl] == phys) {
-		*t = c->pt_cache[lvl];
-		return 0;
-	}
-	c->pt_cache_ok[lvl] = false;
-	err = li_read(c, LI_PHYSADDR, phys, c->pt_cache[lvl], LI_PAGE_SIZE);
-	/* a target without physical reads (some live ones): the direct map */
-	if (err && err != -ENODATA)
-		err = li_read(c, LI_KVADDR, c->m->page_offset + phys,
-			      c->pt_cache[lvl], LI_PAGE_SIZE);
-	if (err)
-		return err;
-	c->pt_cache_addr[lvl] = phys;
-	c->pt_cache_ok[lvl] = true;
-	*t = c->pt_cache[lvl];
-	return 0;
-}
-
-int li_vmemmap_xlat(struct li_ctx *c, uint64_t va, struct li_xlat *x)
-{
-	const struct li_model *m = c->m;
-	int levels = m->l5 ? 5 : 4;
-	uint64_t phys = m->pgd_phys & PTE_ADDR;
-	int err;
-
-	memset(x, 0, sizeof(*x));
-	if (!m->pgd_phys)
-		return -ENOENT;
-	for (int l = 0; l < levels; l++) {
-		int shift = 12 + 9 * (levels - 1 - l);
-		const uint64_t *t;
-		uint64_t e;
-
-		err = li_pt_table(c, l, phys, &t);
-		if (err) {
-			/* the table missing covers what its parent entry maps */
-			x->hole_end = l ? ((va >> (shift + 9)) + 1) << (shift + 9) : 0;
-			return err;
-		}
-		e = t[(va >> shift) & 511] & ~m->sme_mask;
-		if (!(e & PTE_PRESENT)) {
-			x->hole_end = ((va >> shift) + 1) << shift;
-			return 0;
-		}
-		if (shift == 12 || ((shift == 21 || shift == 30) && (e & PTE_PSE))) {
-			uint64_t mask = ~((1ULL << shift) - 1) & PTE_ADDR;
-
-			x->phys = (e & mask) + (va & ((1ULL << shift) - 1) & PTE_ADDR);
-			x->level = shift == 12 ? LI_PTE_4K : shift == 21 ?
-				   LI_PTE_2M : LI_PTE_1G;
-			x->rw = e & PTE_RW;
-			return 0;
-		}
-		phys = e & PTE_ADDR;
-	}
-	return 0;
-}
 
 uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 			  uint64_t nr_vpages, uint64_t frame)
@@ -91,7 +25,7 @@ uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 	struct li_xlat x;
 
 	for (uint64_t i = 0; i < nr_vpages; i++)
-		if (!li_vmemmap_xlat(c, first_va + i * LI_PAGE_SIZE, &x) &&
+		if (!li_xlat(&c->pg, first_va + i * LI_PAGE_SIZE, &x) &&
 		    x.level && x.phys == frame)
 			n++;
 	return n;
@@ -151,6 +85,9 @@ struct acct {
 	struct li_u64set all, init;
 	struct li_vmem_row *row;
 	const struct li_pgmap *g;
+	/* the range being walked: [va0, va1), initialised from vinit */
+	uint64_t va0, va1, vinit;
+	uint64_t outside;		/* PMD-mapped pages outside the altmap */
 };
 
 /* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
@@ -182,7 +119,7 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 	struct li_xlat x;
 
 	for (uint64_t i = 0; i < vpages; i++) {
-		if (li_vmemmap_xlat(c, va + i * LI_PAGE_SIZE, &x) || !x.level ||
+		if (li_xlat(&c->pg, va + i * LI_PAGE_SIZE, &x) || !x.level ||
 		    x.level != LI_PTE_4K) {
 			bad = true;	/* off the pattern: the rest cannot help */
 			break;
@@ -213,6 +150,61 @@ static bool altmap_frame_ok(const struct li_pgmap *g, uint64_t phys)
 	return !g->altmap_valid || (pfn >= lo && pfn < lo + g->alt_free);
 }
 
+/* Progress every 65536 vmemmap pages (and cancellation with it). */
+static int acct_progress(struct acct *a, uint64_t va)
+{
+	uint64_t i = (va - a->va0) / LI_PAGE_SIZE;
+
+	return i % 65536 ? 0 : li_progress(a->c, "vmemmap", i,
+					   (a->va1 - a->va0) / LI_PAGE_SIZE);
+}
+
+/* One entry of the range's page tables: count its 4 KiB vmemmap pages. */
+static int acct_entry(void *arg, const struct li_pt_entry *e)
+{
+	struct acct *a = arg;
+	struct li_vmem_row *row = a->row;
+	uint64_t pages = (e->end - e->va + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+	int err;
+
+	if (e->kind != LI_PT_LEAF) {
+		/* the whole hole at once: a garbage range costs its holes */
+		if (e->err == -ENOMEM)
+			return e->err;
+		if ((err = acct_progress(a, e->va)))
+			return err;
+		row->vmemmap_pages += pages;
+		row->unmapped += pages;
+		if (e->end > a->vinit)
+			row->init_vmemmap_pages +=
+				(e->end - (e->va > a->vinit ? e->va : a->vinit) +
+				 LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+		return 0;
+	}
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t va = e->va + i * LI_PAGE_SIZE, frame = e->phys + i * LI_PAGE_SIZE;
+
+		if ((err = acct_progress(a, va)))
+			return err;
+		row->vmemmap_pages++;
+		if (va >= a->vinit)
+			row->init_vmemmap_pages++;
+		if (e->level == LI_PTE_4K)
+			row->pte_mapped++;
+		else
+			row->pmd_mapped++;
+		if (e->level != LI_PTE_4K && !altmap_frame_ok(a->g, frame))
+			a->outside++;
+		err = li_set_add(&a->all, frame >> LI_PAGE_SHIFT);
+		if (err < 0)
+			return err;
+		if (va >= a->vinit &&
+		    (err = li_set_add(&a->init, frame >> LI_PAGE_SHIFT)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 {
 	struct li_ctx *c = a->c;
@@ -221,10 +213,10 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	struct li_vmem_row *row = a->row;
 	uint64_t va0 = li_page_va(m, r->start_pfn) & ~(LI_PAGE_SIZE - 1);
 	uint64_t va1 = li_page_va(m, r->end_pfn + 1);
-	uint64_t vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
 	bool dedup = li_pgmap_dedups(m, g);
 	uint64_t n = 1ULL << g->vmemmap_shift;
-	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE, outside = 0;
+	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE;
+	const struct li_pt_visitor v = { .entry = acct_entry, .arg = a };
 	int err;
 
 	row->pgmap = g->addr;
@@ -237,51 +229,18 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->complete = true;
 	li_set_reset(&a->all);
 	li_set_reset(&a->init);
-	for (uint64_t va = va0; va < va1; va += LI_PAGE_SIZE) {
-		struct li_xlat x;
-
-		if (!((va - va0) / LI_PAGE_SIZE % 65536) &&
-		    (err = li_progress(c, "vmemmap", (va - va0) / LI_PAGE_SIZE,
-				       (va1 - va0) / LI_PAGE_SIZE)))
-			return err;
-		row->vmemmap_pages++;
-		if (va >= vinit)
-			row->init_vmemmap_pages++;
-		err = li_vmemmap_xlat(c, va, &x);
-		if (err == -ENOMEM)
-			return err;
-		if (err || !x.level) {
-			/* the whole hole at once: a garbage range costs its holes */
-			uint64_t end = x.hole_end && x.hole_end > va &&
-				       x.hole_end < va1 ? x.hole_end : va1;
-			uint64_t pages = (end - va + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
-
-			row->unmapped += pages;
-			row->vmemmap_pages += pages - 1;
-			if (end > vinit)
-				row->init_vmemmap_pages += (end - (va > vinit ? va : vinit) +
-							    LI_PAGE_SIZE - 1) / LI_PAGE_SIZE -
-							   (va >= vinit);
-			va += (pages - 1) * LI_PAGE_SIZE;
-			continue;
-		}
-		if (x.level == LI_PTE_4K)
-			row->pte_mapped++;
-		else
-			row->pmd_mapped++;
-		if (x.level != LI_PTE_4K && !altmap_frame_ok(g, x.phys))
-			outside++;
-		err = li_set_add(&a->all, x.phys >> LI_PAGE_SHIFT);
-		if (err < 0)
-			return err;
-		if (va >= vinit && (err = li_set_add(&a->init, x.phys >> LI_PAGE_SHIFT)) < 0)
-			return err;
-	}
+	a->va0 = va0;
+	a->va1 = va1;
+	a->vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
+	a->outside = 0;
+	err = li_pt_walk(&c->pg, c->pg.root, va0, va1, LI_PT_KERNEL, &v);
+	if (err)
+		return err;
 	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */
-	if (outside)
+	if (a->outside)
 		li_report_add(c->r, "ALTMAP_ACCOUNTING", r->start_pfn, 0, g->addr,
 			      "range %d: %llu vmemmap pages mapped by PMDs outside the altmap [%#llx-%#llx)",
-			      k, (unsigned long long)outside,
+			      k, (unsigned long long)a->outside,
 			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve),
 			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve + g->alt_free));
 	row->frames = a->all.nr;
@@ -298,7 +257,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 			struct li_xlat x;
 
 			/* compounds whose head's vmemmap is a hole: off pattern */
-			if (!li_vmemmap_xlat(c, hva, &x) && !x.level && x.hole_end > hva) {
+			if (!li_xlat(&c->pg, hva, &x) && !x.level && x.hole_end > hva) {
 				skip = (x.hole_end - hva) / (n * m->page_size);
 				if (skip > 1) {
 					skip = skip < (r->end_pfn + 1 - h) / n ?

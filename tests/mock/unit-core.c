@@ -870,6 +870,182 @@ static void t_overlap(void)
 	mock_free(m);
 }
 
+/*
+ * The arch layer alone, on page tables built here (a pool of pages, page n
+ * at physical n * 4096, some marked not captured): translation of every
+ * leaf size at both depths, hole ends, merged holes, the two views.
+ */
+#define AP_PAGES	32
+struct apool {
+	uint64_t pg[AP_PAGES][512];
+	bool lost[AP_PAGES];
+	unsigned int next;		/* next free page; page 0 unused */
+};
+
+static int ap_read(void *ctx, uint64_t phys, uint64_t *buf)
+{
+	struct apool *a = ctx;
+	uint64_t n = phys >> 12;
+
+	if (n >= AP_PAGES || a->lost[n])
+		return -ENODATA;
+	memcpy(buf, a->pg[n], 4096);
+	return 0;
+}
+
+/* Map va by a leaf of 1 << shift bytes at depth levels: entry raw | phys. */
+static void ap_map(struct apool *a, uint64_t root, int levels, uint64_t va,
+		   int shift, uint64_t raw)
+{
+	uint64_t t = root >> 12;
+
+	for (int s = 12 + 9 * (levels - 1); s > shift; s -= 9) {
+		uint64_t *e = &a->pg[t][(va >> s) & 511];
+
+		if (!*e)
+			*e = ((uint64_t)a->next++ << 12) | 0x63;
+		t = (*e & 0x000ffffffffff000ULL) >> 12;
+	}
+	a->pg[t][(va >> shift) & 511] = raw;
+}
+
+/* The page of the table at depth d (0: the root, page 1) on va's path. */
+static uint64_t ap_table(struct apool *a, int levels, uint64_t va, int d)
+{
+	uint64_t t = 1;
+
+	for (int i = 0; i < d; i++)
+		t = (a->pg[t][(va >> (12 + 9 * (levels - 1 - i))) & 511] &
+		     0x000ffffffffff000ULL) >> 12;
+	return t;
+}
+
+struct avisits {
+	int n, tables;
+	struct li_pt_entry v[16];
+};
+
+static int av_entry(void *arg, const struct li_pt_entry *e)
+{
+	struct avisits *av = arg;
+
+	if (av->n < 16)
+		av->v[av->n] = *e;
+	av->n++;
+	return 0;
+}
+
+static int av_table(void *arg, int level, uint64_t phys, uint64_t va)
+{
+	struct avisits *av = arg;
+
+	(void)level, (void)va;
+	/* the root (page 1) a second time: skip it, as a visited set would */
+	return av->tables++ && phys == 4096;
+}
+
+static bool av_is(const struct avisits *av, int i, enum li_pt_kind k,
+		  uint64_t va, uint64_t end, int err)
+{
+	return i < av->n && av->v[i].kind == k && av->v[i].va == va &&
+	       av->v[i].end == end && av->v[i].err == err;
+}
+
+static void t_arch(void)
+{
+	static struct apool a;
+	const uint64_t K = 0xffffea0000000000ULL, G = 1ULL << 30, M2 = 1ULL << 21;
+	struct avisits av;
+	struct li_pt_visitor v = { .entry = av_entry, .arg = &av };
+	struct li_paging p;
+	struct li_xlat x[5];
+	int e[5];
+
+	for (int levels = 4; levels <= 5; levels++) {
+		char name[64];
+		bool ok;
+
+		memset(&a, 0, sizeof(a));
+		a.next = 2;
+		li_paging_init(&p, levels == 5, 4096, 0, ap_read, &a);
+		ap_map(&a, 4096, levels, K, 12, 0x7000 | 0x63);
+		ap_map(&a, 4096, levels, K + M2, 21, 0x40000000ULL | 0xe3);
+		ap_map(&a, 4096, levels, K + G, 30, 0x80000000ULL | 0xe3);
+		e[0] = li_xlat(&p, K + 0x10, &x[0]);
+		e[1] = li_xlat(&p, K + M2 + 0x5123, &x[1]);
+		e[2] = li_xlat(&p, K + G + 0x12345678, &x[2]);
+		e[3] = li_xlat(&p, K + 3 * G, &x[3]);
+		/* non-canonical: a fault, up to the high half */
+		e[4] = li_xlat(&p, 1ULL << (9 * levels + 11), &x[4]);
+		ok = !e[4] && x[4].status == LI_XLAT_UNMAPPED &&
+		     x[4].hole_end == -(1ULL << (9 * levels + 11)) && !e[0] && x[0].status == LI_XLAT_MAPPED && x[0].level == LI_PTE_4K &&
+		     x[0].phys == 0x7000 && !e[1] && x[1].level == LI_PTE_2M &&
+		     x[1].phys == 0x40005000ULL && !e[2] && x[2].level == LI_PTE_1G &&
+		     x[2].phys == 0x92345000ULL && !e[3] &&
+		     x[3].status == LI_XLAT_UNMAPPED && x[3].hole_end == K + 4 * G &&
+		     li_paging_maps(&p, levels, K + G, 0x80000000ULL) == 1 &&
+		     li_paging_maps(&p, 9 - levels, K + G, 0x80000000ULL) == 0;
+		snprintf(name, sizeof(name), "arch-xlat-%d-level", levels);
+		result(ok, name, "e %d %d %d %d phys %#llx %#llx %#llx hole_end %#llx",
+		       e[0], e[1], e[2], e[3], (unsigned long long)x[0].phys,
+		       (unsigned long long)x[1].phys, (unsigned long long)x[2].phys,
+		       (unsigned long long)x[3].hole_end);
+		/* leaves in order, the holes between them one visit each */
+		memset(&av, 0, sizeof(av));
+		e[0] = li_pt_walk(&p, p.root, K, K + 2 * G, LI_PT_KERNEL, &v);
+		ok = !e[0] && av.n == 5 && av_is(&av, 0, LI_PT_LEAF, K, K + 4096, 0) &&
+		     av_is(&av, 1, LI_PT_HOLE, K + 4096, K + M2, 0) &&
+		     av_is(&av, 2, LI_PT_LEAF, K + M2, K + 2 * M2, 0) &&
+		     av.v[2].phys == 0x40000000ULL && av.v[2].level == LI_PTE_2M &&
+		     av_is(&av, 3, LI_PT_HOLE, K + 2 * M2, K + G, 0) &&
+		     av_is(&av, 4, LI_PT_LEAF, K + G, K + 2 * G, 0);
+		snprintf(name, sizeof(name), "arch-walk-%d-level", levels);
+		result(ok, name, "err %d visits %d", e[0], av.n);
+		/* all of memory but the top byte: a handful of visits */
+		memset(&av, 0, sizeof(av));
+		e[0] = li_pt_walk(&p, p.root, 0, UINT64_MAX, LI_PT_KERNEL, &v);
+		snprintf(name, sizeof(name), "arch-walk-all-%d-level", levels);
+		result(!e[0] && av.n == 7 && av_is(&av, 0, LI_PT_HOLE, 0, K, 0) &&
+		       av_is(&av, 6, LI_PT_HOLE, K + 2 * G, UINT64_MAX, 0), name,
+		       "err %d visits %d", e[0], av.n);
+		/* the PMD table not captured: one hole of what its PUD entry maps */
+		a.lost[ap_table(&a, levels, K, levels - 2)] = true;
+		li_paging_init(&p, levels == 5, 4096, 0, ap_read, &a);
+		e[0] = li_xlat(&p, K + 0x10, &x[0]);
+		memset(&av, 0, sizeof(av));
+		e[1] = li_pt_walk(&p, p.root, K, K + 2 * G, LI_PT_KERNEL, &v);
+		snprintf(name, sizeof(name), "arch-table-not-captured-%d-level", levels);
+		result(e[0] == -ENODATA && x[0].status == LI_XLAT_NO_TABLE &&
+		       x[0].hole_end == K + G && !e[1] && av.n == 2 &&
+		       av_is(&av, 0, LI_PT_HOLE, K, K + G, -ENODATA) &&
+		       av_is(&av, 1, LI_PT_LEAF, K + G, K + 2 * G, 0), name,
+		       "xlat %d status %d hole_end %#llx walk %d visits %d", e[0],
+		       x[0].status, (unsigned long long)x[0].hole_end, e[1], av.n);
+	}
+	/* the user view: PROT_NONE, swap, A/D-only, a bad PGD; the table hook */
+	memset(&a, 0, sizeof(a));
+	a.next = 2;
+	li_paging_init(&p, false, 4096, 0, ap_read, &a);
+	ap_map(&a, 4096, 4, UVA, 12, (~(0x1234ULL << 12) & 0x000ffffffffff000ULL) | 0x100);
+	ap_map(&a, 4096, 4, UVA + 4096, 12, mock_swp_entry(27, 0x2345));
+	ap_map(&a, 4096, 4, UVA + 8192, 12, 0x60);
+	a.pg[1][1] = (1ULL << 12) | 0xe7;		/* PSE in a PGD entry, to the root */
+	memset(&av, 0, sizeof(av));
+	v.table = av_table;
+	e[0] = li_pt_walk(&p, p.root, 0, li_pt_user_end(&p), LI_PT_USER, &v);
+	result(!e[0] && li_pt_user_end(&p) == 1ULL << 47 && av.tables == 4 &&
+	       av.n == 4 && av.v[1].kind == LI_PT_LEAF && av.v[1].va == UVA &&
+	       av.v[1].phys == 0x1234000ULL && av.v[2].kind == LI_PT_SWAP &&
+	       av.v[2].swp_type == 27 && av.v[2].swp_offset == 0x2345 &&
+	       av_is(&av, 3, LI_PT_HOLE, UVA + 8192, 1ULL << 47, 0),
+	       "arch-user-view", "err %d tables %d visits %d", e[0], av.tables, av.n);
+	/* the kernel view follows that PGD entry: to the root again, skipped */
+	memset(&av, 0, sizeof(av));
+	e[0] = li_pt_walk(&p, p.root, 1ULL << 39, 2ULL << 39, LI_PT_KERNEL, &v);
+	result(!e[0] && av.tables == 2 && av.n == 0, "arch-kernel-view-upper-pse",
+	       "err %d tables %d visits %d", e[0], av.tables, av.n);
+}
+
 /* The bounded set keeps keys that differ only in bit 0 apart (pfns). */
 static void t_u64set(void)
 {
@@ -1175,6 +1351,7 @@ int main(int argc, char **argv)
 	t_overlap();
 	t_cancel();
 	t_u64set();
+	t_arch();
 	t_holders();
 	t_holders_cycle();
 	t_holders_pt_cycle();
