@@ -95,44 +95,76 @@ GUEST_CMD = r"""
 cd / || exit 97
 V={vmlinux}
 export PGMAPCHECK_CACHE={cache}
-{run} env LIBINSPECT={lib} timeout 1200 drgn -q -s $V \
-	{root}/drgn-scripts/pgmapcheck.py --json --no-progress \
-	> {job}/{ts}-drgn.json 2> {job}/{ts}-drgn.err
-echo $? > {job}/{ts}-drgn.rc
+# drgn loads the vmlinux DWARF once (tens of seconds under TCG) for both
+# the script and the helpers: live-both.py (BOTH) runs pgmapcheck.py as drgn
+# would (runpy, prog in its globals), then the helpers on the same program
+{run} env LIBINSPECT={lib} timeout 1200 drgn -q -s $V {jobin}/live-both.py \
+	{root} {jobin} {jobin}/{ts} > {job}/{ts}-drgn.out 2>&1
+echo $? > {job}/{ts}-both.rc
+# drgn did not start the script (it cannot open this kernel): its own error
+[ -e {job}/{ts}-drgn.rc ] || {{ cp {job}/{ts}-drgn.out {job}/{ts}-drgn.err;
+	cp {job}/{ts}-both.rc {job}/{ts}-drgn.rc; }}
 {run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
 	-k $V > {job}/{ts}-cli.json 2> {job}/{ts}-cli.err
 echo $? > {job}/{ts}-cli.rc
 {run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
 	--types btf > {job}/{ts}-clibtf.json 2> {job}/{ts}-clibtf.err
 echo $? > {job}/{ts}-clibtf.rc
-{run} env LIBINSPECT={lib} timeout 1200 python3 -c "$HELPERS" {root} $V {jobin} \
-	> {job}/{ts}-helpers.json 2> {job}/{ts}-helpers.err
-echo $? > {job}/{ts}-helpers.rc
 """
 
-HELPERS = r"""
-import json, sys
-sys.path.insert(0, sys.argv[1] + "/drgn-scripts")
+BOTH = r"""
+import json, os, runpy, sys
+root, jobin, out = sys.argv[1:4]
+sys.path.insert(0, root + "/drgn-scripts")
 import drgn
 import pgmapcheck_drgn as h
-from pgmapcheck_drgn.cli import open_program
-prog = open_program(None, sys.argv[2])
-pfns = [int(m.split("pfn=")[1].split()[0], 16)
-        for m in open(sys.argv[3] + "/kmsg.log")
-        if m.startswith("PGMAPCHECK-INJECT ")]
-of = {}
-for pfn in pfns:
-    o = h.pgmap_of_pfn(prog, pfn)
-    of[str(pfn)] = None if o is None else hex(o.value_())
-r = h.check_pgmaps(prog)
-json.dump({
-    "pgmaps": [hex(o.value_()) for o in h.for_each_dev_pagemap(prog)],
-    "info": [dict(address=hex(i.address), type=i.type, ranges=i.ranges)
-             for i in h.dev_pagemap_info(prog)],
-    "pgmap_of_pfn": of,
-    "findings": [[f.code, f.pfn] for f in r.findings],
-    "live": bool(prog.flags & drgn.ProgramFlags.IS_LIVE),
-}, sys.stdout)
+
+
+# fn() with fds 1 and 2 in BASE.json / BASE.err, its status in BASE.rc
+def to_files(base, fn):
+    sys.stdout.flush(); sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(base + ".json", "w") as o, open(base + ".err", "w") as e:
+        os.dup2(o.fileno(), 1); os.dup2(e.fileno(), 2)
+        try:
+            rc = fn()
+        except SystemExit as ex:
+            rc = ex.code if isinstance(ex.code, int) else 1
+        except BaseException as ex:
+            print(repr(ex), file=sys.stderr)
+            rc = 99
+        sys.stdout.flush(); sys.stderr.flush()
+        os.dup2(saved[0], 1); os.dup2(saved[1], 2)
+    with open(base + ".rc", "w") as f:
+        f.write("%d\n" % (rc or 0))
+
+
+sys.argv = [root + "/drgn-scripts/pgmapcheck.py", "--json", "--no-progress"]
+to_files(out + "-drgn", lambda: runpy.run_path(
+    sys.argv[0], init_globals={"prog": prog}, run_name="__main__") and 0)
+
+
+def helpers():
+    pfns = [int(m.split("pfn=")[1].split()[0], 16)
+            for m in open(jobin + "/kmsg.log")
+            if m.startswith("PGMAPCHECK-INJECT ")]
+    of = {}
+    for pfn in pfns:
+        o = h.pgmap_of_pfn(prog, pfn)
+        of[str(pfn)] = None if o is None else hex(o.value_())
+    r = h.check_pgmaps(prog)
+    json.dump({
+        "pgmaps": [hex(o.value_()) for o in h.for_each_dev_pagemap(prog)],
+        "info": [dict(address=hex(i.address), type=i.type, ranges=i.ranges)
+                 for i in h.dev_pagemap_info(prog)],
+        "pgmap_of_pfn": of,
+        "findings": [[f.code, f.pfn] for f in r.findings],
+        "live": bool(prog.flags & drgn.ProgramFlags.IS_LIVE),
+    }, sys.stdout)
+    return 0
+
+
+to_files(out + "-helpers", helpers)
 """
 
 SID_SETUP = r"""
@@ -146,7 +178,7 @@ mount --bind {kdir} $S/srv || exit 96
 def guest_cmd(krel, toolsets):
     """The whole guest command: each toolset's part, then a done marker."""
     kdir = os.path.join(CACHE, "kernels", krel)
-    parts = ["HELPERS=" + shlex.quote(HELPERS)]
+    parts = []
     for ts in toolsets:
         if ts == "host":
             root = JOB + "/checkout"
@@ -240,6 +272,9 @@ def live_kernel(krel):
         return
     with tempfile.TemporaryDirectory(prefix="pgmc-live-") as tmp:
         job = os.path.join(tmp, "job")
+        os.makedirs(job)
+        with open(os.path.join(job, "live-both.py"), "w") as f:
+            f.write(BOTH)
         stage_checkout(os.path.join(job, "checkout"),
                        ["build"] + (["build-sid"] if newer else []))
         try:
