@@ -274,7 +274,7 @@ fi
 # ---- the target backend against drgn (every dump) and crash (one dump a kernel) -----
 # A dump the host's drgn or crash cannot open at all (crash 8.0.2 predates
 # 6.12 and 7.x) is skipped with the tool's own error line; only trying tells.
-PGMAPCHECK_CACHE=$cache $py - "$probe" $manifests <<'EOF'
+PGMAPCHECK_CACHE=$cache PGMAPCHECK_TESTS=$here $py - "$probe" $manifests <<'EOF'
 import json, os, subprocess, sys
 import drgn
 from drgn import offsetof, sizeof
@@ -356,10 +356,9 @@ def drgn_error(e):
 # DWARF load per dump is most of this test's time.  libinspect's side is
 # always computed.
 ORACLE = os.path.join(os.environ["PGMAPCHECK_CACHE"], "cli-oracle-answers.json")
-try:
-    saved = json.load(open(ORACLE))
-except (OSError, ValueError):
-    saved = {}
+sys.path.insert(0, os.environ["PGMAPCHECK_TESTS"])
+import testcache
+saved = testcache.load(ORACLE)
 kept = {}
 
 def ident(path):
@@ -541,12 +540,7 @@ for rel, (m, d) in sorted(elfs.items()):
         check_crash(m, d)
     except Exception as e:
         print("not ok backend %s vs crash - %s: %s" % (rel, type(e).__name__, e))
-try:
-    with open(ORACLE + ".tmp", "w") as f:
-        json.dump(kept, f)
-    os.rename(ORACLE + ".tmp", ORACLE)
-except OSError:
-    pass
+testcache.save(ORACLE, kept)
 EOF
 [ $? -eq 0 ] || fail "backend comparison" "the comparison script failed"
 
