@@ -1058,6 +1058,14 @@ def garbage_cases(P, N):
     if el.xnum:
         case("garbage", "phnum-doubled", P, "elf", hdr(cnt_off, cnt_fmt, el.phnum * 2))
     case("garbage", "phoff-past-eof", P, "elf", hdr(32, "<Q", el.size + (1 << 20)))
+
+    # a section count without a table (fuzz_open: libkdumpfile 0.5.1 read NULL)
+    def shnum_no_table(w, _):
+        w.write(40, struct.pack("<Q", 0))
+        w.write(60, struct.pack("<HH", 23040, 16973))
+        return Expect("harmless")
+    case("garbage", "shnum-without-table", P, "elf", shnum_no_table)
+    case("garbage", "shentsize-zero", P, "elf", hdr(58, "<H", 0))
     case("garbage", "phoff-wraps", P, "elf", hdr(32, "<Q", 2**64 - 8))
     case("garbage", "p_offset-wraps", P, "elf",
          hdr(el.phoff + bigi * 56 + 8, "<Q", 2**64 - PAGE))

@@ -588,7 +588,18 @@ static int kt_scan_elf(struct kt_ctx *k, int fd, const char *path,
 				(unsigned long long)eh.e_phoff);
 		goto out;
 	}
-	/* libkdumpfile reads the section headers too, unchecked */
+	/* libkdumpfile reads the section headers too, unchecked: a count
+	 * without a table (e_shoff 0, found by fuzz_open) or entries of
+	 * another size make 0.5.1 dereference NULL */
+	if ((eh.e_shnum && !eh.e_shoff) ||
+	    (eh.e_shoff && eh.e_shentsize != sizeof(Elf64_Shdr)) ||
+	    (eh.e_shnum && eh.e_shstrndx != SHN_XINDEX && eh.e_shstrndx >= eh.e_shnum)) {
+		ret = li_errbuf(errbuf, errlen, -EINVAL,
+				"%s: corrupt ELF section header fields (%u of %u bytes at %#llx, names in %u)",
+				path, eh.e_shnum, eh.e_shentsize,
+				(unsigned long long)eh.e_shoff, eh.e_shstrndx);
+		goto out;
+	}
 	if (eh.e_shoff && (eh.e_shoff > size ||
 			   (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * eh.e_shentsize >
 			   size - eh.e_shoff)) {
