@@ -6,7 +6,9 @@
  * exit status.
  *
  * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
- * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...).
+ * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...),
+ * 130 interrupted.  Option values, messages and the status are the
+ * library's (li_parse_option, li_exit_status), shared with crash and drgn.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "libinspect.h"
-
 
 /* Progress appears once a run has lasted this long. */
 #define PROGRESS_DELAY	1.0
