@@ -11,8 +11,8 @@
  */
 #define _GNU_SOURCE	/* asprintf */
 #include "defs.h"
-#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <time.h>
@@ -33,7 +33,7 @@ static struct command_table_entry command_table[] = {
 static const char *const help_head[] = {
 	"pgmapcheck",
 	"check ZONE_DEVICE pages, dev_pagemaps and their vmemmap",
-	"[-j | -s | -v] [-p pgmap] [-P start[-end]] [-m max] [-n] [-Q query]",
+	"[-j | -s | -v] [-p pgmap] [-P start[-end]] [-m max] [-f level] [-n] [-U] [-H] [-Q query]",
 	"  Finds every dev_pagemap (through pgmap_array), checks the struct pages",
 	"  of its ranges against the refcount, compound-page, zone and pgmap",
 	"  invariants of this kernel, and accounts for the vmemmap pages that back",
@@ -42,18 +42,36 @@ static const char *const help_head[] = {
 	"  pgmapcheck command-line tool on the same dump.  Struct pages that the",
 	"  dump did not capture are reported as MEMMAP_NOT_CAPTURED, not as errors.",
 	"",
-	"    -j  print the report as JSON (the schema of \"pgmapcheck --json\").",
-	"    -s  print the summary lines only.",
-	"    -v  print every finding and the kernel model that was probed.",
-	"    -p pgmap",
-	"        check only the dev_pagemap at this address (hexadecimal).",
-	"    -P start[-end]",
+	"  Every option also has the long name of the pgmapcheck command-line",
+	"  tool (--json, --pfn 0x20000-0x27fff, --fail-on warning, ...), takes",
+	"  the same values and gives the same error messages.",
+	"",
+	"    -j, --json",
+	"        print the report as JSON (the schema of \"pgmapcheck --json\").",
+	"    -s, --summary",
+	"        print the summary lines only.",
+	"    -v, --verbose",
+	"        print every finding and the kernel model that was probed.",
+	"    -p, --pgmap pgmap",
+	"        check only the dev_pagemap at this address: hexadecimal, with",
+	"        or without 0x, like every crash address.",
+	"    -P, --pfn start[-end]",
 	"        check only pfns start..end (inclusive; one pfn without -end).",
 	"        Decimal, or hexadecimal with a 0x prefix.",
-	"    -m max",
+	"    -m, --max-findings max",
 	"        keep at most max findings per code (default 1000); the counts",
 	"        stay exact.",
-	"    -n  skip the vmemmap page-table accounting.",
+	"    -f, --fail-on level",
+	"        error, warning, info or never.  crash has no exit status: when a",
+	"        finding reaches level, the command ends with \"pgmapcheck:",
+	"        findings at or above level (status 1)\" on stderr, after the",
+	"        report (the CLI would exit 1).  Without -f: no such line.",
+	"    -n, --no-vmemmap",
+	"        skip the vmemmap page-table accounting.",
+	"    -U, --no-hugetlb",
+	"        skip the hugetlb/HVO walk.",
+	"    -H, --no-holders",
+	"        skip the walk of user page tables that map device pages.",
 	"    -Q query",
 	"        debugging: answer one query through the same crash-backed",
 	"        callbacks the checks use, where query is one of",
@@ -78,6 +96,9 @@ static const char *const help_tail[] = {
 	"  Check one dev_pagemap, then one pfn range of it:\n",
 	"    %s> pgmapcheck -p ffff888104a1c000",
 	"    %s> pgmapcheck -P 0x240000-0x2401ff",
+	"",
+	"  Fail when a warning or worse is found (the CLI's exit status 1):\n",
+	"    %s> pgmapcheck --fail-on warning --summary",
 	"",
 	"  See how the extension resolves a member through crash's gdb",
 	"  (double quotes keep a query with spaces in one argument):\n",
@@ -166,38 +187,47 @@ static void __attribute__((destructor)) pgmapcheck_fini(void)
 /* -- options -- */
 
 /*
- * A whole-string unsigned number: hexadecimal (0x optional) for base 16,
- * otherwise decimal or 0x-hex as in the CLI (never octal, no sign or blank,
- * which strtoull would take).
+ * The CLI's long names beside crash's short letters: the values, their
+ * grammar and the error messages are the library's (li_parse_option), so
+ * the three frontends agree.  -n, -U, -H and -Q have no CLI letter.
  */
-static uint64_t parse_u64(const char *s, int base, const char *what)
-{
-	bool prefix = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	unsigned long long v;
-	char *end;
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "summary", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "pgmap", required_argument, NULL, 'p' },
+	{ "pfn", required_argument, NULL, 'P' },
+	{ "max-findings", required_argument, NULL, 'm' },
+	{ "fail-on", required_argument, NULL, 'f' },
+	{ "no-vmemmap", no_argument, NULL, 'n' },
+	{ "no-hugetlb", no_argument, NULL, 'U' },
+	{ "no-holders", no_argument, NULL, 'H' },
+	{ "query", required_argument, NULL, 'Q' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	if (prefix)
-		base = 16;
-	else if (!base)
-		base = 10;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (!isxdigit((unsigned char)s[prefix ? 2 : 0]) || errno || end == s ||
-	    *end)
-		error(FATAL, "invalid %s: %s\n", what, s);
-	return v;
+/* FATAL (crash's "command failed") with the library's message. */
+static void lib_option(struct li_options *opts, int *fail_on,
+		       const char *name, const char *arg)
+{
+	char err[256];
+
+	if (li_parse_option(opts, fail_on, name, arg, err, sizeof(err)))
+		error(FATAL, "%s\n", err);
 }
 
-static void parse_pfn_range(char *arg, struct li_options *opts)
+/* crash prints and takes addresses in hex without 0x: so does -p. */
+static void pgmap_option(struct li_options *opts, const char *arg)
 {
-	char *dash = strchr(arg, '-');
+	char hex[64];
 
-	if (dash)
-		*dash++ = '\0';
-	opts->pfn_start = parse_u64(arg, 0, "pfn");
-	opts->pfn_end = dash ? parse_u64(dash, 0, "pfn") : opts->pfn_start;
-	if (opts->pfn_end < opts->pfn_start)
-		error(FATAL, "invalid pfn range: end below start\n");
+	if (strncasecmp(arg, "0x", 2) && strlen(arg) < sizeof(hex) - 2 &&
+	    arg[strspn(arg, "0123456789abcdefABCDEF")] == '\0') {
+		snprintf(hex, sizeof(hex), "0x%s", arg);
+		if (!li_parse_option(opts, NULL, "pgmap", hex, NULL, 0))
+			return;
+	}
+	lib_option(opts, NULL, "pgmap", arg);
 }
 
 /* -- progress and Ctrl-C -- */
@@ -339,6 +369,12 @@ static void warn_zero_excluded(void)
 		      "MEMMAP_NOT_CAPTURED\n");
 }
 
+/* "pgmapcheck: DUMP: why", the CLI's words for a failed check. */
+static const char *source_name(void)
+{
+	return ACTIVE() || !pc->dumpfile ? "live kernel" : pc->dumpfile;
+}
+
 static void cmd_pgmapcheck(void)
 {
 	static struct run_state st;
@@ -347,11 +383,12 @@ static void cmd_pgmapcheck(void)
 	unsigned int text = 0;
 	bool json = false;
 	char *query = NULL;
-	uint64_t max;
+	int fail_on = -1;	/* not given: crash has no exit status */
 	int c, err;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((c = getopt(argcnt, args, "jsvp:P:m:nQ:")) != EOF) {
+	while ((c = getopt_long(argcnt, args, "jsvp:P:m:f:nUHQ:", long_opts,
+				NULL)) != EOF) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -363,19 +400,25 @@ static void cmd_pgmapcheck(void)
 			text |= LI_TEXT_VERBOSE;
 			break;
 		case 'p':
-			opts.pgmap = parse_u64(optarg, 16, "pgmap address");
+			pgmap_option(&opts, optarg);
 			break;
 		case 'P':
-			parse_pfn_range(optarg, &opts);
+			lib_option(&opts, NULL, "pfn", optarg);
 			break;
 		case 'm':
-			max = parse_u64(optarg, 0, "maximum");
-			if (!max || max > UINT_MAX)
-				error(FATAL, "invalid maximum: %s\n", optarg);
-			opts.max_findings = max;
+			lib_option(&opts, NULL, "max-findings", optarg);
+			break;
+		case 'f':
+			lib_option(&opts, &fail_on, "fail-on", optarg);
 			break;
 		case 'n':
-			opts.flags |= LI_OPT_NO_VMEMMAP;
+			lib_option(&opts, NULL, "no-vmemmap", NULL);
+			break;
+		case 'U':
+			lib_option(&opts, NULL, "no-hugetlb", NULL);
+			break;
+		case 'H':
+			lib_option(&opts, NULL, "no-holders", NULL);
 			break;
 		case 'Q':
 			query = optarg;
@@ -389,6 +432,8 @@ static void cmd_pgmapcheck(void)
 		cmd_usage(pc->curcmd, SYNOPSIS);
 	if (json && text)
 		error(FATAL, "-j cannot be combined with -s or -v\n");
+	if (text == (LI_TEXT_SUMMARY | LI_TEXT_VERBOSE))
+		error(FATAL, "--summary and --verbose exclude each other\n");
 
 	crash_target_init(&t);
 	if (query) {
@@ -403,14 +448,15 @@ static void cmd_pgmapcheck(void)
 	err = run_check(&st, &t, &opts);
 	if (err == -EINTR) {
 		run_cleanup(&st);
-		fprintf(fp, "pgmapcheck: interrupted\n");
+		fprintf(fp, "pgmapcheck: %s: %s\n", source_name(),
+			li_check_error(err));
 		return;
 	}
 	if (err) {
-		const char *why = li_last_error();
+		const char *why = li_check_error(err);
 
 		run_cleanup(&st);
-		error(FATAL, "%s\n", why && *why ? why : li_strerror(err));
+		error(FATAL, "%s: %s\n", source_name(), why);
 	}
 	errno = 0;
 	if (json)
@@ -423,5 +469,15 @@ static void cmd_pgmapcheck(void)
 	if (err && errno != EPIPE)
 		error(INFO, "cannot write the report: %s\n", strerror(errno ?
 		      errno : -err));
+	/*
+	 * The CLI's exit status 1, said where a redirected or piped report
+	 * cannot take it: stderr (crash's error() would also write into fp).
+	 */
+	if (fail_on >= 0 && li_exit_status(st.report, fail_on) ==
+	    LI_EXIT_FINDINGS) {
+		fflush(fp);
+		fprintf(stderr, "pgmapcheck: findings at or above %s (status %d)\n",
+			li_severity_name(fail_on), LI_EXIT_FINDINGS);
+	}
 	run_cleanup(&st);
 }

@@ -44,7 +44,7 @@ EXT = os.path.join(ROOT, "crash-ext", BUILD, "pgmapcheck.so")
 CRASH = shutil.which("crash") or "/usr/bin/crash"
 CRASH_TIMEOUT = 900
 FORMATS = ("elf", "kdump", "kdump-panic")
-OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-n", "-Q")
+OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-f", "-n", "-U", "-H", "-Q")
 
 
 def report(name, good, why=""):
@@ -384,11 +384,12 @@ def check_help_and_adapter(man, vmlinux, dump, work):
     h = text("help.txt")
     want = ["NAME", "pgmapcheck - ", "SYNOPSIS", "DESCRIPTION", "EXAMPLE",
             "FINDING CODES", "crash> pgmapcheck"]
-    want += [o + " " for o in OPTIONS]
     codes = help_expectations()
     report("help codes from the library", len(codes) >= 10,
            f"--list-codes gave {codes}")
     missing = [w for w in want + codes if w not in h]
+    # each option described: "-n " or "-n, --no-vmemmap"
+    missing += [o for o in OPTIONS if o + " " not in h and o + "," not in h]
     report("help pgmapcheck", not missing, f"missing {missing} in {h[:200]}")
     syn = re.search(r"SYNOPSIS\n\s+pgmapcheck (.*)\n", h)
     report("help synopsis lists every option", syn and all(

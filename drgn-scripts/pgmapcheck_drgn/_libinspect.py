@@ -59,7 +59,9 @@ __all__ = (
     "LI_TEXT_SUMMARY",
     "LI_TEXT_VERBOSE",
     "LibInspectError",
+    "Options",
     "Report",
+    "codes_text",
     "core_dump_path",
     "has_kernel_types",
     "vmcoreinfo_of_file",
@@ -80,6 +82,14 @@ LI_OPT_NO_HOLDERS = 1 << 3
 
 LI_TEXT_SUMMARY = 1 << 0
 LI_TEXT_VERBOSE = 1 << 1
+
+LI_SEV_ERROR = 2
+LI_FAIL_NEVER = LI_SEV_ERROR + 1
+LI_EXIT_OK = 0
+LI_EXIT_FINDINGS = 1
+LI_EXIT_USAGE = 2
+LI_EXIT_INTERRUPTED = 130
+LI_CODES_JSON = 1 << 0
 
 _READ_FN = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_uint64,
@@ -154,11 +164,15 @@ class _CodeInfo(ctypes.Structure):
 
 
 class LibInspectError(Exception):
-    """A libinspect call failed; ``errno`` is the positive error number."""
+    """
+    A libinspect call failed; ``errno`` is the positive error number,
+    ``message`` libinspect's words (what the CLI prints).
+    """
 
     def __init__(self, what: str, err: int, message: str) -> None:
         super().__init__(f"{what}: {message}")
         self.errno = err
+        self.message = message
 
 
 def _candidates() -> list:
@@ -232,6 +246,22 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.li_strerror.restype = ctypes.c_char_p
     lib.li_version.argtypes = []
     lib.li_version.restype = ctypes.c_char_p
+    # LIBINSPECT_1.2: the frontends' shared grammar, status and messages
+    if not hasattr(lib, "li_parse_option"):
+        raise OSError("this libinspect has no li_parse_option "
+                      "(LIBINSPECT_1.2): rebuild or update it")
+    lib.li_parse_option.argtypes = [
+        ctypes.POINTER(_Options), ctypes.POINTER(ctypes.c_int),
+        ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.li_parse_option.restype = ctypes.c_int
+    lib.li_exit_status.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.li_exit_status.restype = ctypes.c_int
+    lib.li_check_error.argtypes = [ctypes.c_int]
+    lib.li_check_error.restype = ctypes.c_char_p
+    lib.li_last_error.argtypes = []
+    lib.li_last_error.restype = ctypes.c_char_p
+    lib.li_codes_text.argtypes = [ctypes.c_uint]
+    lib.li_codes_text.restype = ctypes.c_void_p	# freed with li_free
     if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
         lib.li_btf_target_open.argtypes = [
             ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
@@ -255,6 +285,54 @@ def codes() -> list:
     return [(table[i].code.decode(),
              lib.li_severity_name(table[i].severity).decode(),
              table[i].summary.decode()) for i in range(n.value)]
+
+
+def codes_text(as_json: bool = False) -> str:
+    """The table of codes as ``pgmapcheck --list-codes [--json]`` prints
+    it (libinspect's li_codes_text)."""
+    lib = library()
+    p = lib.li_codes_text(LI_CODES_JSON if as_json else 0)
+    if not p:
+        raise MemoryError("li_codes_text")
+    try:
+        return ctypes.string_at(p).decode()
+    finally:
+        lib.li_free(p)
+
+
+class Options:
+    """
+    The options of a run and the --fail-on level, set by their CLI long
+    names through libinspect (li_parse_option): the grammar and the error
+    messages are the CLI's and the crash extension's.
+    """
+
+    def __init__(self) -> None:
+        self.c = _Options()
+        self._fail_on = ctypes.c_int(LI_SEV_ERROR)
+
+    def set(self, name: str, arg: Optional[str] = None) -> None:
+        """Set option *name* ("pfn", "no-holders", ...); ValueError with
+        libinspect's message (e.g. "--pfn: 'zz' is not a pfn ...")."""
+        msg = ctypes.create_string_buffer(256)
+        ret = library().li_parse_option(
+            ctypes.byref(self.c), ctypes.byref(self._fail_on), name.encode(),
+            None if arg is None else arg.encode(errors="surrogateescape"),
+            msg, len(msg))
+        if ret < 0:
+            raise ValueError(msg.value.decode(errors="replace"))
+
+    @property
+    def fail_on(self) -> int:
+        return self._fail_on.value
+
+    def run_args(self) -> Dict[str, Any]:
+        """run_check()'s keyword arguments for these options."""
+        o = self.c
+        return {"pgmap": o.pgmap,
+                "pfn_range": (o.pfn_start, o.pfn_end)
+                if o.pfn_start or o.pfn_end else None,
+                "max_findings": o.max_findings, "flags": o.flags}
 
 
 def has_kernel_types(prog: drgn.Program) -> bool:
@@ -808,6 +886,10 @@ class Report:
     def count(self, severity: int) -> int:
         return self._lib.li_report_count(self._h(), severity)
 
+    def exit_status(self, fail_on: int = LI_SEV_ERROR) -> int:
+        """The CLI's exit status for this report and a --fail-on level."""
+        return self._lib.li_exit_status(self._h(), fail_on)
+
     def write(self, fd: int, as_json: bool, text_flags: int = 0) -> int:
         """Write through libinspect's own writers to a file descriptor."""
         libc = _libc()
@@ -886,5 +968,8 @@ def run_check(target: DrgnTarget, pgmap: int = 0,
     if ret < 0:
         if target.interrupted:
             raise KeyboardInterrupt
-        raise LibInspectError("li_check", -ret, strerror(ret))
+        # li_last_error's words when there are any, as the CLI prints them
+        raise LibInspectError("li_check", -ret,
+                              lib.li_check_error(ret).decode(
+                                  errors="replace"))
     return Report(lib, out.value)

@@ -4,13 +4,13 @@ The ``pgmapcheck.py`` drgn script: the ``pgmapcheck`` CLI's options, output
 (libinspect's own text and JSON writers) and exit codes, over a drgn program.
 
 Exit status: 0 clean, 1 a finding reached ``--fail-on``, 2 usage or input
-error (and interrupted), like the CLI.
+error, 130 interrupted, like the CLI.  Option values, their error messages,
+the status and the table of codes are libinspect's (li_parse_option,
+li_exit_status, li_codes_text), so they cannot drift from the CLI's.
 """
 
 import argparse
-import json
 import os
-import re
 import struct
 import sys
 import time
@@ -20,7 +20,7 @@ import drgn
 
 from pgmapcheck_drgn import _libinspect as li
 
-__all__ = ("main", "open_program", "parse_args")
+__all__ = ("main", "open_program", "options_of", "parse_args")
 
 _PROG = "pgmapcheck.py"
 _USAGE_UNDER_DRGN = (
@@ -36,7 +36,7 @@ CLI and the crash extension; drgn supplies memory, types and symbols.  The
 options, output and JSON schema are the CLI's (libinspect/SCHEMA.md).
 
 exit status: 0 no finding at or above the --fail-on level, 1 at least one,
-2 usage or input error (or interrupted).
+2 usage or input error, 130 interrupted (^C).
 
 examples:
   drgn -c vmcore -s vmlinux drgn-scripts/pgmapcheck.py --summary
@@ -52,47 +52,26 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _u64(text: str) -> int:
-    """A whole unsigned number, decimal or 0x-hex (the CLI's parse_u64)."""
-    if not re.fullmatch(r"0[xX][0-9a-fA-F]+|[0-9]+", text):
-        raise ValueError(text)	# no blank, sign or "_", as in the CLI
-    value = int(text, 0 if text[1:2] in "xX" else 10)
-    if value >= 1 << 64:
-        raise ValueError(text)
-    return value
+#: The options whose values (or presence) libinspect parses, by attribute
+#: name of the parsed namespace and CLI long name.
+_LIB_OPTIONS = (("pgmap", "pgmap"), ("pfn", "pfn"),
+                ("max_findings", "max-findings"), ("fail_on", "fail-on"),
+                ("no_vmemmap", "no-vmemmap"), ("no_hugetlb", "no-hugetlb"),
+                ("no_holders", "no-holders"))
 
 
-def _pfn_range(text: str) -> Tuple[int, int]:
-    start, sep, end = text.partition("-")
-    try:
-        s = _u64(start)
-        e = _u64(end) if sep else s
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a pfn (START or START-END)")
-    if e < s:
-        raise argparse.ArgumentTypeError(f"END is below START in '{text}'")
-    return s, e
-
-
-def _address(text: str) -> int:
-    try:
-        value = _u64(text)
-    except ValueError:
-        value = 0
-    if not value:
-        raise argparse.ArgumentTypeError(f"'{text}' is not an address")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = _u64(text)
-    except ValueError:
-        value = 0
-    if not 0 < value < 1 << 32:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a positive count")
-    return value
+def options_of(ns: argparse.Namespace) -> li.Options:
+    """
+    The run's options from parsed arguments, through li_parse_option: the
+    CLI's grammar and messages.  Raises ValueError with the message.
+    """
+    opts = li.Options()
+    for attr, name in _LIB_OPTIONS:
+        value = getattr(ns, attr, None)
+        if value is None or value is False:
+            continue
+        opts.set(name, None if value is True else value)
+    return opts
 
 
 def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
@@ -109,21 +88,18 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
                    "kallsyms through drgn's memory, no vmlinux")
     p.add_argument("-j", "--json", action="store_true",
                    help="print the JSON report (libinspect/SCHEMA.md)")
-    p.add_argument("-p", "--pgmap", metavar="ADDR", type=_address,
+    p.add_argument("-p", "--pgmap", metavar="ADDR",
                    help="check only this struct dev_pagemap")
-    p.add_argument("-P", "--pfn", metavar="START[-END]", type=_pfn_range,
+    p.add_argument("-P", "--pfn", metavar="START[-END]",
                    help="check only pfns in [START, END] (inclusive)")
     p.add_argument("-s", "--summary", action="store_true",
                    help="print only the summary lines")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print every stored finding and the kernel model")
     p.add_argument("-f", "--fail-on", metavar="LEVEL",
-                   choices=("error", "warning", "info", "never"),
-                   default="error",
                    help="error (default), warning, info or never: exit 1 "
                    "when a finding reaches LEVEL")
-    p.add_argument("-m", "--max-findings", metavar="N", type=_count,
-                   default=0,
+    p.add_argument("-m", "--max-findings", metavar="N",
                    help="findings stored per code (default 1000; counts "
                    "stay exact)")
     p.add_argument("--no-vmemmap", action="store_true",
@@ -150,20 +126,6 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
         p.add_argument("vmcore", metavar="VMCORE", nargs="?",
                        help="dump to check (default: the live kernel)")
     return p.parse_args(argv)
-
-
-def _list_codes(as_json: bool) -> None:
-    table = li.codes()
-    if as_json:
-        print(json.dumps([{"code": c, "severity": s, "summary": m}
-                          for c, s, m in table], indent=1))
-        return
-    for code, severity, summary in table:
-        print(f"{code:<26} {severity:<8} {summary}")
-
-
-def _fail_level(fail_on: str) -> Optional[int]:
-    return {"error": 2, "warning": 1, "info": 0, "never": None}[fail_on]
 
 
 class _Progress:
@@ -392,8 +354,14 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
               f"drgn {drgn.__version__}")
         return 0
     if args.list_codes:
-        _list_codes(args.json)
+        sys.stdout.write(li.codes_text(args.json))
         return 0
+    try:
+        opts = options_of(args)
+    except ValueError as e:
+        print(f"{_PROG}: {e}\nTry '{_PROG} --help' for more information.",
+              file=sys.stderr)
+        return 2
 
     if standalone and args.vmlinux and args.types == "btf":
         print(f"{_PROG}: -k gives a DWARF vmlinux: not with --types btf",
@@ -427,23 +395,21 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
     if show is None:
         show = sys.stderr.isatty()
     progress = _Progress() if show else None
+    # the CLI's words: "PROG: DUMP: why" (li_check_error), 130 on ^C
+    where = (args.vmcore if standalone else source) or "live kernel"
+    if where == "live":
+        where = "live kernel"
     try:
-        report = li.run_check(
-            target, pgmap=args.pgmap or 0, pfn_range=args.pfn,
-            max_findings=args.max_findings,
-            flags=((li.LI_OPT_NO_VMEMMAP if args.no_vmemmap else 0) |
-                   (li.LI_OPT_NO_HUGETLB if args.no_hugetlb else 0) |
-                   (li.LI_OPT_NO_HOLDERS if args.no_holders else 0)),
-            progress=progress)
+        report = li.run_check(target, progress=progress, **opts.run_args())
     except KeyboardInterrupt:
         if progress:
             progress.finish()
-        print(f"{_PROG}: interrupted", file=sys.stderr)
-        return 2
+        print(f"{_PROG}: {where}: interrupted", file=sys.stderr)
+        return li.LI_EXIT_INTERRUPTED
     except li.LibInspectError as e:
         if progress:
             progress.finish()
-        print(f"{_PROG}: {e}", file=sys.stderr)
+        print(f"{_PROG}: {where}: {e.message}", file=sys.stderr)
         return 2
     if progress:
         progress.finish()
@@ -459,7 +425,4 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
             print(f"{_PROG}: writing the report: {li.strerror(ret)}",
                   file=sys.stderr)
             return 2
-        level = _fail_level(args.fail_on)
-        if level is not None and report.max_severity() >= level:
-            return 1
-    return 0
+        return report.exit_status(opts.fail_on)

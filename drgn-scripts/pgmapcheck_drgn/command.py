@@ -21,7 +21,6 @@ errors (the CLI's status 2) raise :class:`drgn.commands.CommandError`.
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -53,20 +52,18 @@ ARGUMENTS = (
              "memory, no vmlinux"),
     argument("-j", "--json", action="store_true",
              help="print the JSON report (libinspect/SCHEMA.md)"),
-    argument("-p", "--pgmap", metavar="ADDR", type=cli._address,
+    argument("-p", "--pgmap", metavar="ADDR",
              help="check only the dev_pagemap at ADDR"),
-    argument("-P", "--pfn", metavar="START[-END]", type=cli._pfn_range,
+    argument("-P", "--pfn", metavar="START[-END]",
              help="check only pfns START..END (inclusive)"),
     argument("-s", "--summary", action="store_true",
              help="text: summary lines only"),
     argument("-v", "--verbose", action="store_true",
              help="text: every stored finding and the kernel model"),
     argument("-f", "--fail-on", metavar="LEVEL",
-             choices=("error", "warning", "info", "never"), default="error",
              help="error (default), warning, info or never: return 1 when a "
              "finding reaches LEVEL"),
-    argument("-m", "--max-findings", metavar="N", type=cli._count,
-             default=0,
+    argument("-m", "--max-findings", metavar="N",
              help="findings stored per code (default 1000; counts stay "
              "exact)"),
     argument("--no-vmemmap", action="store_true",
@@ -135,16 +132,6 @@ def program_paths(prog: drgn.Program) -> Tuple[str, Optional[str]]:
     return source, vmlinux
 
 
-def _list_codes(as_json: bool) -> None:
-    """--list-codes as the CLI prints it (its JSON: one code a line)."""
-    if not as_json:
-        cli._list_codes(False)
-        return
-    rows = [f'  {{"code": {json.dumps(c)}, "severity": {json.dumps(s)}, '
-            f'"summary": {json.dumps(m)}}}' for c, s, m in li.codes()]
-    print("[\n" + ",\n".join(rows) + "\n]")
-
-
 def _write(report: li.Report, as_json: bool, flags: int) -> None:
     """The report through libinspect's writers into sys.stdout, whatever it
     is now (the terminal, a redirection, a pipe, a StringIO)."""
@@ -186,8 +173,12 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
               f"drgn {drgn.__version__}")
         return 0
     if ns.list_codes:
-        _list_codes(ns.json)
+        sys.stdout.write(li.codes_text(ns.json))
         return 0
+    try:
+        opts = cli.options_of(ns)	# libinspect's grammar and messages
+    except ValueError as e:
+        raise CommandArgumentError(f"{name}: {e}") from None
 
     source, vmlinux = program_paths(prog)
     if ns.types != "btf":
@@ -201,18 +192,13 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
     if show is None:
         show = sys.stderr.isatty()
     progress = cli._Progress() if show else None
+    where = "live kernel" if source == "live" else source
     try:
-        report = li.run_check(
-            target, pgmap=ns.pgmap or 0, pfn_range=ns.pfn,
-            max_findings=ns.max_findings,
-            flags=((li.LI_OPT_NO_VMEMMAP if ns.no_vmemmap else 0) |
-                   (li.LI_OPT_NO_HUGETLB if ns.no_hugetlb else 0) |
-                   (li.LI_OPT_NO_HOLDERS if ns.no_holders else 0)),
-            progress=progress)
+        report = li.run_check(target, progress=progress, **opts.run_args())
     except KeyboardInterrupt:
-        raise CommandError(f"{name}: interrupted") from None
+        raise CommandError(f"{name}: {where}: interrupted") from None
     except li.LibInspectError as e:
-        raise CommandError(f"{name}: {e}") from None
+        raise CommandError(f"{name}: {where}: {e.message}") from None
     finally:
         if progress:
             progress.finish()
@@ -223,7 +209,4 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
         if ns.verbose:
             flags |= li.LI_TEXT_VERBOSE
         _write(report, ns.json, flags)
-        level = cli._fail_level(ns.fail_on)
-        if level is not None and report.max_severity() >= level:
-            return 1
-    return 0
+        return report.exit_status(opts.fail_on)

@@ -6,12 +6,12 @@
  * exit status.
  *
  * Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
- * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...).
+ * 2 usage or input error (bad dump, missing vmlinux, build-id mismatch...),
+ * 130 interrupted.  Option values, messages and the status are the
+ * library's (li_parse_option, li_exit_status), shared with crash and drgn.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,11 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "libinspect.h"
-
-#define EXIT_FINDINGS	1
-#define EXIT_USAGE	2
-#define EXIT_SIGINT	130
-#define FAIL_NEVER	(LI_SEV_ERROR + 1)
 
 /* Progress appears once a run has lasted this long. */
 #define PROGRESS_DELAY	1.0
@@ -45,7 +40,7 @@ struct cli {
 	char spec[4200];		/* li_kdump_target_open()'s vmlinux */
 	bool json, summary, verbose, list_codes;
 	int progress;			/* -1 auto, 0 off, 1 on */
-	int fail_on;			/* li_severity or FAIL_NEVER */
+	int fail_on;			/* li_severity or LI_FAIL_NEVER */
 	struct li_options opts;
 };
 
@@ -70,7 +65,7 @@ static void usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'pgmapcheck --help' for more information.\n", stderr);
-	exit(EXIT_USAGE);
+	exit(LI_EXIT_USAGE);
 }
 
 static const char help_text[] =
@@ -173,52 +168,14 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/*
- * A whole-string unsigned number, decimal or 0x-hex (never octal: "010" is
- * ten, as in the drgn script; no sign or blank, which strtoull would take).
- */
-static bool parse_u64(const char *s, uint64_t *v)
+/* The value options every frontend has: grammar and messages are the
+ * library's (li_parse_option), so all three say the same. */
+static void lib_option(struct cli *c, const char *name, const char *arg)
 {
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	char *end;
+	char err[256];
 
-	if (!isxdigit((unsigned char)s[hex ? 2 : 0]))
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, hex ? 16 : 10);
-	return !errno && end != s && !*end;
-}
-
-static void parse_pfns(const char *arg, struct li_options *o)
-{
-	char buf[64], *dash;
-
-	if (strlen(arg) >= sizeof(buf))
-		usage_error("--pfn: '%s' is too long", arg);
-	strcpy(buf, arg);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (!parse_u64(buf, &o->pfn_start))
-		usage_error("--pfn: '%s' is not a pfn (START or START-END)", arg);
-	o->pfn_end = o->pfn_start;
-	if (dash && !parse_u64(dash + 1, &o->pfn_end))
-		usage_error("--pfn: '%s' is not a pfn range (START-END)", arg);
-	if (o->pfn_end < o->pfn_start)
-		usage_error("--pfn: END is below START in '%s'", arg);
-}
-
-static int parse_level(const char *arg)
-{
-	if (!strcmp(arg, "error"))
-		return LI_SEV_ERROR;
-	if (!strcmp(arg, "warning"))
-		return LI_SEV_WARNING;
-	if (!strcmp(arg, "info"))
-		return LI_SEV_INFO;
-	if (!strcmp(arg, "never"))
-		return FAIL_NEVER;
-	usage_error("--fail-on: '%s' is not error, warning, info or never", arg);
+	if (li_parse_option(&c->opts, &c->fail_on, name, arg, err, sizeof(err)))
+		usage_error("%s", err);
 }
 
 static int parse_types(const char *arg)
@@ -269,7 +226,6 @@ static void print_version(void)
 
 static void parse_args(struct cli *c, int argc, char **argv)
 {
-	uint64_t v;
 	int opt;
 
 	c->progress = -1;
@@ -293,12 +249,10 @@ static void parse_args(struct cli *c, int argc, char **argv)
 			c->json = true;
 			break;
 		case 'p':
-			if (!parse_u64(optarg, &c->opts.pgmap) || !c->opts.pgmap)
-				usage_error("--pgmap: '%s' is not an address",
-					    optarg);
+			lib_option(c, "pgmap", optarg);
 			break;
 		case 'P':
-			parse_pfns(optarg, &c->opts);
+			lib_option(c, "pfn", optarg);
 			break;
 		case 's':
 			c->summary = true;
@@ -307,22 +261,19 @@ static void parse_args(struct cli *c, int argc, char **argv)
 			c->verbose = true;
 			break;
 		case 'f':
-			c->fail_on = parse_level(optarg);
+			lib_option(c, "fail-on", optarg);
 			break;
 		case 'm':
-			if (!parse_u64(optarg, &v) || !v || v > UINT_MAX)
-				usage_error("--max-findings: '%s' is not a positive count",
-					    optarg);
-			c->opts.max_findings = v;
+			lib_option(c, "max-findings", optarg);
 			break;
 		case OPT_NO_VMEMMAP:
-			c->opts.flags |= LI_OPT_NO_VMEMMAP;
+			lib_option(c, "no-vmemmap", NULL);
 			break;
 		case OPT_NO_HUGETLB:
-			c->opts.flags |= LI_OPT_NO_HUGETLB;
+			lib_option(c, "no-hugetlb", NULL);
 			break;
 		case OPT_NO_HOLDERS:
-			c->opts.flags |= LI_OPT_NO_HOLDERS;
+			lib_option(c, "no-holders", NULL);
 			break;
 		case OPT_PROGRESS:
 			c->progress = 1;
@@ -343,7 +294,7 @@ static void parse_args(struct cli *c, int argc, char **argv)
 			/* getopt_long already said what is wrong */
 			fputs("Try 'pgmapcheck --help' for more information.\n",
 			      stderr);
-			exit(EXIT_USAGE);
+			exit(LI_EXIT_USAGE);
 		}
 	}
 	if (optind < argc)
@@ -356,42 +307,17 @@ static void parse_args(struct cli *c, int argc, char **argv)
 	choose_types(c);
 }
 
-static void json_string(const char *s)
+static int list_codes(bool json)
 {
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
+	char *text = li_codes_text(json ? LI_CODES_JSON : 0);
+
+	if (!text) {
+		fprintf(stderr, "pgmapcheck: out of memory\n");
+		return LI_EXIT_USAGE;
 	}
-	putchar('"');
-}
-
-static void list_codes(bool json)
-{
-	const struct li_code_info *codes;
-	size_t n, i;
-
-	codes = li_codes(&n);
-	if (json)
-		fputs("[", stdout);
-	for (i = 0; i < n; i++) {
-		const char *sev = li_severity_name(codes[i].severity);
-
-		if (json) {
-			printf("%s\n  {\"code\": \"%s\", \"severity\": \"%s\", \"summary\": ",
-			       i ? "," : "", codes[i].code, sev);
-			json_string(codes[i].summary);
-			putchar('}');
-		} else
-			printf("%-26s %-8s %s\n", codes[i].code, sev,
-			       codes[i].summary);
-	}
-	if (json)
-		fputs("\n]\n", stdout);
+	fputs(text, stdout);
+	li_free(text);
+	return 0;
 }
 
 static double now(void)
@@ -448,13 +374,6 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static int exit_status(const struct li_report *r, int fail_on)
-{
-	int worst = li_report_max_severity(r);
-
-	return worst >= 0 && worst >= fail_on ? EXIT_FINDINGS : 0;
 }
 
 /* "dump" -> "the dump", "kcore" -> "kernel memory", a path as it is. */
@@ -518,15 +437,13 @@ int main(int argc, char **argv)
 	int ret, status;
 
 	parse_args(&c, argc, argv);
-	if (c.list_codes) {
-		list_codes(c.json);
-		return 0;
-	}
+	if (c.list_codes)
+		return list_codes(c.json);
 	ret = li_kdump_target_open(c.dump, c.spec, &t, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "pgmapcheck: %s\n",
 			err[0] ? err : li_strerror(ret));
-		return EXIT_USAGE;
+		return LI_EXIT_USAGE;
 	}
 	t->frontend = "cli";
 	if (!c.json) {
@@ -545,22 +462,18 @@ int main(int argc, char **argv)
 	ret = li_check(t, &c.opts, &r);
 	progress_clear(&prog);
 	if (ret) {
-		const char *why = li_last_error();
-
 		fprintf(stderr, "pgmapcheck: %s: %s\n",
-			c.dump ? c.dump : "live kernel",
-			ret == -EINTR ? "interrupted" :
-			why && *why ? why : li_strerror(ret));
+			c.dump ? c.dump : "live kernel", li_check_error(ret));
 		li_report_free(r);
 		li_kdump_target_close(t);
 		free(text_src);
-		return ret == -EINTR ? EXIT_SIGINT : EXIT_USAGE;
+		return ret == -EINTR ? LI_EXIT_INTERRUPTED : LI_EXIT_USAGE;
 	}
-	status = exit_status(r, c.fail_on);
+	status = li_exit_status(r, c.fail_on);
 	if (write_report(&c, r) || fflush(stdout)) {
 		fprintf(stderr, "pgmapcheck: cannot write the report: %s\n",
 			strerror(errno));
-		status = EXIT_USAGE;
+		status = LI_EXIT_USAGE;
 	}
 	li_report_free(r);
 	li_kdump_target_close(t);

@@ -202,6 +202,63 @@ int li_btf_target_open(const struct li_target *mem,
 		       struct li_target **out, char *errbuf, size_t errlen);
 void li_btf_target_close(struct li_target *target);
 
+/*
+ * What every frontend (CLI, crash extension, drgn script) shares, so that
+ * they accept the same option values, give the same messages and the same
+ * status (LIBINSPECT_1.2).
+ */
+
+/* Exit status of a frontend run. */
+#define LI_EXIT_OK		0	/* nothing at or above the fail-on level */
+#define LI_EXIT_FINDINGS	1	/* a finding at or above it */
+#define LI_EXIT_USAGE		2	/* usage or input error */
+#define LI_EXIT_INTERRUPTED	130	/* cancelled (^C), as a shell says SIGINT */
+
+/* A fail-on level no finding reaches ("never"); the others are li_severity. */
+#define LI_FAIL_NEVER		(LI_SEV_ERROR + 1)
+
+/*
+ * The one number grammar: a whole string, decimal or 0x-hex, never octal
+ * ("010" is ten), no sign or blank.  -EINVAL not a number, -ERANGE above
+ * 2^64-1.
+ */
+int li_parse_u64(const char *s, uint64_t *out);
+/* "START" or "START-END" (inclusive, END >= START); -EINVAL, or -EDOM when
+ * END is below START. */
+int li_parse_pfn_range(const char *s, uint64_t *start, uint64_t *end);
+/* "error", "warning", "info" or "never" (LI_FAIL_NEVER); else -EINVAL. */
+int li_parse_severity(const char *s, int *level);
+
+/*
+ * The value options every frontend has, by their long name (without "--"):
+ * "pgmap", "pfn", "max-findings" and "fail-on" take arg; "no-vmemmap",
+ * "no-hugetlb" and "no-holders" take none (arg NULL).  Sets opts or
+ * *fail_on (may be NULL if "fail-on" is never given).  On error -EINVAL
+ * (-ENOENT for an unknown name) and the message the frontends print after
+ * "PROG: ", e.g. "--pfn: 'zz' is not a pfn (START or START-END)".
+ */
+int li_parse_option(struct li_options *opts, int *fail_on, const char *name,
+		    const char *arg, char *errbuf, size_t errlen);
+
+/* LI_EXIT_FINDINGS if a finding of report reaches fail_on, else LI_EXIT_OK. */
+int li_exit_status(const struct li_report *report, int fail_on);
+
+/*
+ * Why li_check() returned err, as the frontends print it after
+ * "PROG: SOURCE: ": "interrupted" for -EINTR, else li_last_error(), else
+ * li_strerror(err).  Valid until the next li_check() in this thread.
+ */
+const char *li_check_error(int err);
+
+#define LI_CODES_JSON	(1u << 0)	/* a JSON array, one code a line */
+
+/*
+ * The table of li_codes() as "--list-codes" prints it: text columns, or
+ * with LI_CODES_JSON [{"code", "severity", "summary"}, ...].  malloc'ed,
+ * newline-terminated; free with li_free().  NULL when out of memory.
+ */
+char *li_codes_text(unsigned int flags);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -452,4 +452,7 @@ static inline size_t li_find_u32(const uint32_t *a, size_t n, size_t i,
 	return i;
 }
 
+/* A JSON string literal of s, quoted and escaped (report.c). */
+void li_json_string(FILE *f, const char *s);
+
 #endif /* LI_INTERNAL_H */

@@ -62,6 +62,12 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The escaper of every JSON string the library writes (frontend.c too). */
+void li_json_string(FILE *f, const char *s)
+{
+	json_str(f, s);
+}
+
 #define JX(f, v) fprintf(f, "\"0x%llx\"", (unsigned long long)(v))
 #define JU(v) ((unsigned long long)(v))
 

@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+# One option matrix through the three frontends on one corpus dump (6.1
+# faults, ELF): the CLI, the crash extension (host crash 8.0.2, one batch
+# session, the CLI's long options) and the drgn script (drgn 0.0.22 from
+# /usr/bin/python3, standalone: -k VMLINUX DUMP).  For every row they must
+# give the same JSON (target and timings aside) or text, the same exit
+# status and the same error message (after "PROG: ").  The grammar,
+# messages and status live in libinspect (li_parse_option, li_check_error,
+# li_exit_status), so a difference means a frontend bypasses them.
+#
+# crash has no exit status: its status is read from what the extension
+# prints instead (an error line: 2; with --fail-on, "findings at or above
+# LEVEL (status 1)" on stderr: 1; else 0), and only compared when the row
+# gives --fail-on or fails.  Ctrl-C: the drgn script's path is driven with
+# a KeyboardInterrupt (a real ^C cannot land in a sub-second run) and must
+# give the CLI's 130 and "DUMP: interrupted".
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PGMAPCHECK_CACHE",
+                       os.path.expanduser("~/.cache/pgmapcheck"))
+KERNEL = "6.1.0-57-amd64"
+DUMPDIR = os.path.join(CACHE, "corpus", KERNEL, "faults")
+DUMP = os.path.join(DUMPDIR, "vmcore.elf")
+CLI = os.path.join(ROOT, "libinspect", "build", "pgmapcheck")
+EXT = os.path.join(ROOT, "crash-ext", "build", "pgmapcheck.so")
+SCRIPT = os.path.join(ROOT, "drgn-scripts", "pgmapcheck.py")
+PYTHON = "/usr/bin/python3"	# where Debian's drgn 0.0.22 is
+CRASH = shutil.which("crash") or "/usr/bin/crash"
+TIMEOUT = 900
+
+
+def report(name, good, why=""):
+    if good:
+        print(f"ok {name}", flush=True)
+    else:
+        print(f"not ok {name} - {' '.join(str(why).split())[:400]}",
+              flush=True)
+    return good
+
+
+def stable(doc):
+    """The report without what may differ between frontends and runs."""
+    if isinstance(doc, dict):
+        return {k: stable(v) for k, v in doc.items()
+                if k != "target" and not re.search(
+                    r"time|elapsed|duration|seconds", k)}
+    if isinstance(doc, list):
+        return [stable(v) for v in doc]
+    return doc
+
+
+def message(text):
+    """The first line that is a frontend's own message, without "PROG: "."""
+    for line in text.splitlines():
+        m = re.match(r"pgmapcheck(?:\.py)?: (.*)", line)
+        if m and not m.group(1).startswith(("findings at or above",
+                                            "0.1", "error:")) \
+                and not re.match(r"\S+ \S+, kernel ", line):
+            return m.group(1)
+    return None
+
+
+def vmlinux():
+    with open(os.path.join(DUMPDIR, "manifest.json")) as f:
+        man = json.load(f)
+    v = man.get("kernel", {}).get("vmlinux") or ""
+    if v and not os.path.isabs(v):
+        v = os.path.join(CACHE, v)
+    if not os.path.exists(v):
+        v = os.path.join(CACHE, "kernels", KERNEL, "vmlinux")
+    return v, man
+
+
+def matrix(man):
+    """(name, argv) rows, every one given alike to the three frontends."""
+    pg = man["pgmaps"][-1]
+    r = pg["ranges"][0]
+    end = min(r["end_pfn"], r["start_pfn"] + 1023)
+    rows = [("json", ["--json"])]
+    rows += [(f"fail-on-{lv}", ["--json", "--fail-on", lv])
+             for lv in ("error", "warning", "info", "never")]
+    rows += [
+        ("pgmap", ["--json", "--pgmap", pg["address"]]),
+        ("pfn-hex-range", ["--json", "--pfn",
+                           f"{r['start_pfn']:#x}-{end:#x}"]),
+        ("pfn-decimal-one", ["--json", "--pfn", str(r["start_pfn"] + 1)]),
+        ("max-findings", ["--json", "--max-findings", "1"]),
+        ("no-vmemmap", ["--json", "--no-vmemmap"]),
+        ("no-hugetlb", ["--json", "--no-hugetlb"]),
+        ("no-holders", ["--json", "--no-holders", "--fail-on", "warning"]),
+        ("summary", ["--summary", "--fail-on", "warning"]),
+        ("summary-default", ["--summary"]),
+        # errors: usage (the library's grammar) and li_last_error's words
+        ("bad-pfn-word", ["--pfn", "zz"]),
+        ("bad-pfn-reversed", ["--pfn", "0x20-0x10"]),
+        ("bad-pfn-octal-looking", ["--pfn", "010-9"]),
+        ("bad-pfn-open-end", ["--pfn", "5-"]),
+        ("bad-pfn-too-big", ["--pfn", "0x10000000000000000"]),
+        ("bad-pgmap", ["--pgmap", "foo"]),
+        ("bad-max-findings", ["--max-findings", "0"]),
+        ("bad-fail-on", ["--fail-on", "sometimes"]),
+        ("summary-and-verbose", ["--summary", "--verbose"]),
+        ("unregistered-pgmap", ["--json", "--pgmap", "0x10"]),
+    ]
+    return rows
+
+
+def run_cli(vml, argv):
+    p = subprocess.run([CLI, "--no-progress", "-k", vml, *argv, DUMP],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_drgn(vml, argv):
+    p = subprocess.run([PYTHON, SCRIPT, "--no-progress", "-k", vml, *argv,
+                        DUMP], capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_crash(vml, rows, work):
+    """Every row in one crash session: {name: (status, output, stderr)}."""
+    lines = [f"extend {EXT}"]
+    for name, argv in rows:
+        # stderr is unbuffered and so is the shell's echo: the markers
+        # split it by row
+        lines.append(f"!echo '@@ {name}' >&2")
+        lines.append(f"pgmapcheck {shlex.join(argv)} > {work}/{name}.out")
+    lines.append("!echo '@@ end' >&2")
+    with open(f"{work}/cmds", "w") as f:
+        f.write("\n".join(lines + ["q"]) + "\n")
+    p = subprocess.run(["timeout", str(TIMEOUT), CRASH, "-s", vml, DUMP,
+                        "-i", f"{work}/cmds"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode or "shared object loaded" not in p.stdout:
+        return None, f"exit {p.returncode}: {(p.stdout + p.stderr)[-300:]}"
+    errs = dict(re.findall(r"^@@ (\S+)\n(.*?)(?=^@@ )", p.stderr,
+                           re.M | re.S))
+    out = {}
+    for name, argv in rows:
+        try:
+            with open(f"{work}/{name}.out") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        err = errs.get(name, "")
+        if re.match(r"pgmapcheck: ", text):
+            status = 2
+        elif "findings at or above" in err:
+            status = 1
+        elif "--fail-on" in argv:
+            status = 0
+        else:
+            status = None	# crash says no verdict unless asked
+        out[name] = (status, text, err)
+    return out, ""
+
+
+def output_of(status, stdout, argv):
+    if status == 2:
+        return None
+    if "--json" in argv:
+        try:
+            return stable(json.loads(stdout))
+        except ValueError:
+            return "<not JSON>"
+    return stdout
+
+
+def check_interrupt(vml):
+    """drgn: ^C during li_check gives the CLI's 130 and words."""
+    code = f"""
+import sys
+sys.path.insert(0, {os.path.dirname(SCRIPT)!r})
+from pgmapcheck_drgn import cli, _libinspect as li
+def interrupted(*a, **k):
+    raise KeyboardInterrupt
+li.run_check = interrupted
+sys.exit(cli.main(None, ["--no-progress", "-k", {vml!r}, {DUMP!r}]))
+"""
+    p = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    report("drgn ^C exits 130 like the CLI", p.returncode == 130,
+           f"exit {p.returncode}: {p.stderr[-300:]}")
+    report("drgn ^C says the CLI's words", message(p.stderr) ==
+           f"{DUMP}: interrupted", p.stderr[-300:])
+
+
+def main():
+    vml, man = vmlinux()
+    for need in (CLI, EXT, DUMP, vml):
+        if not os.path.exists(need):
+            print(f"skip frontends - {need} missing (make; make vmcores)")
+            return 0
+    if subprocess.run([PYTHON, "-c", "import drgn"],
+                      capture_output=True).returncode:
+        print(f"skip frontends - no drgn for {PYTHON}")
+        return 0
+    rows = matrix(man)
+    work = tempfile.mkdtemp(prefix="frontends.")
+    try:
+        crash, why = run_crash(vml, rows, work)
+        report("crash session", crash is not None, why)
+        for name, argv in rows:
+            c_rc, c_out, c_err = run_cli(vml, argv)
+            d_rc, d_out, d_err = run_drgn(vml, argv)
+            want = output_of(c_rc, c_out, argv)
+            report(f"{name} cli sane", c_rc in (0, 1, 2) and
+                   (c_rc == 2) == (message(c_err) is not None),
+                   f"exit {c_rc}: {c_err[-200:]}")
+            report(f"{name} drgn status = cli", d_rc == c_rc,
+                   f"drgn {d_rc} cli {c_rc}: {d_err[-200:]}")
+            report(f"{name} drgn message = cli",
+                   message(d_err) == message(c_err),
+                   f"drgn {message(d_err)!r} cli {message(c_err)!r}")
+            report(f"{name} drgn output = cli",
+                   output_of(d_rc, d_out, argv) == want,
+                   f"drgn {d_out[:150]!r} cli {c_out[:150]!r}")
+            if crash is None:
+                continue
+            k_rc, k_out, k_err = crash[name]
+            if k_rc is not None:
+                report(f"{name} crash status = cli", k_rc == c_rc,
+                       f"crash {k_rc} cli {c_rc}: {k_out[:200]!r}")
+            report(f"{name} crash message = cli",
+                   message(k_out) == message(c_err),
+                   f"crash {message(k_out)!r} cli {message(c_err)!r}")
+            report(f"{name} crash output = cli",
+                   output_of(k_rc, k_out, argv) == want,
+                   f"crash {k_out[:150]!r} cli {c_out[:150]!r}")
+        # --list-codes: crash shows the table in "help pgmapcheck" instead
+        for extra in ([], ["--json"]):
+            c = subprocess.run([CLI, "--list-codes", *extra],
+                               capture_output=True, text=True)
+            d = subprocess.run([PYTHON, SCRIPT, "--list-codes", *extra],
+                               capture_output=True, text=True)
+            report(f"list-codes{''.join(extra)} drgn = cli",
+                   c.returncode == d.returncode == 0 and c.stdout and
+                   c.stdout == d.stdout, d.stderr[-200:])
+        check_interrupt(vml)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
