@@ -357,8 +357,8 @@ def drgn_error(e):
 # always computed.
 ORACLE = os.path.join(os.environ["PGMAPCHECK_CACHE"], "cli-oracle-answers.json")
 sys.path.insert(0, os.environ["PGMAPCHECK_TESTS"])
-import testcache
-saved = testcache.load(ORACLE)
+import testlib
+saved = testlib.load(ORACLE)
 kept = {}
 
 def ident(path):
@@ -540,7 +540,7 @@ for rel, (m, d) in sorted(elfs.items()):
         check_crash(m, d)
     except Exception as e:
         print("not ok backend %s vs crash - %s: %s" % (rel, type(e).__name__, e))
-testcache.save(ORACLE, kept)
+testlib.save(ORACLE, kept)
 EOF
 [ $? -eq 0 ] || fail "backend comparison" "the comparison script failed"
 

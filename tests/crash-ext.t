@@ -28,7 +28,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import stable  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
@@ -58,17 +62,6 @@ def report(name, good, why=""):
 
 def skip(name, why):
     print(f"skip {PREFIX}{name} - {why}", flush=True)
-
-
-def stable(doc):
-    """The report without what may differ between frontends and runs."""
-    if isinstance(doc, dict):
-        return {k: stable(v) for k, v in doc.items()
-                if k != "target" and not re.search(
-                    r"time|elapsed|duration|seconds", k)}
-    if isinstance(doc, list):
-        return [stable(v) for v in doc]
-    return doc
 
 
 def leaves(doc, path="$"):

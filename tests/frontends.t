@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import stable  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
                        os.path.expanduser("~/.cache/pgmapcheck"))
@@ -44,17 +47,6 @@ def report(name, good, why=""):
         print(f"not ok {name} - {' '.join(str(why).split())[:400]}",
               flush=True)
     return good
-
-
-def stable(doc):
-    """The report without what may differ between frontends and runs."""
-    if isinstance(doc, dict):
-        return {k: stable(v) for k, v in doc.items()
-                if k != "target" and not re.search(
-                    r"time|elapsed|duration|seconds", k)}
-    if isinstance(doc, list):
-        return [stable(v) for v in doc]
-    return doc
 
 
 def message(text):

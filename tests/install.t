@@ -47,6 +47,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import stable  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
                        os.path.expanduser("~/.cache/pgmapcheck"))
@@ -134,17 +137,6 @@ def copy_sources(files, dest):
         d = os.path.join(dest, os.path.dirname(f))
         os.makedirs(d, exist_ok=True)
         shutil.copy2(os.path.join(ROOT, f), d)
-
-
-def stable(doc):
-    """The report without what may differ between frontends and runs."""
-    if isinstance(doc, dict):
-        return {k: stable(v) for k, v in doc.items()
-                if k != "target" and not re.search(
-                    r"time|elapsed|duration|seconds", k)}
-    if isinstance(doc, list):
-        return [stable(v) for v in doc]
-    return doc
 
 
 def leaves(doc, path="$"):
