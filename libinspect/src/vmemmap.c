@@ -110,6 +110,22 @@ static int add_frame(struct li_u64set *s, uint64_t *last, uint64_t frame)
 	return li_set_add(s, frame);
 }
 
+/*
+ * A u32 of the memmap by the frame our page tables give (a compound of a
+ * large range reads one each: no libaddrxlat translation per read), else
+ * as any virtual read, whose answer it then is.
+ */
+static int read_u32(struct li_ctx *c, uint64_t va, uint32_t *v)
+{
+	struct li_xlat x;
+
+	if (c->m->pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
+	    (va & (LI_PAGE_SIZE - 1)) <= LI_PAGE_SIZE - sizeof(*v) &&
+	    !li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)), v, sizeof(*v)))
+		return 0;
+	return li_read_u32(c, va, v);
+}
+
 /* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
 static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 			       uint64_t frame, uint64_t uses)
@@ -118,7 +134,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 	uint64_t pfn = frame >> LI_PAGE_SHIFT;
 	uint32_t ref;
 
-	if (uses < 2 || li_read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
+	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
 		return;
 	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
