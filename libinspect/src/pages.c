@@ -16,6 +16,7 @@
 
 #define BATCH_PAGES	32768u		/* 2 MiB of 64-byte struct pages */
 #define MAX_SEEN	8
+#define WIN_VPAGES	32768u		/* 128 MiB of vmemmap, 384 KiB of frames */
 
 struct head_state {
 	uint64_t pfn;
@@ -48,9 +49,16 @@ struct walk {
 	 */
 	bool have_frames;
 	uint64_t fr_va;			/* vmemmap page 0 of fr[] */
-	uint32_t fr_nr;
-	uint64_t *fr;
+	uint64_t *fr;			/* into the window below */
 	int *fr_err;			/* 0: mapped; -EFAULT: not; else -errno */
+	/*
+	 * The frames of up to WIN_VPAGES vmemmap pages from win_va, from one
+	 * walk: the upper tables are read once per window, not per batch.
+	 */
+	bool win_ok;
+	uint64_t win_va, win_end;
+	uint64_t *win_fr;
+	int *win_err;
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
@@ -63,6 +71,7 @@ struct walk {
 	int nc_err;
 	int batch_err;			/* why the last batch had holes */
 	uint64_t dyn_end;		/* last pfn of a 6.15+ FS_DAX folio */
+	uint64_t hi;			/* last pfn walked in this range */
 };
 
 static void nc_flush(struct walk *w)
@@ -131,10 +140,10 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
 
 	/* [va, end) lies in the walked span, which is 4 KiB aligned */
 	for (uint64_t va = e->va; va < e->end; va += LI_PAGE_SIZE) {
-		uint32_t v = (va - w->fr_va) / LI_PAGE_SIZE;
+		uint32_t v = (va - w->win_va) / LI_PAGE_SIZE;
 
-		w->fr[v] = e->kind == LI_PT_LEAF ? e->phys + (va - e->va) : 0;
-		w->fr_err[v] = e->kind == LI_PT_LEAF ? 0 : e->err ? e->err : -EFAULT;
+		w->win_fr[v] = e->kind == LI_PT_LEAF ? e->phys + (va - e->va) : 0;
+		w->win_err[v] = e->kind == LI_PT_LEAF ? 0 : e->err ? e->err : -EFAULT;
 	}
 	return 0;
 }
@@ -144,20 +153,37 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
  * tables for the whole batch instead of a translation per vmemmap page.
  * Only where vmemmap pages hold whole struct pages (else the old path).
  */
-static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt)
+static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 {
 	const uint64_t psz = w->m->page_size;
-	uint64_t va = li_page_va(w->m, pfn);
+	uint64_t va = li_page_va(w->m, pfn), off;
+	uint64_t end = (va + cnt * psz + LI_PAGE_SIZE - 1) & ~(LI_PAGE_SIZE - 1);
 	const struct li_pt_visitor v = { .entry = frame_entry, .arg = w };
 
 	w->have_frames = false;
 	if (!w->m->pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
 		return;
+	if (!w->win_ok || va < w->win_va || end > w->win_end) {
+		/* up to the walk's last struct page (and the two after it) */
+		uint64_t lim = (li_page_va(w->m, hi + 3) + LI_PAGE_SIZE - 1) &
+			       ~(LI_PAGE_SIZE - 1);
+
+		w->win_ok = false;
+		w->win_va = va;
+		w->win_end = va + (uint64_t)WIN_VPAGES * LI_PAGE_SIZE;
+		if (w->win_end > lim)
+			w->win_end = lim;
+		if (w->win_end < end)
+			w->win_end = end;
+		if (li_pt_walk(&w->c->pg, w->c->pg.root, w->win_va, w->win_end,
+			       LI_PT_KERNEL, &v))
+			return;
+		w->win_ok = true;
+	}
+	off = (va - w->win_va) / LI_PAGE_SIZE;
+	w->fr = w->win_fr + off;
+	w->fr_err = w->win_err + off;
 	w->fr_va = va;
-	w->fr_nr = (cnt * psz + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
-	if (li_pt_walk(&w->c->pg, w->c->pg.root, va,
-		       va + (uint64_t)w->fr_nr * LI_PAGE_SIZE, LI_PT_KERNEL, &v))
-		return;
 	w->have_frames = true;
 }
 
@@ -531,7 +557,7 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	/* the verdicts on frames of earlier batches, before marking reuses seen[] */
 	memcpy(prev_bad, w->seen_bad, sizeof(prev_bad));
 	/* aliases first: the frames they name are not read again */
-	load_frames(w, pfn, cnt + extra);
+	load_frames(w, pfn, cnt + extra, w->hi);
 	mark_aliases(w, pfn, cnt);
 	read_batch(w, pfn, cnt + extra, cnt);
 	/*
@@ -653,6 +679,8 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 		w->seen_head = UINT64_MAX;
 		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
 			continue;
+		w->hi = hi;
+		w->win_ok = false;
 		err = walk_range(w, lo, hi);
 		if (err)
 			return err;
@@ -674,9 +702,11 @@ int li_walk_pages(struct li_ctx *c)
 	w.ok = malloc(BATCH_PAGES + 2);
 	w.skip = malloc(BATCH_PAGES + 2);
 	w.alias_of = malloc(nv * sizeof(*w.alias_of));
-	w.fr = malloc(nv * sizeof(*w.fr));
-	w.fr_err = malloc(nv * sizeof(*w.fr_err));
-	if (!w.buf || !w.ok || !w.skip || !w.alias_of || !w.fr || !w.fr_err) {
+	/* a window holds at least a batch (batches of 64-byte pages or less) */
+	nv = nv > WIN_VPAGES ? nv : WIN_VPAGES;
+	w.win_fr = malloc(nv * sizeof(*w.win_fr));
+	w.win_err = malloc(nv * sizeof(*w.win_err));
+	if (!w.buf || !w.ok || !w.skip || !w.alias_of || !w.win_fr || !w.win_err) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -697,7 +727,7 @@ out:
 	free(w.ok);
 	free(w.skip);
 	free(w.alias_of);
-	free(w.fr);
-	free(w.fr_err);
+	free(w.win_fr);
+	free(w.win_err);
 	return err;
 }
