@@ -9,6 +9,14 @@
  * violation.  In a compound page whose vmemmap pages share frames (device
  * -dax dedup, §5.4) a frame already checked for this compound is skipped,
  * so a corrupted shared tail is one finding about its frame.
+ *
+ * Where vmemmap pages hold whole struct pages, the frames come from one
+ * page-table walk per window of 32768 vmemmap pages, and the struct pages
+ * are read by physical address, a run of consecutive frames at once; an
+ * aliased vmemmap page is accounted whole from its frame's verdict.  So a
+ * 1 GiB compound costs its 2 frames and 4096 steps, not 262144 struct
+ * pages.  Nothing here can run long on garbage: the walk is clipped to the
+ * window (a hole is one entry), and every loop is bounded by the batch.
  */
 #include <stdlib.h>
 #include <string.h>
