@@ -781,8 +781,9 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 		ret = -EIO;
 		goto out;
 	}
+	/* a population count needs no byte order: whole words, as they lie */
 	for (uint64_t i = 0; i + 8 <= bm_len; i += 8)
-		n += __builtin_popcountll(kt_le64(bm + i));
+		n += __builtin_popcountll(li_get_u64(bm, i));
 	for (uint64_t i = bm_len & ~7ull; i < bm_len; i++)
 		n += __builtin_popcount(bm[i]);
 	pd_end = hdr_end + n * KT_PD_SIZE;

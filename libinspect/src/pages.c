@@ -9,6 +9,14 @@
  * violation.  In a compound page whose vmemmap pages share frames (device
  * -dax dedup, §5.4) a frame already checked for this compound is skipped,
  * so a corrupted shared tail is one finding about its frame.
+ *
+ * Where vmemmap pages hold whole struct pages, the frames come from one
+ * page-table walk per window of 32768 vmemmap pages, and the struct pages
+ * are read by physical address, a run of consecutive frames at once; an
+ * aliased vmemmap page is accounted whole from its frame's verdict.  So a
+ * 1 GiB compound costs its 2 frames and 4096 steps, not 262144 struct
+ * pages.  Nothing here can run long on garbage: the walk is clipped to the
+ * window (a hole is one entry), and every loop is bounded by the batch.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +24,7 @@
 
 #define BATCH_PAGES	32768u		/* 2 MiB of 64-byte struct pages */
 #define MAX_SEEN	8
+#define WIN_VPAGES	32768u		/* 128 MiB of vmemmap, 384 KiB of frames */
 
 struct head_state {
 	uint64_t pfn;
@@ -41,6 +50,23 @@ struct walk {
 	 */
 	int32_t *alias_of;
 	uint32_t nr_skip;		/* vmemmap pages marked in skip */
+	/*
+	 * The batch's vmemmap pages as one page-table walk saw them (when
+	 * have_frames): the frame of each, or why it has none.  The aliases
+	 * are marked and the struct pages read by physical address from it.
+	 */
+	bool have_frames;
+	uint64_t fr_va;			/* vmemmap page 0 of fr[] */
+	uint64_t *fr;			/* into the window below */
+	int *fr_err;			/* 0: mapped; -EFAULT: not; else -errno */
+	/*
+	 * The frames of up to WIN_VPAGES vmemmap pages from win_va, from one
+	 * walk: the upper tables are read once per window, not per batch.
+	 */
+	bool win_ok;
+	uint64_t win_va, win_end;
+	uint64_t *win_fr;
+	int *win_err;
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
@@ -53,6 +79,7 @@ struct walk {
 	int nc_err;
 	int batch_err;			/* why the last batch had holes */
 	uint64_t dyn_end;		/* last pfn of a 6.15+ FS_DAX folio */
+	uint64_t hi;			/* last pfn walked in this range */
 };
 
 static void nc_flush(struct walk *w)
@@ -115,6 +142,105 @@ static uint64_t hole_pfns(struct walk *w, uint64_t pfn, uint64_t hi, int *why)
 	return n < hi - pfn + 1 ? n : hi - pfn + 1;
 }
 
+static int frame_entry(void *arg, const struct li_pt_entry *e)
+{
+	struct walk *w = arg;
+
+	/* [va, end) lies in the walked span, which is 4 KiB aligned */
+	for (uint64_t va = e->va; va < e->end; va += LI_PAGE_SIZE) {
+		uint32_t v = (va - w->win_va) / LI_PAGE_SIZE;
+
+		w->win_fr[v] = e->kind == LI_PT_LEAF ? e->phys + (va - e->va) : 0;
+		w->win_err[v] = e->kind == LI_PT_LEAF ? 0 : e->err ? e->err : -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * The frames behind the vmemmap of [pfn, pfn + cnt): one walk of the page
+ * tables for the whole batch instead of a translation per vmemmap page.
+ * Only where vmemmap pages hold whole struct pages (else the old path).
+ */
+static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
+{
+	const uint64_t psz = w->m->page_size;
+	uint64_t va = li_page_va(w->m, pfn), off;
+	uint64_t end = (va + cnt * psz + LI_PAGE_SIZE - 1) & ~(LI_PAGE_SIZE - 1);
+	const struct li_pt_visitor v = { .entry = frame_entry, .arg = w };
+
+	w->have_frames = false;
+	if (!w->m->pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
+		return;
+	if (!w->win_ok || va < w->win_va || end > w->win_end) {
+		/* up to the walk's last struct page (and the two after it) */
+		uint64_t lim = (li_page_va(w->m, hi + 3) + LI_PAGE_SIZE - 1) &
+			       ~(LI_PAGE_SIZE - 1);
+
+		w->win_ok = false;
+		w->win_va = va;
+		w->win_end = va + (uint64_t)WIN_VPAGES * LI_PAGE_SIZE;
+		if (w->win_end > lim)
+			w->win_end = lim;
+		if (w->win_end < end)
+			w->win_end = end;
+		if (li_pt_walk(&w->c->pg, w->c->pg.root, w->win_va, w->win_end,
+			       LI_PT_KERNEL, &v))
+			return;
+		w->win_ok = true;
+	}
+	off = (va - w->win_va) / LI_PAGE_SIZE;
+	w->fr = w->win_fr + off;
+	w->fr_err = w->win_err + off;
+	w->fr_va = va;
+	w->have_frames = true;
+}
+
+/* One vmemmap page by its frame; a target without physical reads, by va. */
+static int read_vpage(struct walk *w, uint32_t v, uint8_t *buf)
+{
+	int err = w->fr_err[v];
+
+	if (!err)
+		err = li_read(w->c, LI_PHYSADDR, w->fr[v], buf, LI_PAGE_SIZE);
+	if (err && err != -ENODATA && err != -EFAULT)
+		err = li_read(w->c, LI_KVADDR, w->fr_va + v * LI_PAGE_SIZE, buf,
+			      LI_PAGE_SIZE);
+	return err;
+}
+
+/*
+ * Vmemmap pages [v0, v1) of the batch, by physical address: runs of
+ * consecutive frames in one read each; a run that fails is read again a
+ * page at a time, and a lost page loses its struct pages (as read_span).
+ */
+static void read_frames(struct walk *w, uint32_t v0, uint32_t v1, uint32_t cnt,
+			int errs[2])
+{
+	const uint32_t per = LI_PAGE_SIZE / w->m->page_size;
+
+	for (uint32_t v = v0, e; v < v1; v = e) {
+		bool ok = false;
+
+		/* a page without a frame is a run of its own: read_vpage() says why */
+		for (e = v + 1; e < v1 && !w->fr_err[v] && !w->fr_err[e] &&
+		     w->fr[e] == w->fr[v] + (uint64_t)(e - v) * LI_PAGE_SIZE; e++)
+			;
+		if (!w->fr_err[v])
+			ok = !li_read(w->c, LI_PHYSADDR, w->fr[v],
+				      w->buf + (uint64_t)v * LI_PAGE_SIZE,
+				      (uint64_t)(e - v) * LI_PAGE_SIZE);
+		for (uint32_t u = v; u < e && !ok; u++) {
+			int err = read_vpage(w, u, w->buf + (uint64_t)u * LI_PAGE_SIZE);
+
+			if (!err)
+				continue;
+			for (uint32_t i = u * per; i < (u + 1) * per && i < cnt; i++)
+				w->ok[i] = 0;
+			errs[err == -EFAULT] = err;
+		}
+	}
+}
+
 /*
  * Read [a, end) of the batch starting at va; on failure retry each 4 KiB
  * vmemmap page to mark holes (every struct page touching a lost page).
@@ -158,6 +284,22 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 	int errs[2] = { 0, 0 };
 
 	memset(w->ok, 1, cnt);
+	if (w->have_frames) {
+		uint32_t per = LI_PAGE_SIZE / psz, nv = (cnt + per - 1) / per, r = 0;
+
+		for (uint32_t v = 0; v < nv; v++) {
+			uint32_t end = v * per + per < cnt ? v * per + per : cnt;
+
+			/* an alias: all its struct pages marked (mark_aliases()) */
+			if (end <= cnt_marked && w->skip[v * per]) {
+				read_frames(w, r, v, cnt, errs);
+				r = v + 1;
+			}
+		}
+		read_frames(w, r, nv, cnt, errs);
+		w->batch_err = errs[1] ? errs[1] : errs[0] ? errs[0] : -ENODATA;
+		return;
+	}
 	if (w->nr_skip && !(va % LI_PAGE_SIZE) && !(LI_PAGE_SIZE % psz)) {
 		uint32_t per = LI_PAGE_SIZE / psz;
 
@@ -197,8 +339,13 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		struct li_xlat x = { 0 };
 		int seen = -1;
 
-		if (li_xlat(&w->c->pg, va0 + v * LI_PAGE_SIZE, &x) || !x.level)
+		if (w->have_frames) {
+			if (w->fr_err[v])
+				continue;
+			x.phys = w->fr[v];
+		} else if (li_xlat(&w->c->pg, va0 + v * LI_PAGE_SIZE, &x) || !x.level) {
 			continue;
+		}
 		if (head != w->seen_head) {
 			w->seen_head = head;
 			w->nseen = 0;
@@ -418,6 +565,7 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	/* the verdicts on frames of earlier batches, before marking reuses seen[] */
 	memcpy(prev_bad, w->seen_bad, sizeof(prev_bad));
 	/* aliases first: the frames they name are not read again */
+	load_frames(w, pfn, cnt + extra, w->hi);
 	mark_aliases(w, pfn, cnt);
 	read_batch(w, pfn, cnt + extra, cnt);
 	/*
@@ -439,21 +587,29 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 			continue;
 		}
 		if (w->skip[i]) {
-			int32_t src = w->alias_of[i / (LI_PAGE_SIZE / psz)];
+			/*
+			 * The rest of an aliased vmemmap page at once (all
+			 * marked, none read): its frame's verdict answers for
+			 * every struct page in it.
+			 */
+			uint32_t per = LI_PAGE_SIZE / psz, k = per - i % per;
+			int32_t src = w->alias_of[i / per];
 
-			if (src >= 0 ? !w->ok[(uint64_t)src * (LI_PAGE_SIZE / psz)] :
-				       prev_bad[-1 - src]) {
-				nc_add(w, p, w->nc_count ? w->nc_err : -ENODATA);
-				continue;
+			if (k > cnt - i)
+				k = cnt - i;
+			if (src >= 0 ? !w->ok[(uint64_t)src * per] : prev_bad[-1 - src]) {
+				nc_add_n(w, p, k, w->nc_count ? w->nc_err : -ENODATA);
+			} else {
+				if (w->nc_count)
+					nc_flush(w);
+				w->g->pages_aliased += k;
+				w->c->r->pages_aliased += k;
 			}
+			i += k - 1;
+			continue;
 		}
 		if (w->nc_count)
 			nc_flush(w);
-		if (w->skip[i]) {
-			w->g->pages_aliased++;
-			w->c->r->pages_aliased++;
-			continue;
-		}
 		if (head != p && (!w->head.valid || w->head.pfn != head))
 			load_head(w, head);
 		check_one(w, p, w->buf + i * psz,
@@ -531,6 +687,8 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 		w->seen_head = UINT64_MAX;
 		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
 			continue;
+		w->hi = hi;
+		w->win_ok = false;
 		err = walk_range(w, lo, hi);
 		if (err)
 			return err;
@@ -541,16 +699,22 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 int li_walk_pages(struct li_ctx *c)
 {
 	struct walk w = { .c = c, .m = c->m };
+	size_t nv;
 	int err = 0;
 
 	if (!c->m->page_size)
 		return -EINVAL;
-	w.buf = malloc((BATCH_PAGES + 2) * c->m->page_size);
+	/* whole vmemmap pages: read_frames() reads the batch's last one whole */
+	nv = (BATCH_PAGES + 2) * c->m->page_size / LI_PAGE_SIZE + 2;
+	w.buf = malloc(nv * LI_PAGE_SIZE);
 	w.ok = malloc(BATCH_PAGES + 2);
 	w.skip = malloc(BATCH_PAGES + 2);
-	w.alias_of = malloc(((BATCH_PAGES + 2) * c->m->page_size / LI_PAGE_SIZE + 2) *
-			    sizeof(*w.alias_of));
-	if (!w.buf || !w.ok || !w.skip || !w.alias_of) {
+	w.alias_of = malloc(nv * sizeof(*w.alias_of));
+	/* a window holds at least a batch (batches of 64-byte pages or less) */
+	nv = nv > WIN_VPAGES ? nv : WIN_VPAGES;
+	w.win_fr = malloc(nv * sizeof(*w.win_fr));
+	w.win_err = malloc(nv * sizeof(*w.win_err));
+	if (!w.buf || !w.ok || !w.skip || !w.alias_of || !w.win_fr || !w.win_err) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -571,5 +735,7 @@ out:
 	free(w.ok);
 	free(w.skip);
 	free(w.alias_of);
+	free(w.win_fr);
+	free(w.win_err);
 	return err;
 }

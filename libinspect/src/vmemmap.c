@@ -88,7 +88,43 @@ struct acct {
 	/* the range being walked: [va0, va1), initialised from vinit */
 	uint64_t va0, va1, vinit;
 	uint64_t outside;		/* PMD-mapped pages outside the altmap */
+	uint64_t last_all, last_init;	/* frames just added (+1, 0: none) */
+	/*
+	 * The compounds of a dedup'ing range, judged in the same walk: from
+	 * vfirst, heads compounds of vpc vmemmap pages each; the one being
+	 * walked is F0, F1, then F1 again, or bad.
+	 */
+	bool cmp;
+	uint64_t vfirst, vpc, heads, first_pfn, n;
+	uint64_t f0, f1, uses;
+	bool bad;
 };
+
+/* Add frame unless it is the one just added (what a shared tail repeats). */
+static int add_frame(struct li_u64set *s, uint64_t *last, uint64_t frame)
+{
+	/* the same answer as li_set_add(), which may grow (or fill) first */
+	if (*last == frame + 1 && s->nr * 2 < s->cap)
+		return 0;
+	*last = frame + 1;
+	return li_set_add(s, frame);
+}
+
+/*
+ * A u32 of the memmap by the frame our page tables give (a compound of a
+ * large range reads one each: no libaddrxlat translation per read), else
+ * as any virtual read, whose answer it then is.
+ */
+static int read_u32(struct li_ctx *c, uint64_t va, uint32_t *v)
+{
+	struct li_xlat x;
+
+	if (c->m->pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
+	    (va & (LI_PAGE_SIZE - 1)) <= LI_PAGE_SIZE - sizeof(*v) &&
+	    !li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)), v, sizeof(*v)))
+		return 0;
+	return li_read_u32(c, va, v);
+}
 
 /* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
 static void check_shared_frame(struct acct *a, uint64_t head_pfn,
@@ -98,7 +134,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 	uint64_t pfn = frame >> LI_PAGE_SHIFT;
 	uint32_t ref;
 
-	if (uses < 2 || li_read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
+	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
 		return;
 	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
@@ -142,6 +178,71 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 		check_shared_frame(a, head_pfn, f1, uses);
 }
 
+/* Compound k is over: count it, and check its shared frame if it kept the pattern. */
+static void cmp_done(struct acct *a, uint64_t k)
+{
+	if (a->f0 == a->f1)
+		a->bad = true;
+	a->row->compounds++;
+	if (a->bad)
+		a->row->compounds_unexpected++;
+	else
+		check_shared_frame(a, a->first_pfn + k * a->n, a->f1, a->uses);
+}
+
+/* Vmemmap page va of the walk, mapped (level, frame) or not (level 0). */
+static void cmp_page(struct acct *a, uint64_t va, int level, uint64_t frame)
+{
+	uint64_t pos = (va - a->vfirst) / LI_PAGE_SIZE, i;
+
+	if (va < a->vfirst || pos >= a->heads * a->vpc)
+		return;
+	i = pos % a->vpc;
+	if (!i) {
+		a->f0 = a->f1 = a->uses = 0;
+		a->bad = false;
+	}
+	if (a->bad) {
+		/* off the pattern: the rest cannot help (account_compound()) */
+	} else if (level != LI_PTE_4K) {
+		a->bad = true;
+	} else if (!i) {
+		a->f0 = frame;
+	} else {
+		if (i == 1)
+			a->f1 = frame;
+		if (frame == a->f1)
+			a->uses++;
+		else
+			a->bad = true;
+	}
+	if (i == a->vpc - 1)
+		cmp_done(a, pos / a->vpc);
+}
+
+/* A hole [va, end): every compound it touches is off the pattern, in O(1). */
+static void cmp_hole(struct acct *a, uint64_t va, uint64_t end)
+{
+	uint64_t lim = a->heads * a->vpc, p0, p1, k0, k1;
+
+	if (end <= a->vfirst)
+		return;
+	p0 = va > a->vfirst ? (va - a->vfirst) / LI_PAGE_SIZE : 0;
+	p1 = (end - a->vfirst + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+	if (p1 > lim)
+		p1 = lim;
+	if (p0 >= p1)
+		return;
+	k0 = p0 / a->vpc;
+	k1 = p1 / a->vpc;		/* compounds k0 .. k1 - 1 end in the hole */
+	a->bad = true;
+	a->f0 = a->f1 = 0;
+	if (k1 > k0) {
+		a->row->compounds += k1 - k0;
+		a->row->compounds_unexpected += k1 - k0;
+	}
+}
+
 /* A PMD-mapped vmemmap frame of an altmap pgmap must be in its free area. */
 static bool altmap_frame_ok(const struct li_pgmap *g, uint64_t phys)
 {
@@ -175,6 +276,8 @@ static int acct_entry(void *arg, const struct li_pt_entry *e)
 			return err;
 		row->vmemmap_pages += pages;
 		row->unmapped += pages;
+		if (a->cmp)
+			cmp_hole(a, e->va, e->end);
 		if (e->end > a->vinit)
 			row->init_vmemmap_pages +=
 				(e->end - (e->va > a->vinit ? e->va : a->vinit) +
@@ -195,12 +298,14 @@ static int acct_entry(void *arg, const struct li_pt_entry *e)
 			row->pmd_mapped++;
 		if (e->level != LI_PTE_4K && !altmap_frame_ok(a->g, frame))
 			a->outside++;
-		err = li_set_add(&a->all, frame >> LI_PAGE_SHIFT);
+		err = add_frame(&a->all, &a->last_all, frame >> LI_PAGE_SHIFT);
 		if (err < 0)
 			return err;
 		if (va >= a->vinit &&
-		    (err = li_set_add(&a->init, frame >> LI_PAGE_SHIFT)) < 0)
+		    (err = add_frame(&a->init, &a->last_init, frame >> LI_PAGE_SHIFT)) < 0)
 			return err;
+		if (a->cmp)
+			cmp_page(a, va, e->level, frame);
 	}
 	return 0;
 }
@@ -233,6 +338,15 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	a->va1 = va1;
 	a->vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
 	a->outside = 0;
+	a->last_all = a->last_init = 0;
+	/* compounds on whole vmemmap pages are judged during the walk */
+	a->vfirst = li_page_va(m, r->first_pfn);
+	a->cmp = dedup && vpc >= 2 && !(a->vfirst % LI_PAGE_SIZE);
+	a->vpc = vpc;
+	a->n = n;
+	a->first_pfn = r->first_pfn;
+	a->heads = r->end_pfn + 1 > r->first_pfn ? (r->end_pfn + 1 - r->first_pfn) / n : 0;
+	a->bad = true;
 	err = li_pt_walk(&c->pg, c->pg.root, va0, va1, LI_PT_KERNEL, &v);
 	if (err)
 		return err;
@@ -252,7 +366,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 
 		row->predicted = (va1 - va0) / LI_PAGE_SIZE - heads * vpc +
 				 heads * 2;
-		for (uint64_t h = r->first_pfn; h + n - 1 <= r->end_pfn; h += n) {
+		for (uint64_t h = r->first_pfn; !a->cmp && h + n - 1 <= r->end_pfn; h += n) {
 			uint64_t hva = li_page_va(m, h), skip;
 			struct li_xlat x;
 

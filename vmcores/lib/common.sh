@@ -70,7 +70,8 @@ kernel_cc() {
 
 # Hash of the generator sources under vmcores/ (tracked or new, not ignored
 # build output) shared by all scenarios: everything but the scenario scripts
-# and the documentation.  A scenario's stamp adds its own script.
+# and the documentation (and vmcores/scale, which makes no corpus dump).  A
+# scenario's stamp adds its own script.
 # source_hash [REGEX]: also leave out the paths matching REGEX.
 source_hash() {
 	local top skip=${1:-^$}
@@ -79,7 +80,7 @@ source_hash() {
 		git -C "$top" ls-files -co --exclude-standard -- vmcores
 	else
 		(cd "$top" && find vmcores -type f ! -name '*.o' ! -name '*.ko' ! -name '.*.cmd')
-	fi | grep -v -e '^vmcores/scenarios/' -e '/README[^/]*$' -e '\.md$' -e "$skip" |
+	fi | grep -v -e '^vmcores/scenarios/' -e '^vmcores/scale$' -e '/README[^/]*$' -e '\.md$' -e "$skip" |
 	LC_ALL=C sort | while read -r f; do
 		[ -f "$top/$f" ] && { echo "$f"; cat "$top/$f"; }
 	done | sha256sum | cut -c1-64

@@ -65,7 +65,7 @@ class Guest:
     """One QEMU process.  job: host directory shared as the guest's /run/pgmc/job."""
 
     def __init__(self, kdir, initrd, job, append, mem="1G", smp=2,
-                 script="run.sh"):
+                 script="run.sh", mem_path=None):
         self.job = job
         self.qmp_path = os.path.join(job, "qmp.sock")
         if os.path.exists(self.qmp_path):
@@ -78,6 +78,15 @@ class Guest:
             # whatever task CPU 0 was running when stopped
             "-cpu", "qemu64",
             "-m", mem, "-smp", str(smp),
+        ]
+        if mem_path:
+            # guest RAM over the host's: plain -m is refused.  A sparse file,
+            # not memory-backend-ram,reserve=off: dump-guest-memory reads every
+            # page, which fills anonymous memory (QEMU 7.2) but only clean,
+            # reclaimable page cache here
+            argv += ["-object", "memory-backend-file,id=m0,size=%s,mem-path=%s,share=on"
+                     % (mem, mem_path), "-machine", "memory-backend=m0"]
+        argv += [
             "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", initrd,
             "-append", "console=ttyS0 panic=-1 pgmc.script=%s %s" % (script, append),
             "-device", "vmcoreinfo",
