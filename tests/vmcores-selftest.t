@@ -608,6 +608,9 @@ def check_crash(base, m, dump, fmt):
                "(gva2gpa) %s" % (va, phys and hex(phys), want and hex(want)))
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+
 VERDICTS = os.path.join(CACHE, "selftest-verdicts.json")
 
 
@@ -639,23 +642,11 @@ def verdict_key(job, tools):
 
 
 def load_verdicts():
-    if os.environ.get("SELFTEST_NOCACHE"):
-        return {}
-    try:
-        with open(VERDICTS) as f:
-            v = json.load(f)
-        return v if isinstance(v, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return {} if os.environ.get("SELFTEST_NOCACHE") else testlib.load(VERDICTS)
 
 
 def save_verdicts(v):
-    try:
-        with open(VERDICTS + ".tmp", "w") as f:
-            json.dump(v, f)
-        os.rename(VERDICTS + ".tmp", VERDICTS)
-    except OSError:
-        pass
+    testlib.save(VERDICTS, v)
 
 
 def releases(host):
