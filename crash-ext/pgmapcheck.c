@@ -247,6 +247,8 @@ struct run_state {
 	struct timespec start, last;
 	bool progress_tty;
 	bool progress_shown;
+	int saved_stdout;	/* fd 1 while crash's messages go to stderr */
+	FILE *saved_fp;
 };
 
 static volatile sig_atomic_t pgmapcheck_sigint;
@@ -296,10 +298,43 @@ static int on_progress(void *arg, const char *phase, uint64_t done,
 	return 0;
 }
 
+/*
+ * What crash itself prints while we read (error(INFO) of its readers, e.g.
+ * diskdump's "uncompress failed" for a damaged block) goes to stdout and to
+ * fp: into the report, a -j document included.  During the check stdout is
+ * stderr and fp stdout; the report says itself what could not be read.
+ */
+static void quiet_crash(struct run_state *st)
+{
+	fflush(stdout);
+	st->saved_stdout = dup(STDOUT_FILENO);
+	if (st->saved_stdout < 0)
+		return;
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		close(st->saved_stdout);
+		st->saved_stdout = -1;
+		return;
+	}
+	st->saved_fp = fp;
+	fp = stdout;
+}
+
+static void unquiet_crash(struct run_state *st)
+{
+	if (st->saved_stdout < 0)
+		return;
+	fflush(stdout);
+	dup2(st->saved_stdout, STDOUT_FILENO);
+	close(st->saved_stdout);
+	st->saved_stdout = -1;
+	fp = st->saved_fp;
+}
+
 static void run_cleanup(void *arg)
 {
 	struct run_state *st = arg;
 
+	unquiet_crash(st);
 	crash_target_keep_sigint(NULL);
 	if (st->sigint_saved) {
 		sigaction(SIGINT, &st->old_sigint, NULL);
@@ -337,7 +372,9 @@ static int run_check(struct run_state *st, const struct li_target *t,
 	opts->progress = on_progress;
 	opts->progress_arg = st;
 
+	quiet_crash(st);
 	err = li_check(t, opts, &st->report);
+	unquiet_crash(st);
 
 	crash_target_keep_sigint(NULL);
 	if (st->sigint_saved) {
@@ -377,7 +414,7 @@ static const char *source_name(void)
 
 static void cmd_pgmapcheck(void)
 {
-	static struct run_state st;
+	static struct run_state st = { .saved_stdout = -1 };
 	struct li_options opts;
 	struct li_target t;
 	unsigned int text = 0;

@@ -678,8 +678,6 @@ FE_KNOWN = [
      "target knows the segments and says not captured (README threat model)"),
     ("crash", "filesz-below-memsz", "crash's ELF reader zero-fills a segment past p_filesz and "
      "the crash target cannot tell those zeroes from memory; the CLI's target says not captured"),
-    ("crash", "desc-bad-zlib", "crash's kdump reader prints its own 'uncompress failed' lines "
-     "into the redirected -j output (the verdict equals the CLI's)"),
 ]
 
 
