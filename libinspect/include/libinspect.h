@@ -259,6 +259,24 @@ const char *li_check_error(int err);
  */
 char *li_codes_text(unsigned int flags);
 
+/*
+ * Which physical memory an ELF vmcore holds (LIBINSPECT_1.5), for a
+ * frontend that reads the dump with a reader of its own: drgn's and
+ * crash's follow the ELF spec and serve the part of a PT_LOAD past its
+ * p_filesz as zeroes, memory the dump tool left out.  Such a target
+ * answers -ENODATA for a physical read the map does not hold.  *out is
+ * NULL (and 0 returned) for a file that is not ELF (kdump-compressed:
+ * libkdumpfile-based readers already fail what it lacks); the ELF headers
+ * get the shipped target's checks (-EINVAL, -EIO, message in errbuf).
+ */
+struct li_dump_map;
+int li_dump_map_open(const char *path, struct li_dump_map **out,
+		     char *errbuf, size_t errlen);
+/* 1 if all of [pa, pa + len) is in the file (or map is NULL), else 0. */
+int li_dump_map_captured(const struct li_dump_map *map, uint64_t pa,
+			 uint64_t len);
+void li_dump_map_close(struct li_dump_map *map);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -1461,3 +1461,65 @@ bool li_kdump_target_truncated(const struct li_target *target,
 	*need = k->need_size;
 	return true;
 }
+
+/*
+ * The captured-memory map of an ELF vmcore, for frontends with readers of
+ * their own (drgn, crash): those follow the ELF spec and serve the part of
+ * a PT_LOAD past p_filesz as zeroes, which the checks would take for
+ * struct pages.  The same header checks and merged segments as the
+ * shipped target (kt_scan_elf), without libkdumpfile.
+ */
+struct li_dump_map {
+	struct kt_ctx k;
+};
+
+int li_dump_map_open(const char *path, struct li_dump_map **out,
+		     char *errbuf, size_t errlen)
+{
+	struct li_dump_map *m;
+	int fd, ret;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!path || !out)
+		return -EINVAL;
+	*out = NULL;
+	/* O_NONBLOCK: a FIFO must not block the open; kt_scan_elf wants a
+	 * regular file anyway */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return li_errbuf(errbuf, errlen, -errno, "%s: %s", path,
+				 strerror(errno));
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = kt_scan_elf(&m->k, fd, path, errbuf, errlen);
+	close(fd);
+	if (ret <= 0) {		/* an error, or not ELF: no map */
+		free(m->k.segs);
+		free(m->k.loads);
+		free(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+int li_dump_map_captured(const struct li_dump_map *map, uint64_t pa,
+			 uint64_t len)
+{
+	if (!map)
+		return 1;
+	return len && pa + len - 1 >= pa ? kt_captured(&map->k, pa, len) : 0;
+}
+
+void li_dump_map_close(struct li_dump_map *map)
+{
+	if (!map)
+		return;
+	free(map->k.segs);
+	free(map->k.loads);
+	free(map);
+}
