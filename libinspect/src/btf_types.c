@@ -31,6 +31,7 @@
 #include "errbuf.h"
 #include "file.h"
 #include "internal.h"
+#include "typename.h"
 
 #pragma weak btf__new
 #pragma weak btf__parse
@@ -371,75 +372,24 @@ unsigned int btt_type_count(const struct btt *b)
 
 /* ---- questions --------------------------------------------------------- */
 
-/* C spellings of base types -> the names pahole gives them (DWARF's). */
-static const char *const base_aliases[][2] = {
-	{ "unsigned long", "long unsigned int" },
-	{ "long", "long int" },
-	{ "unsigned long long", "long long unsigned int" },
-	{ "long long", "long long int" },
-	{ "unsigned", "unsigned int" },
-	{ "short", "short int" },
-	{ "unsigned short", "short unsigned int" },
-};
-
-static const char *base_alias(const char *type, size_t *n)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
-		if (strlen(base_aliases[i][0]) == *n &&
-		    !strncmp(type, base_aliases[i][0], *n)) {
-			*n = strlen(base_aliases[i][1]);
-			return base_aliases[i][1];
-		}
-	}
-	return type;
-}
-
-static const struct {
-	const char *prefix;
-	int cls;
-} type_prefixes[] = {
-	{ "struct ", C_STRUCT },
-	{ "union ", C_UNION },
-	{ "enum ", C_ENUM },
-};
-
 /* A type name to its BTF id, *pointer when it ends in '*'. */
 static int lookup_type(struct btt *b, const char *type, uint32_t *id,
 		       bool *pointer)
 {
 	static const int plain[] = { C_TYPEDEF, C_BASE, C_STRUCT, C_UNION };
-	const int *classes = plain;
-	int nclasses = 4, single, err;
+	static const int only[] = { [LI_TN_STRUCT] = C_STRUCT,
+				    [LI_TN_UNION] = C_UNION,
+				    [LI_TN_ENUM] = C_ENUM };
 	const struct btt_ent *e;
-	size_t n, k;
+	struct li_typename tn;
+	int err;
 
-	while (*type == ' ')
-		type++;
-	for (k = 0; k < sizeof(type_prefixes) / sizeof(type_prefixes[0]); k++) {
-		size_t pl = strlen(type_prefixes[k].prefix);
-
-		if (!strncmp(type, type_prefixes[k].prefix, pl)) {
-			single = type_prefixes[k].cls;
-			classes = &single;
-			nclasses = 1;
-			type += pl;
-			break;
-		}
-	}
-	n = strlen(type);
-	*pointer = false;
-	while (n && (type[n - 1] == ' ' || type[n - 1] == '*')) {
-		if (type[n - 1] == '*')
-			*pointer = true;
-		n--;
-	}
-	if (!n)
-		return -EINVAL;
-	if (classes == plain)
-		type = base_alias(type, &n);
-	err = find(b, classes, nclasses, type, n, &e);
+	err = li_typename_parse(type, &tn);
+	if (err)
+		return err;
+	*pointer = tn.pointer;
+	err = tn.kind == LI_TN_PLAIN ? find(b, plain, 4, tn.name, tn.len, &e) :
+		find(b, &only[tn.kind], 1, tn.name, tn.len, &e);
 	if (!err)
 		*id = e->id;
 	return err;

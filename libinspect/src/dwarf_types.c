@@ -28,6 +28,7 @@
 #include "dwarf_memo.h"
 #include "file.h"
 #include "dwarf_types.h"
+#include "typename.h"
 
 enum dwt_kind {
 	K_STRUCT = 1,
@@ -271,75 +272,24 @@ static struct dwt_ent *find_any(struct dwt *d, const int *kinds, int nkinds,
 	}
 }
 
-static const struct {
-	const char *prefix;
-	int kind;
-} type_prefixes[] = {
-	{ "struct ", K_STRUCT },
-	{ "union ", K_UNION },
-	{ "enum ", K_ENUM },
-};
-
-/* C spellings of base types -> the names GCC gives them in DWARF. */
-static const char *const base_aliases[][2] = {
-	{ "unsigned long", "long unsigned int" },
-	{ "long", "long int" },
-	{ "unsigned long long", "long long unsigned int" },
-	{ "long long", "long long int" },
-	{ "unsigned", "unsigned int" },
-	{ "short", "short int" },
-	{ "unsigned short", "short unsigned int" },
-};
-
-static const char *base_alias(const char *type, size_t *n)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
-		if (strlen(base_aliases[i][0]) == *n &&
-		    !strncmp(type, base_aliases[i][0], *n)) {
-			*n = strlen(base_aliases[i][1]);
-			return base_aliases[i][1];
-		}
-	}
-	return type;
-}
-
 /* Resolve a type name to its DIE; *pointer when it ends in '*'. */
 static int lookup_type(struct dwt *d, const char *type, Dwarf_Die *die,
 		       bool *pointer)
 {
 	static const int plain[] = { K_TYPEDEF, K_BASE, K_STRUCT, K_UNION };
-	const int *kinds = plain;
-	int nkinds = 4, single;
+	static const int only[] = { [LI_TN_STRUCT] = K_STRUCT,
+				    [LI_TN_UNION] = K_UNION,
+				    [LI_TN_ENUM] = K_ENUM };
+	struct li_typename tn;
 	struct dwt_ent *e;
-	size_t n, i;
+	int err;
 
-	while (*type == ' ')
-		type++;
-	for (i = 0; i < sizeof(type_prefixes) / sizeof(type_prefixes[0]); i++) {
-		size_t pl = strlen(type_prefixes[i].prefix);
-
-		if (!strncmp(type, type_prefixes[i].prefix, pl)) {
-			single = type_prefixes[i].kind;
-			kinds = &single;
-			nkinds = 1;
-			type += pl;
-			break;
-		}
-	}
-	n = strlen(type);
-	*pointer = false;
-	while (n && (type[n - 1] == ' ' || type[n - 1] == '*')) {
-		if (type[n - 1] == '*')
-			*pointer = true;
-		n--;
-	}
-	if (!n)
-		return -EINVAL;
-	if (kinds == plain)
-		type = base_alias(type, &n);
-	e = find_any(d, kinds, nkinds, type, n);
+	err = li_typename_parse(type, &tn);
+	if (err)
+		return err;
+	*pointer = tn.pointer;
+	e = tn.kind == LI_TN_PLAIN ? find_any(d, plain, 4, tn.name, tn.len) :
+		find_any(d, &only[tn.kind], 1, tn.name, tn.len);
 	if (!e)
 		return -ENOENT;
 	if (!dwarf_offdie(d->dbg, e->val, die))

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <string.h>
+#include "typename.h"
+
+static const struct {
+	const char *prefix;
+	enum li_tn_kind kind;
+} prefixes[] = {
+	{ "struct ", LI_TN_STRUCT },
+	{ "union ", LI_TN_UNION },
+	{ "enum ", LI_TN_ENUM },
+};
+
+/* C spellings of base types -> the names GCC gives them (pahole copies). */
+static const char *const base_aliases[][2] = {
+	{ "unsigned long", "long unsigned int" },
+	{ "long", "long int" },
+	{ "unsigned long long", "long long unsigned int" },
+	{ "long long", "long long int" },
+	{ "unsigned", "unsigned int" },
+	{ "short", "short int" },
+	{ "unsigned short", "short unsigned int" },
+};
+
+int li_typename_parse(const char *type, struct li_typename *tn)
+{
+	size_t i, n;
+
+	while (*type == ' ')
+		type++;
+	tn->kind = LI_TN_PLAIN;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i].prefix);
+
+		if (!strncmp(type, prefixes[i].prefix, pl)) {
+			tn->kind = prefixes[i].kind;
+			type += pl;
+			break;
+		}
+	}
+	n = strlen(type);
+	tn->pointer = false;
+	while (n && (type[n - 1] == ' ' || type[n - 1] == '*')) {
+		if (type[n - 1] == '*')
+			tn->pointer = true;
+		n--;
+	}
+	if (!n)
+		return -EINVAL;
+	if (tn->kind == LI_TN_PLAIN) {
+		for (i = 0; i < sizeof(base_aliases) / sizeof(base_aliases[0]); i++) {
+			if (strlen(base_aliases[i][0]) == n &&
+			    !strncmp(type, base_aliases[i][0], n)) {
+				type = base_aliases[i][1];
+				n = strlen(type);
+				break;
+			}
+		}
+	}
+	tn->name = type;
+	tn->len = n;
+	return 0;
+}
