@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import stable  # noqa: E402
+from testlib import load_json, mismatch, stable  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
@@ -62,38 +62,6 @@ def report(name, good, why=""):
 
 def skip(name, why):
     print(f"skip {PREFIX}{name} - {why}", flush=True)
-
-
-def leaves(doc, path="$"):
-    """Flatten to {json-path: scalar} so a mismatch can be named."""
-    if isinstance(doc, dict):
-        out = {path + "{}": len(doc)}
-        for k, v in doc.items():
-            out.update(leaves(v, f"{path}.{k}"))
-        return out
-    if isinstance(doc, list):
-        out = {path + "[]": len(doc)}
-        for i, v in enumerate(doc):
-            out.update(leaves(v, f"{path}[{i}]"))
-        return out
-    return {path: doc}
-
-
-def mismatch(cli, ext):
-    a, b = leaves(cli), leaves(ext)
-    for k in sorted(set(a) | set(b)):
-        if a.get(k, "<absent>") != b.get(k, "<absent>"):
-            return f"{k}: cli {a.get(k, '<absent>')!r:.60} " \
-                   f"crash {b.get(k, '<absent>')!r:.60}"
-    return ""
-
-
-def load_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 # How this crash opens each kernel (vmlinux path): [] plainly,

@@ -10,8 +10,7 @@ cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-pass() { echo "ok $1"; }
-fail() { echo "not ok $1 - $2"; }
+. "$here/testlib.sh"
 
 probe=$tmp/target-probe
 if ! "$here/build-target-probe" "$probe" 2>"$tmp/build.log"; then

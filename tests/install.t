@@ -48,7 +48,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import stable  # noqa: E402
+import testlib  # noqa: E402
+from testlib import load_json, stable  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("PGMAPCHECK_CACHE",
@@ -139,35 +140,8 @@ def copy_sources(files, dest):
         shutil.copy2(os.path.join(ROOT, f), d)
 
 
-def leaves(doc, path="$"):
-    if isinstance(doc, dict):
-        out = {path + "{}": len(doc)}
-        for k, v in doc.items():
-            out.update(leaves(v, f"{path}.{k}"))
-        return out
-    if isinstance(doc, list):
-        out = {path + "[]": len(doc)}
-        for i, v in enumerate(doc):
-            out.update(leaves(v, f"{path}[{i}]"))
-        return out
-    return {path: doc}
-
-
 def mismatch(want, got):
-    a, b = leaves(want), leaves(got)
-    for k in sorted(set(a) | set(b)):
-        if a.get(k, "<absent>") != b.get(k, "<absent>"):
-            return f"{k}: build tree {a.get(k, '<absent>')!r:.60} " \
-                   f"installed {b.get(k, '<absent>')!r:.60}"
-    return ""
-
-
-def load_json(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return testlib.mismatch(want, got, ("build tree", "installed"))
 
 
 def read(path):
