@@ -96,7 +96,7 @@ enum li_severity {
 	LI_SEV_ERROR = 2,
 };
 
-/* One row of the table of finding codes (libinspect/src/codes.c). */
+/* One row of the table of finding codes (libinspect/src/codes.def). */
 struct li_code_info {
 	const char *code;		/* "TAIL_REFCOUNT" */
 	enum li_severity severity;

@@ -67,17 +67,13 @@ int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
 	return c->cancelled ? -EINTR : 0;
 }
 
-int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
-		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
+int li_report_add(struct li_report *r, const struct li_finding_args *a,
+		  const char *fmt, ...)
 {
-	int idx = li_code_index(code);
-	struct li_code_bucket *b;
+	struct li_code_bucket *b = &r->buckets[a->code];
 	struct li_finding *f;
 	va_list ap;
 
-	if (idx < 0)
-		return idx;
-	b = &r->buckets[idx];
 	b->total++;
 	if (b->nr >= r->max_findings)
 		return 0;
@@ -91,29 +87,29 @@ int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
 		b->cap = cap;
 	}
 	f = &b->v[b->nr++];
-	memset(f, 0, sizeof(*f));
-	f->code = idx;
-	f->pfn = pfn;
-	f->page = page;
-	f->pgmap = pgmap;
+	*f = (struct li_finding){
+		.code = a->code, .pfn = a->pfn, .page = a->page,
+		.pgmap = a->pgmap, .frame = a->frame, .aliases = a->aliases,
+		.count = a->count,
+	};
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
 	va_end(ap);
 	return 1;
 }
 
-/* The finding just added under code, or NULL if it was over the cap. */
-struct li_finding *li_report_last(struct li_report *r, const char *code)
+bool li_report_stores(const struct li_report *r, enum li_code code)
 {
-	int idx = li_code_index(code);
-	struct li_code_bucket *b;
+	return r->buckets[code].nr < r->max_findings;
+}
 
-	if (idx < 0)
-		return NULL;
-	b = &r->buckets[idx];
-	if (!b->nr || b->total > b->nr)
-		return NULL;
-	return &b->v[b->nr - 1];
+void li_report_extend(struct li_report *r, enum li_code code, uint64_t nr)
+{
+	struct li_code_bucket *b = &r->buckets[code];
+
+	/* once one was only counted, the last stored is not the last added */
+	if (b->nr && b->total == b->nr)
+		b->v[b->nr - 1].count += nr;
 }
 
 int li_pgmap_lookup(const struct li_report *r, uint64_t addr)
@@ -152,7 +148,9 @@ static void ref_unreadable(struct li_ctx *c, struct li_pgmap *g,
 		return;
 	}
 	g->ref_unreadable = true;
-	li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, addr, g->addr,
+	li_report_add(c->r,
+		      LI_FINDING(STRUCT_NOT_CAPTURED, .page = addr,
+				 .pgmap = g->addr),
 		      "%s %#llx of pgmap %#llx is not in the dump: its ref state is unknown",
 		      what, (unsigned long long)addr, (unsigned long long)g->addr);
 }
@@ -225,7 +223,7 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 
 	g->nr_valid = 0;
 	if (g->nr_range < 1 || g->nr_range > LI_MAX_NR_RANGE) {
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "nr_range %d out of bounds", g->nr_range);
 		return;
 	}
@@ -234,14 +232,19 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 
 		if (li_read(c, LI_KVADDR, g->addr + m->pm_ranges + k * m->range_size,
 			    r, sizeof(r))) {
-			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pgmap = g->addr),
 				      "range %d unreadable", k);
 			return;
 		}
 		/* beyond the machine's physical address bits: never walked */
 		if (r[1] < r[0] || r[1] >> m->max_physmem_bits) {
-			li_report_add(c->r, "PGMAP_INVALID", r[0] >> LI_PAGE_SHIFT,
-				      0, g->addr, "range %d [%#llx-%#llx] is garbage", k,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = r[0] >> LI_PAGE_SHIFT,
+						 .pgmap = g->addr),
+				      "range %d [%#llx-%#llx] is garbage", k,
 				      (unsigned long long)r[0], (unsigned long long)r[1]);
 			return;
 		}
@@ -251,7 +254,10 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 		rg->first_pfn = rg->start_pfn;
 		if ((r[0] >> LI_PAGE_SHIFT) % SUBSECTION_PAGES ||
 		    ((r[1] + 1) >> LI_PAGE_SHIFT) % SUBSECTION_PAGES)
-			li_report_add(c->r, "PGMAP_INVALID", rg->start_pfn, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = rg->start_pfn,
+						 .pgmap = g->addr),
 				      "range %d [%#llx-%#llx] not subsection aligned", k,
 				      (unsigned long long)r[0], (unsigned long long)r[1]);
 	}
@@ -268,23 +274,31 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 	len = r0->end_pfn - r0->start_pfn + 1;
 	off = g->alt_reserve + g->alt_free;
 	if (g->alt_alloc + g->alt_align > g->alt_free)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "alloc %llu + align %llu > free %llu",
 			      (unsigned long long)g->alt_alloc,
 			      (unsigned long long)g->alt_align,
 			      (unsigned long long)g->alt_free);
 	if (g->alt_base_pfn != r0->start_pfn || g->alt_end_pfn != r0->end_pfn)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "altmap [%#llx-%#llx] differs from range 0 [%#llx-%#llx]",
 			      (unsigned long long)g->alt_base_pfn,
 			      (unsigned long long)g->alt_end_pfn,
 			      (unsigned long long)r0->start_pfn,
 			      (unsigned long long)r0->end_pfn);
 	if (g->nr_range != 1)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "altmap valid with nr_range %d", g->nr_range);
 	if (off > len) {
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "reserve %llu + free %llu exceed the range (%llu pfns)",
 			      (unsigned long long)g->alt_reserve,
 			      (unsigned long long)g->alt_free,
@@ -297,14 +311,14 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 {
 	if (g->mtype == LI_MT_UNKNOWN)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "type %lld is not a memory_type",
 			      (long long)g->type_val);
 	if (g->flags & ~PGMAP_ALTMAP_VALID)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "unknown flags %#x", g->flags);
 	if (g->vmemmap_shift > LI_MAX_VMEMMAP_SHIFT) {
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "vmemmap_shift %llu out of bounds",
 			      (unsigned long long)g->vmemmap_shift);
 		g->vmemmap_shift = 0;
@@ -315,18 +329,21 @@ static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 
 		if ((r->first_pfn - r->start_pfn) % n ||
 		    (r->end_pfn + 1 - r->start_pfn) % n)
-			li_report_add(c->r, "PGMAP_INVALID", r->start_pfn, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = r->start_pfn,
+						 .pgmap = g->addr),
 				      "range %d not a multiple of 2^vmemmap_shift", k);
 	}
 	/* memremap_pages() refuses PRIVATE/COHERENT without ops and owner */
 	if ((g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT) &&
 	    c->m->pm_ops != UINT64_MAX && (!g->ops || !g->owner))
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "%s pgmap without ops (%#llx) or owner (%#llx)",
 			      li_mtype_name(g->mtype), (unsigned long long)g->ops,
 			      (unsigned long long)g->owner);
 	if (!g->ref_exited && !g->ref_valid && !g->ref_unreadable)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "percpu_ref data %#llx does not point back to the pgmap's ref",
 			      (unsigned long long)g->ref_data);
 }
@@ -347,11 +364,16 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 		/* its ranges are unknown: a mapping of them is no orphan */
 		c->r->registry_incomplete = true;
 		if (err == -ENODATA)
-			li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, g->addr, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(STRUCT_NOT_CAPTURED,
+						 .page = g->addr,
+						 .pgmap = g->addr),
 				      "dev_pagemap %#llx is not in the dump: its pages are not checked",
 				      (unsigned long long)g->addr);
 		else
-			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pgmap = g->addr),
 				      "dev_pagemap unreadable: %s", li_strerror(err));
 		free(buf);
 		return 0;
@@ -421,7 +443,9 @@ static void check_runs(struct li_ctx *c, struct li_pgmap *g)
 	if (bad == UINT64_MAX && k < nm)
 		bad = merged[k].start_pfn;
 	if (bad != UINT64_MAX)
-		li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", bad, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(PGMAP_ARRAY_MISMATCH, .pfn = bad,
+					 .pgmap = g->addr),
 			      "pgmap_array disagrees with the ranges from pfn %#llx (%zu runs for %zu ranges)",
 			      (unsigned long long)bad, nruns, nm);
 }
@@ -481,8 +505,10 @@ static int check_overlaps(struct li_ctx *c)
 				x = y;
 				y = t;
 			}
-			li_report_add(r, "PGMAP_ARRAY_MISMATCH", y->start, 0,
-				      r->pgmaps[y->pgmap].addr,
+			li_report_add(r,
+				      LI_FINDING(PGMAP_ARRAY_MISMATCH,
+						 .pfn = y->start,
+						 .pgmap = r->pgmaps[y->pgmap].addr),
 				      "range overlaps pgmap %#llx",
 				      (unsigned long long)r->pgmaps[x->pgmap].addr);
 		}
@@ -507,7 +533,7 @@ static void check_devmap_key(struct li_ctx *c)
 			(m->devmap_key_private && t == LI_MT_PRIVATE);
 	}
 	if (enabled != want)
-		li_report_add(c->r, "DEVMAP_KEY_MISMATCH", 0, 0, 0,
+		li_report_add(c->r, LI_FINDING(DEVMAP_KEY_MISMATCH),
 			      "devmap_managed_key is %u but %llu registered pgmaps need it",
 			      enabled, (unsigned long long)want);
 }
@@ -567,13 +593,19 @@ static void check_refs(struct li_ctx *c)
 		/* one fact, one finding: referenced pages are PGMAP_REF_DEAD */
 		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced &&
 		    g->pages_mapped)
-			li_report_add(c->r, "HOLDER_DEAD_PGMAP", g->first_mapped_pfn, 0,
-				      g->addr, "ref %s, no page referenced, but %llu pages still mapped in user page tables",
+			li_report_add(c->r,
+				      LI_FINDING(HOLDER_DEAD_PGMAP,
+						 .pfn = g->first_mapped_pfn,
+						 .pgmap = g->addr),
+				      "ref %s, no page referenced, but %llu pages still mapped in user page tables",
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->pages_mapped);
 		else if ((g->ref_dead || g->ref_exited) && !g->pages_referenced)
-			li_report_add(c->r, "PGMAP_TEARDOWN", g->ranges[0].start_pfn, 0,
-				      g->addr, "ref %s, no page referenced (done=%llu)",
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_TEARDOWN,
+						 .pfn = g->ranges[0].start_pfn,
+						 .pgmap = g->addr),
+				      "ref %s, no page referenced (done=%llu)",
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->done);
 		if (g->ref_dead || g->ref_exited || !g->ref_count_known ||
@@ -588,8 +620,11 @@ static void check_refs(struct li_ctx *c)
 					>> g->vmemmap_shift;
 		}
 		if (g->ref_count < 0 || (uint64_t)g->ref_count < need)
-			li_report_add(c->r, "PGMAP_REF_LOW", g->ranges[0].start_pfn, 0,
-				      g->addr, "percpu_ref count %lld < %llu references its pages hold",
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_REF_LOW,
+						 .pfn = g->ranges[0].start_pfn,
+						 .pgmap = g->addr),
+				      "percpu_ref count %lld < %llu references its pages hold",
 				      (long long)g->ref_count, (unsigned long long)need);
 	}
 }
@@ -601,7 +636,7 @@ static struct li_report *report_new(const struct li_target *t,
 
 	if (!r)
 		return NULL;
-	r->nr_codes = li_nr_codes();
+	r->nr_codes = LI_NR_CODES;
 	r->buckets = calloc(r->nr_codes, sizeof(*r->buckets));
 	r->frontend = strdup(t->frontend ? t->frontend : "");
 	r->source = strdup(t->source ? t->source : "");

@@ -179,7 +179,6 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 	struct li_ctx *c = w->c;
 	int i = li_pgmap_of_pfn(c->r, pfn);
 	struct li_pgmap *g = i >= 0 ? &c->r->pgmaps[i] : NULL;
-	struct li_finding *f;
 	int added, err;
 
 	if (!g && kind == LI_HK_PRESENT && li_pfn_kind(c, pfn) != LI_PFN_DEVICE)
@@ -201,19 +200,15 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 		return 0;
 	/* S7: one finding per run of the orphaned mapping */
 	if (!added) {
-		f = li_report_last(c->r, "HOLDER_ORPHANED");
-		if (f)
-			f->count += nr;
+		li_report_extend(c->r, LI_CODE_HOLDER_ORPHANED, nr);
 		return 0;
 	}
-	err = li_report_add(c->r, "HOLDER_ORPHANED", pfn, 0, 0,
+	err = li_report_add(c->r,
+			    LI_FINDING(HOLDER_ORPHANED, .pfn = pfn, .count = nr),
 			    "pid %d (%.16s) maps device pfn %#llx at %#llx (%s, %s) but no live pgmap covers it",
 			    w->pid, w->comm, (unsigned long long)pfn,
 			    (unsigned long long)va, li_holder_level_name(lvl),
 			    li_holder_kind_name(kind));
-	f = li_report_last(c->r, "HOLDER_ORPHANED");
-	if (f)
-		f->count = nr;
 	return err < 0 ? err : 0;
 }
 
@@ -246,7 +241,8 @@ static int hw_table(void *arg, int level, uint64_t phys, uint64_t va)
 	if (!err && !w->seen.full) {
 		c->r->hw.table_cycles++;
 		if (!w->cycle_said)
-			li_report_add(c->r, "PAGE_TABLE_CYCLE", 0, phys, 0,
+			li_report_add(c->r,
+				      LI_FINDING(PAGE_TABLE_CYCLE, .page = phys),
 				      "pid %d (%s) mm %#llx: a level-%d entry at va %#llx leads back to table %#llx",
 				      w->pid, w->comm, (unsigned long long)w->mm,
 				      level + 1, (unsigned long long)va,
@@ -505,8 +501,11 @@ int li_holders_leaks(struct li_ctx *c)
 
 		if (held(spans, (size_t)n, p->pfn, p->pfn + p->nr - 1))
 			continue;
-		err = li_report_add(c->r, "PRIVATE_PAGE_LEAKED", p->pfn,
-				    li_page_va(c->m, p->pfn), p->pgmap,
+		err = li_report_add(c->r,
+				    LI_FINDING(PRIVATE_PAGE_LEAKED,
+					       .pfn = p->pfn,
+					       .page = li_page_va(c->m, p->pfn),
+					       .pgmap = p->pgmap),
 				    "refcount %d > idle %d but no user page table maps it%s",
 				    p->ref, p->idle,
 				    l->dropped ? " (more pages not checked: candidate cap)" : "");

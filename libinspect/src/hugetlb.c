@@ -23,11 +23,13 @@ struct hwalk {
 };
 
 /* The walk of this hstate stops here; nothing is judged on its totals. */
-static void list_stop(struct hwalk *w, const char *code, uint64_t head,
+static void list_stop(struct hwalk *w, enum li_code code, uint64_t head,
 		      uint64_t at, const char *why)
 {
 	w->row->complete = false;
-	li_report_add(w->c->r, code, 0, at, 0, "hugetlb list %#llx: %s at %#llx",
+	li_report_add(w->c->r,
+		      &(const struct li_finding_args){ .code = code, .page = at },
+		      "hugetlb list %#llx: %s at %#llx",
 		      (unsigned long long)head, why, (unsigned long long)at);
 }
 
@@ -106,11 +108,15 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 			bad = true;
 	}
 	if (opt && bad)
-		li_report_add(c->r, "HVO_MAPPING", pfn, head_va, 0,
+		li_report_add(c->r,
+			      LI_FINDING(HVO_MAPPING, .pfn = pfn,
+					 .page = head_va),
 			      "order-%d folio flagged HVO but its vmemmap is not aliased read-only onto one frame (%#llx)",
 			      order, (unsigned long long)(tail == UINT64_MAX ? keep : tail));
 	if (!opt && aliased)
-		li_report_add(c->r, "HVO_FLAG_MISMATCH", pfn, head_va, 0,
+		li_report_add(c->r,
+			      LI_FINDING(HVO_FLAG_MISMATCH, .pfn = pfn,
+					 .page = head_va),
 			      "order-%d folio's vmemmap is aliased but HPG_vmemmap_optimized is clear",
 			      order);
 	if (opt && !m->hvo_shared_tail)
@@ -151,19 +157,19 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 		if (seen < 0)
 			return seen;
 		if (!seen && !w->visited.full) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "cycle that does not return to the list head");
 			return 0;
 		}
 		if (!w->budget--) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "longer than nr_huge_pages (garbage)");
 			return 0;
 		}
 		/* a folio's lru is in its head struct page, on its boundary */
 		if (pos - c->m->off_lru < c->m->vmemmap_base ||
 		    (pos - c->m->off_lru - c->m->vmemmap_base) % c->m->page_size) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "a link that is not the lru of a struct page");
 			return 0;
 		}
@@ -173,10 +179,10 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 			if (li_read(c, LI_KVADDR, pos - c->m->off_lru, b,
 				    c->m->page_size <= sizeof(b) ?
 				    c->m->page_size : sizeof(b)) == -EFAULT)
-				list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
-					  "a link to an invalid address");
+				list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head,
+					  pos, "a link to an invalid address");
 			else
-				list_stop(w, "STRUCT_NOT_CAPTURED", head,
+				list_stop(w, LI_CODE_STRUCT_NOT_CAPTURED, head,
 					  pos - c->m->off_lru,
 					  "a folio head not in the dump (the rest of the list is not walked)");
 			return 0;
@@ -186,8 +192,8 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 			return err;
 		err = li_read_u64(c, pos, &pos);
 		if (err) {
-			list_stop(w, err == -ENODATA ? "STRUCT_NOT_CAPTURED" :
-				  "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, err == -ENODATA ? LI_CODE_STRUCT_NOT_CAPTURED :
+				  LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  err == -ENODATA ? "a link not in the dump" :
 				  "an unreadable link");
 			return 0;
@@ -247,7 +253,7 @@ static void check_hvo_key(struct li_ctx *c)
 		opt += r->huge[i].optimized;
 	}
 	if (opt != r->hvo_key)
-		li_report_add(r, "HVO_KEY_MISMATCH", 0, 0, 0,
+		li_report_add(r, LI_FINDING(HVO_KEY_MISMATCH),
 			      "hugetlb_optimize_vmemmap_key is %llu but %llu folios are optimised",
 			      (unsigned long long)r->hvo_key, (unsigned long long)opt);
 }

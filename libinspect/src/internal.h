@@ -195,8 +195,16 @@ struct li_vmem_row {
 	bool complete;
 };
 
+/* The finding codes, in the order of codes.def (the report's order). */
+enum li_code {
+#define LI_CODE_ROW(name, sev, summary) LI_CODE_##name,
+#include "codes.def"
+#undef LI_CODE_ROW
+	LI_NR_CODES
+};
+
 struct li_finding {
-	int code;			/* index in the code table */
+	enum li_code code;
 	uint64_t pfn;
 	uint64_t page;
 	uint64_t pgmap;
@@ -360,7 +368,6 @@ int li_read_table(void *ctx, uint64_t phys, uint64_t *buf);
 
 /* codes.c */
 int li_code_index(const char *code);
-size_t li_nr_codes(void);
 const struct li_code_info *li_code(int idx);
 
 /* model.c */
@@ -378,11 +385,37 @@ static inline uint64_t li_page_va(const struct li_model *m, uint64_t pfn)
 int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
 	       size_t *nr, uint64_t *nodes);
 
+/*
+ * A finding as its walker knows it when it adds it: everything but the
+ * detail, which is formatted from the arguments of li_report_add().
+ * Fields left out are 0, which the report writers omit or print as 0.
+ */
+struct li_finding_args {
+	enum li_code code;
+	uint64_t pfn;
+	uint64_t page;			/* struct page address */
+	uint64_t pgmap;
+	uint64_t frame, aliases;	/* shared vmemmap frame, its mappings */
+	uint64_t count;			/* pfns covered (NOT_CAPTURED, ORPHANED) */
+};
+
+/* li_report_add(r, LI_FINDING(TAIL_REFCOUNT, .pfn = pfn, ...), fmt, ...) */
+#define LI_FINDING(name, ...) \
+	(&(const struct li_finding_args){ .code = LI_CODE_##name, __VA_ARGS__ })
+
 /* checks.c */
-int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
-		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-struct li_finding *li_report_last(struct li_report *r, const char *code);
+/* 1 stored, 0 counted only (over max_findings), or -ENOMEM */
+int li_report_add(struct li_report *r, const struct li_finding_args *a,
+		  const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Would a finding of code be stored (not only counted)? */
+bool li_report_stores(const struct li_report *r, enum li_code code);
+/*
+ * The run of pfns the last finding of code covers grew by nr (a holder
+ * run that continues): its count, not a new finding.  No-op if that
+ * finding was only counted.
+ */
+void li_report_extend(struct li_report *r, enum li_code code, uint64_t nr);
 int li_check_pgmaps(struct li_ctx *c);
 int li_pgmap_lookup(const struct li_report *r, uint64_t addr);
 int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn);

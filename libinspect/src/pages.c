@@ -86,19 +86,15 @@ static void nc_flush(struct walk *w)
 {
 	if (!w->nc_count)
 		return;
-	li_report_add(w->c->r, "MEMMAP_NOT_CAPTURED", w->nc_start, 0, w->g->addr,
+	li_report_add(w->c->r,
+		      LI_FINDING(MEMMAP_NOT_CAPTURED, .pfn = w->nc_start,
+				 .pgmap = w->g->addr, .count = w->nc_count),
 		      "%llu struct pages (pfns %#llx-%#llx) %s",
 		      (unsigned long long)w->nc_count,
 		      (unsigned long long)w->nc_start,
 		      (unsigned long long)(w->nc_start + w->nc_count - 1),
 		      w->nc_err == -EFAULT ? "have no vmemmap mapping" :
 		      "are not captured in the dump");
-	{
-		struct li_finding *f = li_report_last(w->c->r, "MEMMAP_NOT_CAPTURED");
-
-		if (f)
-			f->count = w->nc_count;
-	}
 	w->nc_count = 0;
 }
 
@@ -369,21 +365,28 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 	}
 }
 
-/* A finding on a tail in a shared vmemmap frame names the frame. */
-static void note_frame(struct walk *w, const char *code, uint64_t pfn)
+/*
+ * A finding on a page in a shared vmemmap frame names the frame and how
+ * often the compound maps it.  Counting the aliases walks the compound's
+ * vmemmap, so only for a finding that will be stored.  Returns a.
+ */
+static const struct li_finding_args *shared_frame(struct walk *w,
+						  struct li_finding_args *a)
 {
-	struct li_finding *f = li_report_last(w->c->r, code);
-	uint64_t head_va, va = li_page_va(w->m, pfn);
+	uint64_t head_va;
 	struct li_xlat x;
 
-	if (!f || w->vpages < 2 || li_xlat(&w->c->pg, va, &x) || !x.level)
-		return;
+	a->frame = a->aliases = 0;
+	if (!li_report_stores(w->c->r, a->code) || w->vpages < 2 ||
+	    li_xlat(&w->c->pg, a->page, &x) || !x.level)
+		return a;
 	head_va = li_page_va(w->m, w->head.pfn) & ~(LI_PAGE_SIZE - 1);
-	f->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
-	if (f->aliases > 1)
-		f->frame = x.phys;
+	a->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
+	if (a->aliases > 1)
+		a->frame = x.phys;
 	else
-		f->aliases = 0;
+		a->aliases = 0;
+	return a;
 }
 
 static int order_of(const struct walk *w, const uint8_t *head)
@@ -411,11 +414,15 @@ static void check_pgmap_ptr(struct walk *w, uint64_t pfn, uint64_t va,
 		return;
 	other = li_pgmap_lookup(r, ptr);
 	if (other >= 0)
-		li_report_add(r, "PGMAP_RANGE", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(PGMAP_RANGE, .pfn = pfn, .page = va,
+					 .pgmap = w->g->addr),
 			      "page names pgmap %#llx which does not cover it (refcount %d)",
 			      (unsigned long long)ptr, ref);
 	else
-		li_report_add(r, "PGMAP_DANGLING", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(PGMAP_DANGLING, .pfn = pfn, .page = va,
+					 .pgmap = w->g->addr),
 			      "page names %#llx, not a registered dev_pagemap (refcount %d)",
 			      (unsigned long long)ptr, ref);
 }
@@ -450,13 +457,18 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 	w->head = (struct head_state){ pfn, pgmap, true };
 	check_pgmap_ptr(w, pfn, va, pgmap, ref);
 	if (ref < idle)
-		li_report_add(r, "REFCOUNT_BELOW_IDLE", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(REFCOUNT_BELOW_IDLE, .pfn = pfn,
+					 .page = va, .pgmap = w->g->addr),
 			      "refcount %d < idle %d for %s", ref, idle,
 			      li_mtype_name(w->g->mtype));
 	if (referenced(w, ref)) {
 		w->g->pages_referenced++;
 		if (w->g->ref_dead || w->g->ref_exited)
-			li_report_add(r, "PGMAP_REF_DEAD", pfn, va, w->g->addr,
+			li_report_add(r,
+				      LI_FINDING(PGMAP_REF_DEAD, .pfn = pfn,
+						 .page = va,
+						 .pgmap = w->g->addr),
 				      "refcount %d but the pgmap's percpu_ref is %s (count %lld)",
 				      ref, w->g->ref_exited ? "exited" : "dead",
 				      (long long)w->g->ref_count);
@@ -466,12 +478,17 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 	}
 	if (w->n == 1) {
 		if ((flags & m->pg_head_mask) && !dynamic_folio(w, pfn, p, have_next))
-			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+			li_report_add(r,
+				      LI_FINDING(HEAD_ORDER_MISMATCH,
+						 .pfn = pfn, .page = va,
+						 .pgmap = w->g->addr),
 				      "PG_head set but vmemmap_shift is 0");
 		return;
 	}
 	if (!(flags & m->pg_head_mask)) {
-		li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(HEAD_ORDER_MISMATCH, .pfn = pfn,
+					 .page = va, .pgmap = w->g->addr),
 			      "PG_head clear on a compound head (vmemmap_shift %llu)",
 			      (unsigned long long)w->g->vmemmap_shift);
 		return;
@@ -482,15 +499,21 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 
 		/* one finding per head, whichever of order / nr_pages is off */
 		if ((order >= 0 && (uint64_t)order != w->g->vmemmap_shift) || nr != w->n)
-			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+			li_report_add(r,
+				      LI_FINDING(HEAD_ORDER_MISMATCH,
+						 .pfn = pfn, .page = va,
+						 .pgmap = w->g->addr),
 				      "order %d, nr_pages %u; vmemmap_shift %llu",
 				      order, nr, (unsigned long long)w->g->vmemmap_shift);
 		if (m->has_pincount) {
 			int32_t pins = (int32_t)li_get_u32(p, m->off_pincount);
 
 			if (pins > 0 && (int64_t)pins > (int64_t)ref - idle)
-				li_report_add(r, "PINCOUNT_EXCEEDS_REFCOUNT", pfn, va,
-					      w->g->addr, "pincount %d > refcount %d - idle %d",
+				li_report_add(r,
+					      LI_FINDING(PINCOUNT_EXCEEDS_REFCOUNT,
+							 .pfn = pfn, .page = va,
+							 .pgmap = w->g->addr),
+					      "pincount %d > refcount %d - idle %d",
 					      pins, ref, idle);
 		}
 	}
@@ -506,22 +529,29 @@ static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
 	/* both forms keep bit 0 set on a tail (7.x set_compound_head()) */
 	bool ok_head = m->head_is_mask ? (ch & 1) && (va & ch) == head_va :
 		       ch == (head_va | 1);
+	struct li_finding_args at = { .pfn = pfn, .page = va,
+				      .pgmap = w->g->addr };
 
-	if (!ok_head && li_report_add(r, "TAIL_HEAD_MISMATCH", pfn, va, w->g->addr,
-				      "compound_head %#llx, head is %#llx",
-				      (unsigned long long)ch,
-				      (unsigned long long)head_va) > 0)
-		note_frame(w, "TAIL_HEAD_MISMATCH", pfn);
-	if (ref && li_report_add(r, "TAIL_REFCOUNT", pfn, va, w->g->addr,
-				 "tail refcount %d (head pfn %#llx)", ref,
-				 (unsigned long long)w->head.pfn) > 0)
-		note_frame(w, "TAIL_REFCOUNT", pfn);
-	if (li_get_u64(p, m->off_flags) & m->pg_head_mask &&
-	    li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
-			  "PG_head set on tail %llu of head pfn %#llx",
-			  (unsigned long long)(pfn - w->head.pfn),
-			  (unsigned long long)w->head.pfn) > 0)
-		note_frame(w, "HEAD_ORDER_MISMATCH", pfn);
+	if (!ok_head) {
+		at.code = LI_CODE_TAIL_HEAD_MISMATCH;
+		li_report_add(r, shared_frame(w, &at),
+			      "compound_head %#llx, head is %#llx",
+			      (unsigned long long)ch,
+			      (unsigned long long)head_va);
+	}
+	if (ref) {
+		at.code = LI_CODE_TAIL_REFCOUNT;
+		li_report_add(r, shared_frame(w, &at),
+			      "tail refcount %d (head pfn %#llx)", ref,
+			      (unsigned long long)w->head.pfn);
+	}
+	if (li_get_u64(p, m->off_flags) & m->pg_head_mask) {
+		at.code = LI_CODE_HEAD_ORDER_MISMATCH;
+		li_report_add(r, shared_frame(w, &at),
+			      "PG_head set on tail %llu of head pfn %#llx",
+			      (unsigned long long)(pfn - w->head.pfn),
+			      (unsigned long long)w->head.pfn);
+	}
 }
 
 static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
@@ -531,12 +561,17 @@ static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
 	uint64_t flags = li_get_u64(p, m->off_flags), off;
 	int zone = li_page_zone(m, flags);
 
-	if (zone != m->zone_device &&
-	    li_report_add(w->c->r, "ZONE_MISMATCH", pfn, li_page_va(m, pfn),
-			  w->g->addr, "zone %d, ZONE_DEVICE is %lld (flags %#llx)",
-			  zone, (long long)m->zone_device,
-			  (unsigned long long)flags) > 0 && w->n > 1)
-		note_frame(w, "ZONE_MISMATCH", pfn);
+	if (zone != m->zone_device) {
+		struct li_finding_args at = {
+			.code = LI_CODE_ZONE_MISMATCH, .pfn = pfn,
+			.page = li_page_va(m, pfn), .pgmap = w->g->addr,
+		};
+
+		li_report_add(w->c->r, w->n > 1 ? shared_frame(w, &at) : &at,
+			      "zone %d, ZONE_DEVICE is %lld (flags %#llx)",
+			      zone, (long long)m->zone_device,
+			      (unsigned long long)flags);
+	}
 	off = (pfn - w->rg->first_pfn) & (w->n - 1);
 	if (w->dyn_end && pfn <= w->dyn_end && pfn != w->head.pfn)
 		check_tail(w, pfn, p);

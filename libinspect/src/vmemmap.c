@@ -138,8 +138,11 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 		return;
 	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
-		li_report_add(c->r, "VMEMMAP_SHARED_REFCOUNT", head_pfn,
-			      li_page_va(c->m, pfn), a->g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(VMEMMAP_SHARED_REFCOUNT,
+					 .pfn = head_pfn,
+					 .page = li_page_va(c->m, pfn),
+					 .pgmap = a->g->addr),
 			      "vmemmap frame %#llx mapped %llu times has refcount %d",
 			      (unsigned long long)frame,
 			      (unsigned long long)uses, (int32_t)ref);
@@ -352,7 +355,9 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 		return err;
 	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */
 	if (a->outside)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING, .pfn = r->start_pfn,
+					 .pgmap = g->addr),
 			      "range %d: %llu vmemmap pages mapped by PMDs outside the altmap [%#llx-%#llx)",
 			      k, (unsigned long long)a->outside,
 			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve),
@@ -390,7 +395,9 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->saved_bytes = row->vmemmap_pages > row->frames + row->unmapped ?
 		(row->vmemmap_pages - row->frames - row->unmapped) * LI_PAGE_SIZE : 0;
 	if (row->complete && !row->unmapped && row->frames != row->predicted)
-		li_report_add(c->r, "VMEMMAP_UNEXPECTED", r->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(VMEMMAP_UNEXPECTED,
+					 .pfn = r->start_pfn, .pgmap = g->addr),
 			      "range %d: %llu vmemmap pages backed by %llu frames, %s predicts %llu (%llu compounds off pattern)",
 			      k, (unsigned long long)row->vmemmap_pages,
 			      (unsigned long long)row->frames,

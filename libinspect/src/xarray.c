@@ -44,7 +44,7 @@ static void corrupt(struct xa_walk *w, uint64_t node, const char *why)
 {
 	if (!w->err)
 		w->err = -EINVAL;
-	li_report_add(w->c->r, "XARRAY_CORRUPT", 0, node, 0,
+	li_report_add(w->c->r, LI_FINDING(XARRAY_CORRUPT, .page = node),
 		      "xarray %#llx node %#llx: %s",
 		      (unsigned long long)w->xa, (unsigned long long)node, why);
 }
@@ -90,7 +90,9 @@ static int walk_node(struct xa_walk *w, uint64_t node, uint64_t base,
 		/* a filtered dump may lack the node: not captured, not corrupt */
 		if (err == -ENODATA) {
 			w->c->r->registry_incomplete = true;
-			li_report_add(w->c->r, "STRUCT_NOT_CAPTURED", 0, node, 0,
+			li_report_add(w->c->r,
+				      LI_FINDING(STRUCT_NOT_CAPTURED,
+						 .page = node),
 				      "xarray %#llx node %#llx (indices %#llx-) is not in the dump: the pgmaps it indexes are not checked",
 				      (unsigned long long)w->xa, (unsigned long long)node,
 				      (unsigned long long)base);
