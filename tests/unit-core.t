@@ -9,7 +9,7 @@ li=$top/libinspect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # the core only: the shipped libkdumpfile/libdw target is not needed here
-srcs=$(for f in arch_x86_64 checks codes model xarray pages vmemmap hugetlb holders iomem report; do echo "$li/src/$f.c"; done)
+srcs=$(for f in arch_x86_64 checks codes model xarray pages vmemmap hugetlb holders iomem report access; do echo "$li/src/$f.c"; done)
 if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-I"$li/include" -I"$li/src" -I"$here/mock" -o "$tmp/unit-core" \

@@ -487,5 +487,7 @@ static inline size_t li_find_u32(const uint32_t *a, size_t n, size_t i,
 
 /* A JSON string literal of s, quoted and escaped (report.c). */
 void li_json_string(FILE *f, const char *s);
+/* "live", "dead", "exited", "invalid" or "unreadable" (report.c) */
+const char *li_pgmap_ref_state(const struct li_pgmap *g);
 
 #endif /* LI_INTERNAL_H */

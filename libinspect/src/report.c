@@ -33,7 +33,7 @@ LI_EXPORT int li_report_max_severity(const struct li_report *r)
 	return max;
 }
 
-static const char *ref_state(const struct li_pgmap *g)
+const char *li_pgmap_ref_state(const struct li_pgmap *g)
 {
 	if (!g->readable || g->ref_unreadable)
 		return "unreadable";
@@ -133,7 +133,7 @@ static void json_pgmap(FILE *f, const struct li_pgmap *g)
 			JU(g->alt_base_pfn), JU(g->alt_end_pfn), JU(g->alt_reserve),
 			JU(g->alt_free), JU(g->alt_align), JU(g->alt_alloc));
 	fprintf(f, ",\"ref\":{\"state\":\"%s\",\"mode\":\"%s\",\"count\":",
-		ref_state(g), g->ref_atomic ? "atomic" : "percpu");
+		li_pgmap_ref_state(g), g->ref_atomic ? "atomic" : "percpu");
 	if (g->ref_count_known)
 		fprintf(f, "%lld", (long long)g->ref_count);
 	else
@@ -401,7 +401,7 @@ static void text_pgmaps(const struct li_report *r, FILE *f)
 			snprintf(cnt, sizeof(cnt), "%lld", (long long)g->ref_count);
 		fprintf(f, "  0x%-16llx %-26s %5llu %-6s %-6s %6s ", JU(g->addr),
 			li_mtype_name(g->mtype), JU(g->vmemmap_shift),
-			g->altmap_valid ? "yes" : "no", ref_state(g), cnt);
+			g->altmap_valid ? "yes" : "no", li_pgmap_ref_state(g), cnt);
 		for (int k = 0; k < g->nr_valid; k++)
 			fprintf(f, " %#llx-%#llx", JU(g->ranges[k].start_pfn),
 				JU(g->ranges[k].end_pfn));
