@@ -6,6 +6,9 @@
  */
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "model.h"
+#include "report.h"
 
 /*
  * Copies full (ours, full_sz bytes) into the caller's out, as far as the

@@ -3,8 +3,10 @@
  * The table of finding codes, made of codes.def (the one list of them),
  * and the library's small lookups: severity and error names, version.
  */
+#include <errno.h>
 #include <string.h>
-#include "internal.h"
+#include "codes.h"
+#include "export.h"
 
 static const struct li_code_info codes[] = {
 #define LI_CODE_ROW(name, sev, summary) \
@@ -30,7 +32,6 @@ const struct li_code_info *li_code(int idx)
 	return idx >= 0 && (size_t)idx < NR_CODES ? &codes[idx] : NULL;
 }
 
-/* By name: for tests and readers of names; the walkers use enum li_code. */
 int li_code_index(const char *code)
 {
 	for (size_t i = 0; i < NR_CODES; i++)

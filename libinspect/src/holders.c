@@ -27,6 +27,14 @@
 #include <sys/types.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "holders.h"
+#include "iomem.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "u64set.h"
 
 #define PF_KTHREAD	0x00200000u
 
@@ -43,55 +51,6 @@ const char *li_holder_level_name(enum li_holder_level l)
 const char *li_holder_kind_name(enum li_holder_kind k)
 {
 	return k <= LI_HK_DEVICE_EXCLUSIVE ? kind_names[k] : "?";
-}
-
-/* The SWP_DEVICE_* types, see the top comment; -1 when not built. */
-static void probe_swap_types(struct li_ctx *c, struct li_model *m)
-{
-	uint64_t sz;
-	int first, num;
-
-	m->swp_dev_first = -1;
-	m->swp_dev_num = 0;
-	/* 6.15 merged EXCLUSIVE_READ/WRITE along with this rename */
-	if (li_has_sym(c, "make_device_exclusive_range"))
-		num = 4;
-	else if (li_has_sym(c, "make_device_exclusive"))
-		num = 3;
-	else
-		return;
-	if (!c->t->ops->symbol_size ||
-	    c->t->ops->symbol_size(c->t->ctx, "swap_info", &sz) || !sz || sz % 8)
-		return;
-	first = (int)(sz / 8) + li_has_sym(c, "memory_failure") +
-		(li_has_sym(c, "migrate_pages") ? 3 : 0);
-	if (first + num > 32)
-		return;
-	m->swp_dev_first = first;
-	m->swp_dev_num = num;
-}
-
-void li_model_probe_tasks(struct li_ctx *c)
-{
-	struct li_model *m = c->m;
-	const struct li_target_ops *o = c->t->ops;
-	const char *ts = "struct task_struct";
-
-	m->has_tasks =
-		!o->symbol_address(c->t->ctx, "init_task", &m->init_task) &&
-		!o->member_offset(c->t->ctx, ts, "tasks", &m->ts_tasks) &&
-		!o->member_offset(c->t->ctx, ts, "mm", &m->ts_mm) &&
-		!o->member_offset(c->t->ctx, ts, "pid", &m->ts_pid) &&
-		!o->member_offset(c->t->ctx, ts, "comm", &m->ts_comm) &&
-		!o->member_offset(c->t->ctx, "struct mm_struct", "pgd", &m->mm_pgd);
-	if (o->member_offset(c->t->ctx, ts, "flags", &m->ts_flags))
-		m->ts_flags = UINT64_MAX;
-	m->has_threads =
-		!o->member_offset(c->t->ctx, ts, "signal", &m->ts_signal) &&
-		!o->member_offset(c->t->ctx, ts, "thread_node", &m->ts_thread_node) &&
-		!o->member_offset(c->t->ctx, "struct signal_struct", "thread_head",
-				  &m->sig_thread_head);
-	probe_swap_types(c, m);
 }
 
 /* One task being walked. */

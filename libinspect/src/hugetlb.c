@@ -12,6 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "hugetlb.h"
+#include "progress.h"
+#include "read.h"
+#include "u64set.h"
 
 struct hwalk {
 	struct li_ctx *c;

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libinspect core internals: the probed kernel model, the walkers and the
- * report they fill.  Nothing here is ABI; frontends only see libinspect.h.
+ * libinspect core internals: the types every layer shares (the probed
+ * kernel model, the report the walkers fill, the walk context).  The
+ * functions are declared by the header of the file that defines them
+ * (read.h, findings.h, model.h, pages.h, ...), so that what a file
+ * includes is what it uses, and the files form layers: reads, progress
+ * and the findings store at the bottom, the model and the registry, the
+ * walkers, li_check() on top (tests/unit-core.t asserts no cycle).
+ * Nothing here is ABI; frontends only see libinspect.h.
  */
 #ifndef LI_INTERNAL_H
 #define LI_INTERNAL_H
@@ -12,8 +18,8 @@
 #include <errno.h>
 #include "libinspect.h"
 #include "arch.h"
-
-#define LI_EXPORT __attribute__((visibility("default")))
+#include "codes.h"
+#include "export.h"
 
 #define LI_PAGE_SIZE		4096ULL
 #define LI_PAGE_SHIFT		12
@@ -195,14 +201,6 @@ struct li_vmem_row {
 	bool complete;
 };
 
-/* The finding codes, in the order of codes.def (the report's order). */
-enum li_code {
-#define LI_CODE_ROW(name, sev, summary) LI_CODE_##name,
-#include "codes.def"
-#undef LI_CODE_ROW
-	LI_NR_CODES
-};
-
 struct li_finding {
 	enum li_code code;
 	uint64_t pfn;
@@ -356,78 +354,10 @@ static inline uint32_t li_get_u32(const uint8_t *buf, uint64_t off)
 	return v;
 }
 
-/* reads through the target (checks.c) */
-int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
-	    void *buf, size_t len);
-int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v);
-int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v);
-int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
-		uint64_t total);
-/* a page-table page (li_paging.read_table, ctx a struct li_ctx) */
-int li_read_table(void *ctx, uint64_t phys, uint64_t *buf);
-
-/* codes.c */
-int li_code_index(const char *code);
-const struct li_code_info *li_code(int idx);
-
-/* model.c */
-int li_model_probe(struct li_ctx *c, char *err, size_t errlen);
-bool li_has_sym(struct li_ctx *c, const char *name);
-enum li_mtype li_mtype_of(const struct li_model *m, int64_t val);
-const char *li_mtype_name(enum li_mtype t);
-int li_page_zone(const struct li_model *m, uint64_t flags);
 static inline uint64_t li_page_va(const struct li_model *m, uint64_t pfn)
 {
 	return m->vmemmap_base + pfn * m->page_size;
 }
-
-/* xarray.c */
-int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
-	       size_t *nr, uint64_t *nodes);
-
-/*
- * A finding as its walker knows it when it adds it: everything but the
- * detail, which is formatted from the arguments of li_report_add().
- * Fields left out are 0, which the report writers omit or print as 0.
- */
-struct li_finding_args {
-	enum li_code code;
-	uint64_t pfn;
-	uint64_t page;			/* struct page address */
-	uint64_t pgmap;
-	uint64_t frame, aliases;	/* shared vmemmap frame, its mappings */
-	uint64_t count;			/* pfns covered (NOT_CAPTURED, ORPHANED) */
-};
-
-/* li_report_add(r, LI_FINDING(TAIL_REFCOUNT, .pfn = pfn, ...), fmt, ...) */
-#define LI_FINDING(name, ...) \
-	(&(const struct li_finding_args){ .code = LI_CODE_##name, __VA_ARGS__ })
-
-/* checks.c */
-/* 1 stored, 0 counted only (over max_findings), or -ENOMEM */
-int li_report_add(struct li_report *r, const struct li_finding_args *a,
-		  const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Would a finding of code be stored (not only counted)? */
-bool li_report_stores(const struct li_report *r, enum li_code code);
-/*
- * The run of pfns the last finding of code covers grew by nr (a holder
- * run that continues): its count, not a new finding.  No-op if that
- * finding was only counted.
- */
-void li_report_extend(struct li_report *r, enum li_code code, uint64_t nr);
-int li_check_pgmaps(struct li_ctx *c);
-int li_pgmap_lookup(const struct li_report *r, uint64_t addr);
-int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn);
-
-/* pages.c */
-int li_walk_pages(struct li_ctx *c);
-
-/* vmemmap.c */
-bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);
-int li_vmemmap_account(struct li_ctx *c);
-uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
-			  uint64_t nr_vpages, uint64_t frame);
 
 /*
  * kdump_target.c: the shipped target's file is shorter than it says.  Weak:
@@ -437,32 +367,12 @@ bool li_kdump_target_truncated(const struct li_target *target,
 			       uint64_t *size, uint64_t *need)
 	__attribute__((weak));
 
-/* hugetlb.c */
-int li_hugetlb_walk(struct li_ctx *c);
-
-/* iomem.c */
-int li_iomem_load(struct li_ctx *c);
-enum li_pfn_kind li_pfn_kind(struct li_ctx *c, uint64_t pfn);
-void li_iomem_free(struct li_ctx *c);
-
-/* holders.c */
-void li_model_probe_tasks(struct li_ctx *c);
-int li_holders_walk(struct li_ctx *c);
-const char *li_holder_level_name(enum li_holder_level l);
-const char *li_holder_kind_name(enum li_holder_kind k);
-void li_leak_note(struct li_ctx *c, uint64_t pfn, uint64_t nr,
-		  uint64_t pgmap, int32_t ref, int idle);
-int li_holders_leaks(struct li_ctx *c);
-
-/* Open-addressing set of u64 keys, bounded (vmemmap.c). */
+/* Open-addressing set of u64 keys, bounded (u64set.h). */
 struct li_u64set {
 	uint64_t *v;
 	size_t cap, nr;
 	bool full;
 };
-/* 1 if added, 0 if present (or the set is full), -ENOMEM */
-int li_set_add(struct li_u64set *s, uint64_t key);
-void li_set_reset(struct li_u64set *s);
 
 /*
  * The first index from i on (i < n) where a[] holds v, or n.  For linear
@@ -484,10 +394,5 @@ static inline size_t li_find_u32(const uint32_t *a, size_t n, size_t i,
 		i++;
 	return i;
 }
-
-/* A JSON string literal of s, quoted and escaped (report.c). */
-void li_json_string(FILE *f, const char *s);
-/* "live", "dead", "exited", "invalid" or "unreadable" (report.c) */
-const char *li_pgmap_ref_state(const struct li_pgmap *g);
 
 #endif /* LI_INTERNAL_H */

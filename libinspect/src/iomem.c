@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "iomem.h"
+#include "model.h"
+#include "read.h"
 
 #define IORESOURCE_SYSRAM	0x01000000ULL	/* include/linux/ioport.h, 4.6+ */
 #define LI_MAX_IORES		16384

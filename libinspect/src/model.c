@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "model.h"
+#include "read.h"
 
 static const char *const mtype_enum[LI_MT_NR] = {
 	[LI_MT_PRIVATE] = "MEMORY_DEVICE_PRIVATE",
@@ -508,6 +510,59 @@ static int zone_selftest(struct li_ctx *c, struct li_model *m, char *err,
 	return 0;
 }
 
+/*
+ * The SWP_DEVICE_* types (holders.c's top comment says where they sit);
+ * -1 when not built.
+ */
+static void probe_swap_types(struct li_ctx *c, struct li_model *m)
+{
+	uint64_t sz;
+	int first, num;
+
+	m->swp_dev_first = -1;
+	m->swp_dev_num = 0;
+	/* 6.15 merged EXCLUSIVE_READ/WRITE along with this rename */
+	if (li_has_sym(c, "make_device_exclusive_range"))
+		num = 4;
+	else if (li_has_sym(c, "make_device_exclusive"))
+		num = 3;
+	else
+		return;
+	if (!c->t->ops->symbol_size ||
+	    c->t->ops->symbol_size(c->t->ctx, "swap_info", &sz) || !sz || sz % 8)
+		return;
+	first = (int)(sz / 8) + li_has_sym(c, "memory_failure") +
+		(li_has_sym(c, "migrate_pages") ? 3 : 0);
+	if (first + num > 32)
+		return;
+	m->swp_dev_first = first;
+	m->swp_dev_num = num;
+}
+
+/* What the holder walk reads of tasks and mms. */
+static void probe_tasks(struct li_ctx *c)
+{
+	struct li_model *m = c->m;
+	const struct li_target_ops *o = c->t->ops;
+	const char *ts = "struct task_struct";
+
+	m->has_tasks =
+		!o->symbol_address(c->t->ctx, "init_task", &m->init_task) &&
+		!o->member_offset(c->t->ctx, ts, "tasks", &m->ts_tasks) &&
+		!o->member_offset(c->t->ctx, ts, "mm", &m->ts_mm) &&
+		!o->member_offset(c->t->ctx, ts, "pid", &m->ts_pid) &&
+		!o->member_offset(c->t->ctx, ts, "comm", &m->ts_comm) &&
+		!o->member_offset(c->t->ctx, "struct mm_struct", "pgd", &m->mm_pgd);
+	if (o->member_offset(c->t->ctx, ts, "flags", &m->ts_flags))
+		m->ts_flags = UINT64_MAX;
+	m->has_threads =
+		!o->member_offset(c->t->ctx, ts, "signal", &m->ts_signal) &&
+		!o->member_offset(c->t->ctx, ts, "thread_node", &m->ts_thread_node) &&
+		!o->member_offset(c->t->ctx, "struct signal_struct", "thread_head",
+				  &m->sig_thread_head);
+	probe_swap_types(c, m);
+}
+
 int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
 {
 	struct li_model *m = c->m;
@@ -525,7 +580,7 @@ int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
 		return e;
 	probe_idle_rules(c, m);
 	probe_hugetlb(c, m);
-	li_model_probe_tasks(c);
+	probe_tasks(c);
 	e = paging_selftest(c, m, err, errlen);
 	return e ? e : zone_selftest(c, m, err, errlen);
 }

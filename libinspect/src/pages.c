@@ -21,6 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "holders.h"
+#include "model.h"
+#include "pages.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "vmemmap.h"
 
 #define BATCH_PAGES	32768u		/* 2 MiB of 64-byte struct pages */
 #define MAX_SEEN	8

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "holders.h"
+#include "model.h"
+#include "report.h"
 
 #define TEXT_FINDINGS_PER_CODE	20
 

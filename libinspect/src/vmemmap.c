@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-#define FRAMESET_MAX	(1u << 22)	/* 32 MiB of frames, then approximate */
+#include "findings.h"
+#include "progress.h"
+#include "read.h"
+#include "u64set.h"
+#include "vmemmap.h"
 
 uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 			  uint64_t nr_vpages, uint64_t frame)
@@ -39,45 +42,6 @@ bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
 	    (m->page_size & (m->page_size - 1)))
 		return false;
 	return m->dedup_needs_v_gt_2 ? v > 2 : true;
-}
-
-/* Start over; the table regrows with the range, so cost stays O(range). */
-void li_set_reset(struct li_u64set *s)
-{
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-int li_set_add(struct li_u64set *s, uint64_t frame)
-{
-	uint64_t key = frame + 1, h;	/* 0 marks an empty slot */
-
-	if (s->nr * 2 >= s->cap) {
-		struct li_u64set n = { .cap = s->cap ? s->cap * 2 : 1024 };
-
-		if (n.cap > FRAMESET_MAX) {
-			s->full = true;
-			return 0;
-		}
-		n.v = calloc(n.cap, sizeof(*n.v));
-		if (!n.v)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->v[i])
-				li_set_add(&n, s->v[i] - 1);
-		free(s->v);
-		*s = n;
-	}
-	h = (frame * 0x9e3779b97f4a7c15ULL) >> 20;
-	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (s->v[i] == key)
-			return 0;
-		if (!s->v[i]) {
-			s->v[i] = key;
-			s->nr++;
-			return 1;
-		}
-	}
 }
 
 struct acct {

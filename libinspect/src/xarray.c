@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "findings.h"
+#include "read.h"
+#include "xarray.h"
 
 #define XA_CHUNK_SHIFT	6
 #define XA_CHUNK_SIZE	(1u << XA_CHUNK_SHIFT)

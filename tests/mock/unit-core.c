@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "holders.h"
+#include "model.h"
+#include "u64set.h"
 #include "mock.h"
 
 #define DEV_PFN		0x20000ULL

@@ -1,116 +1,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * li_check(): the registry phase (pgmap_array -> dev_pagemaps, their
- * fields, refs and ranges) and the orchestration of the page, vmemmap and
- * hugetlb phases.  Findings go into per-code buckets: stored up to
- * max_findings each, counted exactly.
+ * The registry: pgmap_array -> dev_pagemaps, their fields, refs and
+ * ranges (the first phase of li_check()), the pgmap lookups of the
+ * walkers, and the ref verdicts that need the walkers' page counts.
  */
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "internal.h"
+#include "findings.h"
+#include "model.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "xarray.h"
 
 #define PERCPU_REF_ATOMIC	1ULL
 #define PERCPU_REF_DEAD		2ULL
 #define PERCPU_COUNT_BIAS	(1ULL << 63)
 #define PGMAP_ALTMAP_VALID	1u
 #define SUBSECTION_PAGES	512ULL	/* 2 MiB */
-
-static __thread char last_error[256];
-
-LI_EXPORT const char *li_last_error(void)
-{
-	return last_error;
-}
-
-int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
-	    void *buf, size_t len)
-{
-	int err = c->t->ops->read(c->t->ctx, sp, addr, buf, len);
-
-	return err > 0 ? -EIO : err;
-}
-
-/* A page-table page: physical, else (no physical reads: some live
-   targets) through the direct map; memory not in the dump stays that. */
-int li_read_table(void *ctx, uint64_t phys, uint64_t *buf)
-{
-	struct li_ctx *c = ctx;
-	int err = li_read(c, LI_PHYSADDR, phys, buf, LI_PAGE_SIZE);
-
-	if (err && err != -ENODATA)
-		err = li_read(c, LI_KVADDR, c->m->page_offset + phys, buf,
-			      LI_PAGE_SIZE);
-	return err;
-}
-
-int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v)
-{
-	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
-}
-
-int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v)
-{
-	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
-}
-
-int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
-		uint64_t total)
-{
-	if (c->cancelled)
-		return -EINTR;
-	if (c->opts->progress &&
-	    c->opts->progress(c->opts->progress_arg, phase, done, total))
-		c->cancelled = 1;
-	return c->cancelled ? -EINTR : 0;
-}
-
-int li_report_add(struct li_report *r, const struct li_finding_args *a,
-		  const char *fmt, ...)
-{
-	struct li_code_bucket *b = &r->buckets[a->code];
-	struct li_finding *f;
-	va_list ap;
-
-	b->total++;
-	if (b->nr >= r->max_findings)
-		return 0;
-	if (b->nr == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct li_finding *n = realloc(b->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		b->v = n;
-		b->cap = cap;
-	}
-	f = &b->v[b->nr++];
-	*f = (struct li_finding){
-		.code = a->code, .pfn = a->pfn, .page = a->page,
-		.pgmap = a->pgmap, .frame = a->frame, .aliases = a->aliases,
-		.count = a->count,
-	};
-	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-bool li_report_stores(const struct li_report *r, enum li_code code)
-{
-	return r->buckets[code].nr < r->max_findings;
-}
-
-void li_report_extend(struct li_report *r, enum li_code code, uint64_t nr)
-{
-	struct li_code_bucket *b = &r->buckets[code];
-
-	/* once one was only counted, the last stored is not the last added */
-	if (b->nr && b->total == b->nr)
-		b->v[b->nr - 1].count += nr;
-}
 
 int li_pgmap_lookup(const struct li_report *r, uint64_t addr)
 {
@@ -578,7 +485,7 @@ int li_check_pgmaps(struct li_ctx *c)
 }
 
 /* After the page walk: dead refs and I5 (count >= refs pages must hold). */
-static void check_refs(struct li_ctx *c)
+void li_check_refs(struct li_ctx *c)
 {
 	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
 		struct li_pgmap *g = &c->r->pgmaps[i];
@@ -627,131 +534,4 @@ static void check_refs(struct li_ctx *c)
 				      "percpu_ref count %lld < %llu references its pages hold",
 				      (long long)g->ref_count, (unsigned long long)need);
 	}
-}
-
-static struct li_report *report_new(const struct li_target *t,
-				    const struct li_options *o)
-{
-	struct li_report *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->nr_codes = LI_NR_CODES;
-	r->buckets = calloc(r->nr_codes, sizeof(*r->buckets));
-	r->frontend = strdup(t->frontend ? t->frontend : "");
-	r->source = strdup(t->source ? t->source : "");
-	r->vmlinux = strdup(t->vmlinux ? t->vmlinux : "");
-	if (!r->buckets || !r->frontend || !r->source || !r->vmlinux) {
-		li_report_free(r);
-		return NULL;
-	}
-	r->truncated = li_kdump_target_truncated &&
-		       li_kdump_target_truncated(t, &r->file_size,
-						 &r->expected_size);
-	r->opts = *o;
-	r->opts.progress = NULL;
-	r->opts.progress_arg = NULL;
-	r->max_findings = o->max_findings ? o->max_findings :
-			  LI_DEFAULT_MAX_FINDINGS;
-	return r;
-}
-
-static bool pgmap_registered(const struct li_report *r, uint64_t addr)
-{
-	for (size_t i = 0; i < r->nr_pgmaps; i++)
-		if (r->pgmaps[i].addr == addr)
-			return true;
-	return false;
-}
-
-LI_EXPORT int li_check(const struct li_target *target,
-		       const struct li_options *opts, struct li_report **out)
-{
-	static const struct li_options defaults;
-	struct li_ctx *c;
-	struct li_report *r;
-	int err;
-
-	if (!out || !target || !target->ops || !target->ops->read ||
-	    !target->ops->type_size || !target->ops->member_offset ||
-	    !target->ops->enum_value || !target->ops->symbol_address)
-		return -EINVAL;
-	*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	r = report_new(target, opts);
-	c = calloc(1, sizeof(*c));
-	if (!r || !c) {
-		free(c);
-		li_report_free(r);
-		return -ENOMEM;
-	}
-	c->t = target;
-	c->opts = opts;
-	c->r = r;
-	c->m = &r->model;
-	last_error[0] = 0;
-	err = li_model_probe(c, r->model_error, sizeof(r->model_error));
-	if (err) {
-		snprintf(last_error, sizeof(last_error), "%s", r->model_error);
-		goto fail;
-	}
-	r->model_ok = true;
-	err = li_check_pgmaps(c);
-	if (!err && opts->pgmap && !pgmap_registered(r, opts->pgmap)) {
-		/* a typo must not read as "nothing wrong" */
-		snprintf(last_error, sizeof(last_error),
-			 "0x%" PRIx64 " is not a registered dev_pagemap",
-			 opts->pgmap);
-		err = -ENOENT;
-		goto fail;
-	}
-	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
-		err = li_walk_pages(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY))) {
-		err = li_holders_walk(c);
-		if (!err)
-			err = li_holders_leaks(c);
-	}
-	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
-		check_refs(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
-		err = li_vmemmap_account(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_HUGETLB | LI_OPT_PGMAPS_ONLY)))
-		err = li_hugetlb_walk(c);
-	if (err) {
-		snprintf(last_error, sizeof(last_error), "check failed: %s",
-			 li_strerror(err));
-		goto fail;
-	}
-	free(c->leaks.v);
-	li_iomem_free(c);
-	free(c);
-	*out = r;
-	return 0;
-fail:
-	free(c->leaks.v);
-	li_iomem_free(c);
-	free(c);
-	li_report_free(r);
-	return err;
-}
-
-LI_EXPORT void li_report_free(struct li_report *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; r->buckets && i < r->nr_codes; i++)
-		free(r->buckets[i].v);
-	free(r->buckets);
-	free(r->pgmaps);
-	free(r->runs);
-	free(r->vmem);
-	free(r->huge);
-	free(r->folios);
-	free(r->holders);
-	free(r->frontend);
-	free(r->source);
-	free(r->vmlinux);
-	free(r);
 }
