@@ -177,10 +177,10 @@ static int swap_entry(struct hwalk *w, const struct li_pt_entry *e,
 	const struct li_model *m = w->c->m;
 	int type = (int)e->swp_type, k;
 
-	if (m->swp_dev_first < 0 || type < m->swp_dev_first ||
-	    type >= m->swp_dev_first + m->swp_dev_num)
+	if (m->task.swp_dev_first < 0 || type < m->task.swp_dev_first ||
+	    type >= m->task.swp_dev_first + m->task.swp_dev_num)
 		return 0;
-	k = type - m->swp_dev_first;
+	k = type - m->task.swp_dev_first;
 	return leaf(w, e->va, e->swp_offset & (LI_PFN_MAX - 1), nr, lvl,
 		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE);
 }
@@ -242,12 +242,12 @@ static uint64_t thread_group_mm(struct li_ctx *c, uint64_t leader)
 	const struct li_model *m = c->m;
 	uint64_t sig, head, next, mm;
 
-	if (!m->has_threads || li_read_u64(c, leader + m->ts_signal, &sig) ||
-	    !sig || li_read_u64(c, sig + m->sig_thread_head, &next))
+	if (!m->task.has_threads || li_read_u64(c, leader + m->task.ts_signal, &sig) ||
+	    !sig || li_read_u64(c, sig + m->task.sig_thread_head, &next))
 		return 0;
-	head = sig + m->sig_thread_head;
+	head = sig + m->task.sig_thread_head;
 	for (unsigned int n = 0; next != head && n < LI_MAX_THREADS; n++) {
-		if (li_read_u64(c, next - m->ts_thread_node + m->ts_mm, &mm))
+		if (li_read_u64(c, next - m->task.ts_thread_node + m->task.ts_mm, &mm))
 			return 0;
 		if (mm)
 			return mm;
@@ -263,13 +263,13 @@ static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
 	const struct li_model *m = c->m;
 	uint32_t pid, flags = 0;
 
-	if (li_read_u64(c, task + m->ts_mm, &w->mm) ||
-	    li_read_u32(c, task + m->ts_pid, &pid) ||
-	    li_read(c, LI_KVADDR, task + m->ts_comm, w->comm, sizeof(w->comm)))
+	if (li_read_u64(c, task + m->task.ts_mm, &w->mm) ||
+	    li_read_u32(c, task + m->task.ts_pid, &pid) ||
+	    li_read(c, LI_KVADDR, task + m->task.ts_comm, w->comm, sizeof(w->comm)))
 		return -EIO;
 	w->comm[sizeof(w->comm) - 1] = 0;
 	w->pid = (int32_t)pid;
-	if (m->ts_flags != UINT64_MAX && li_read_u32(c, task + m->ts_flags, &flags))
+	if (m->task.ts_flags != UINT64_MAX && li_read_u32(c, task + m->task.ts_flags, &flags))
 		return -EIO;
 	if (flags & PF_KTHREAD)
 		return 0;
@@ -286,13 +286,13 @@ static int walk_mm(struct hwalk *w)
 	uint64_t pgd;
 	int err;
 
-	if (li_read_u64(c, w->mm + c->m->mm_pgd, &pgd) || pgd < c->m->page_offset)
+	if (li_read_u64(c, w->mm + c->m->task.mm_pgd, &pgd) || pgd < c->m->mem.page_offset)
 		return 0;
 	c->r->hw.mms++;
 	li_set_reset(&w->seen);
 	w->cycle_said = false;
 	/* mm->pgd is a direct-map address */
-	err = li_pt_walk(&c->pg, pgd - c->m->page_offset, 0,
+	err = li_pt_walk(&c->pg, pgd - c->m->mem.page_offset, 0,
 			 li_pt_user_end(&c->pg), LI_PT_USER, &v);
 	li_set_reset(&w->seen);
 	return err;
@@ -304,10 +304,10 @@ int li_holders_walk(struct li_ctx *c)
 	struct li_holder_walk *hw = &c->r->hw;
 	struct li_u64set tasks = { 0 }, mms = { 0 };
 	struct hwalk w = { .c = c };
-	uint64_t head = m->init_task + m->ts_tasks, next;
+	uint64_t head = m->task.init_task + m->task.ts_tasks, next;
 	int err = 0, added;
 
-	if (!m->has_tasks || !m->pgd_phys)
+	if (!m->task.has_tasks || !m->mem.pgd_phys)
 		return 0;
 	hw->walked = true;
 	err = li_iomem_load(c);
@@ -330,7 +330,7 @@ int li_holders_walk(struct li_ctx *c)
 			hw->stopped = "cycle";
 			break;
 		}
-		err = read_task(c, next - m->ts_tasks, &w);
+		err = read_task(c, next - m->task.ts_tasks, &w);
 		if (err == -EIO) {
 			hw->stopped = "unreadable";
 			err = 0;
@@ -381,7 +381,7 @@ static bool walk_complete(const struct li_ctx *c)
 
 	return r->hw.walked && !r->hw.stopped && !r->hw.tables_unreadable &&
 	       !r->hw.table_cycles &&
-	       r->hw.total == r->nr_holders && c->m->swp_dev_num > 0;
+	       r->hw.total == r->nr_holders && c->m->task.swp_dev_num > 0;
 }
 
 struct pfn_span {

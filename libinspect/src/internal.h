@@ -37,6 +37,7 @@
 #define LI_MAX_TASKS		(1u << 20)	/* pid_max limit is 4M; plenty */
 #define LI_MAX_HOLDERS		65536		/* stored holder runs */
 #define LI_MAX_THREADS		65536		/* per thread group */
+#define LI_MAX_ASSUMED		16		/* model.assumed entries kept */
 #define LI_MAX_LEAK_CANDS	(1u << 20)	/* PRIVATE_PAGE_LEAKED pfns kept */
 
 /* Where the compound order of a head lives (kernel-spec §3.3). */
@@ -58,8 +59,8 @@ enum li_mtype {
 	LI_MT_NR,
 };
 
-struct li_model {
-	/* struct page */
+/* struct page (and folio) */
+struct li_page_layout {
 	uint64_t page_size;		/* sizeof(struct page) */
 	uint64_t off_flags;		/* "flags" or "flags.f" */
 	uint64_t off_refcount;
@@ -76,14 +77,20 @@ struct li_model {
 	bool has_nr_pages;
 	uint64_t off_nr_pages;		/* from the head struct page (u32) */
 	uint64_t off_pincount;		/* from the head struct page */
-	/* flags word */
+};
+
+/* the page flags word: PG_head, the zone bits */
+struct li_pflags_layout {
 	uint64_t pg_head_mask;
 	int pg_reserved;		/* bit, -1 unknown */
 	int zones_shift, nodes_shift, zones_pgshift;
 	uint64_t zones_mask;
 	int64_t zone_device;
 	int64_t nr_zones;
-	/* struct dev_pagemap */
+};
+
+/* struct dev_pagemap, its altmap, devmap_managed_key */
+struct li_pgmap_layout {
 	uint64_t pgmap_size;
 	uint64_t pm_ops, pm_owner;	/* UINT64_MAX if absent */
 	uint64_t devmap_key;		/* &devmap_managed_key, 0 if absent */
@@ -95,29 +102,44 @@ struct li_model {
 	uint64_t pm_internal_ref;	/* with ref_is_pointer */
 	uint64_t alt_base_pfn, alt_end_pfn, alt_reserve, alt_free, alt_align,
 		 alt_alloc;
-	/* percpu_ref */
+};
+
+/* percpu_ref and the per-cpu areas */
+struct li_ref_layout {
 	uint64_t pcr_ptr, pcr_data, prd_count, prd_release, prd_ref;
 	uint64_t release_fn;		/* dev_pagemap_percpu_release */
 	uint64_t per_cpu_offset;	/* __per_cpu_offset[] */
 	unsigned int nr_cpus;
-	/* enum memory_type value per li_mtype (-1 absent) */
+};
+
+/* what the kernel does, told by its symbols and enums rather than a layout */
+struct li_kernel_rules {
 	int64_t mtype_val[LI_MT_NR];
 	int idle_ref[LI_MT_NR];		/* idle _refcount per type (§3.4) */
 	bool pgmap_ref_per_page;	/* PRIVATE/COHERENT hold a pgmap ref (6.1+) */
 	bool dedup_supported;		/* 5.19+ compound devmap vmemmap reuse */
 	bool dedup_needs_v_gt_2;	/* 6.5+ vmemmap_can_optimize() */
-	/* memory layout */
+};
+
+/* memory layout and the kernel page tables */
+struct li_mem_layout {
 	uint64_t vmemmap_base;
 	uint64_t pgd_phys;		/* init_top_pgt (physical) */
 	uint64_t page_offset;		/* direct map base (page_offset_base) */
 	uint64_t sme_mask;
 	bool l5;
-	unsigned int max_physmem_bits;
-	uint64_t pgd_va;		/* init_top_pgt, for the paging self-test */	/* MAX_PHYSMEM_BITS: 46, 52 (5-level) */
-	/* xarray */
+	unsigned int max_physmem_bits;	/* MAX_PHYSMEM_BITS: 46, 52 (5-level) */
+	uint64_t pgd_va;		/* init_top_pgt, for the paging self-test */
+};
+
+/* xarray (pgmap_array) */
+struct li_xa_layout {
 	uint64_t xa_head, xn_shift, xn_slots;
 	uint64_t pgmap_array;		/* &pgmap_array */
-	/* hugetlb */
+};
+
+/* hugetlb hstates and HVO */
+struct li_hugetlb_layout {
 	bool has_hugetlb;
 	uint64_t hstates, hugetlb_max_hstate, hstate_size;
 	uint64_t hs_order, hs_active, hs_nr, hs_free, hs_freelists, hs_name;
@@ -127,7 +149,10 @@ struct li_model {
 	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
 	bool hvo_shared_tail;		/* 7.x: zone->vmemmap_tails[] */
 	uint64_t max_numnodes;
-	/* tasks and user page tables (holder walk) */
+};
+
+/* tasks and user page tables (the holder walk) */
+struct li_task_layout {
 	bool has_tasks;
 	uint64_t init_task, ts_tasks, ts_mm, ts_pid, ts_comm, ts_flags;
 	uint64_t mm_pgd;
@@ -135,9 +160,33 @@ struct li_model {
 	uint64_t ts_signal, ts_thread_node, sig_thread_head;
 	int swp_dev_first;		/* first SWP_DEVICE_* type, -1 unknown */
 	int swp_dev_num;		/* 4: WRITE, READ, EXCLUSIVE_WRITE/READ */
+};
+
+/*
+ * The kernel model: every layout fact and rule the walkers need, grouped
+ * by what it describes (model.c probes it).
+ */
+struct li_model {
+	struct li_page_layout page;
+	struct li_pflags_layout pflags;
+	struct li_pgmap_layout pgmap;
+	struct li_ref_layout ref;
+	struct li_kernel_rules rules;
+	struct li_mem_layout mem;
+	struct li_xa_layout xa;
+	struct li_hugetlb_layout huge;
+	struct li_task_layout task;
 	char release[80];
 	uint64_t zone_selftest_pfn;	/* RAM pfn the zone decode was tested on */
 	int zone_selftest_zone;
+	/*
+	 * Values assumed rather than probed (the layout the kernel has had
+	 * for long, taken when the types lack a member): what they are,
+	 * e.g. "page._mapcount = _refcount - 4".  Verbose text only (the
+	 * JSON schema has no place for them).
+	 */
+	const char *assumed[LI_MAX_ASSUMED];
+	unsigned int nr_assumed;
 };
 
 /* One pgmap_array run: [first, last] -> entry. */
@@ -356,7 +405,7 @@ static inline uint32_t li_get_u32(const uint8_t *buf, uint64_t off)
 
 static inline uint64_t li_page_va(const struct li_model *m, uint64_t pfn)
 {
-	return m->vmemmap_base + pfn * m->page_size;
+	return m->mem.vmemmap_base + pfn * m->page.page_size;
 }
 
 /*

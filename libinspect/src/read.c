@@ -22,7 +22,7 @@ int li_read_table(void *ctx, uint64_t phys, uint64_t *buf)
 	int err = li_read(c, LI_PHYSADDR, phys, buf, LI_PAGE_SIZE);
 
 	if (err && err != -ENODATA)
-		err = li_read(c, LI_KVADDR, c->m->page_offset + phys, buf,
+		err = li_read(c, LI_KVADDR, c->m->mem.page_offset + phys, buf,
 			      LI_PAGE_SIZE);
 	return err;
 }

@@ -77,28 +77,28 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 		g->ref_count_known = (g->pcr_ptr & 3) == 3;
 		return;
 	}
-	if (li_read_u64(c, g->ref_data + m->prd_count, &count) ||
-	    li_read_u64(c, g->ref_data + m->prd_ref, &back) ||
-	    li_read_u64(c, g->ref_data + m->prd_release, &release)) {
+	if (li_read_u64(c, g->ref_data + m->ref.prd_count, &count) ||
+	    li_read_u64(c, g->ref_data + m->ref.prd_ref, &back) ||
+	    li_read_u64(c, g->ref_data + m->ref.prd_release, &release)) {
 		ref_unreadable(c, g, "percpu_ref_data", g->ref_data);
 		return;
 	}
 	/* 5.10 - 5.14 fsdax: an external ref (request_queue) has its own release */
 	g->ref_valid = back == g->ref_addr &&
-		       (!m->release_fn || release == m->release_fn ||
-			(m->ref_is_pointer &&
-			 g->ref_addr != g->addr + m->pm_internal_ref));
+		       (!m->ref.release_fn || release == m->ref.release_fn ||
+			(m->pgmap.ref_is_pointer &&
+			 g->ref_addr != g->addr + m->pgmap.pm_internal_ref));
 	if (g->ref_atomic) {
 		g->ref_count = (int64_t)count;
 		g->ref_count_known = true;
 		return;
 	}
 	base = g->pcr_ptr & ~3ULL;
-	for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (unsigned int cpu = 0; cpu < m->ref.nr_cpus; cpu++) {
 		uint64_t off = 0, v;
 
-		if (m->per_cpu_offset &&
-		    li_read_u64(c, m->per_cpu_offset + 8ULL * cpu, &off))
+		if (m->ref.per_cpu_offset &&
+		    li_read_u64(c, m->ref.per_cpu_offset + 8ULL * cpu, &off))
 			return;	/* count unknown; the ref itself was read */
 		if (li_read_u64(c, base + off, &v))
 			return;
@@ -111,15 +111,15 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 static void read_altmap(const struct li_model *m, const uint8_t *buf,
 			struct li_pgmap *g)
 {
-	uint64_t a = m->pm_altmap;
+	uint64_t a = m->pgmap.pm_altmap;
 
-	g->alt_base_pfn = li_get_u64(buf, a + m->alt_base_pfn);
-	g->alt_end_pfn = li_get_u64(buf, a + m->alt_end_pfn);
-	g->alt_reserve = li_get_u64(buf, a + m->alt_reserve);
-	g->alt_free = li_get_u64(buf, a + m->alt_free);
-	g->alt_alloc = li_get_u64(buf, a + m->alt_alloc);
-	g->alt_align = m->alt_align == UINT64_MAX ? 0 :
-		       li_get_u64(buf, a + m->alt_align);
+	g->alt_base_pfn = li_get_u64(buf, a + m->pgmap.alt_base_pfn);
+	g->alt_end_pfn = li_get_u64(buf, a + m->pgmap.alt_end_pfn);
+	g->alt_reserve = li_get_u64(buf, a + m->pgmap.alt_reserve);
+	g->alt_free = li_get_u64(buf, a + m->pgmap.alt_free);
+	g->alt_alloc = li_get_u64(buf, a + m->pgmap.alt_alloc);
+	g->alt_align = m->pgmap.alt_align == UINT64_MAX ? 0 :
+		       li_get_u64(buf, a + m->pgmap.alt_align);
 }
 
 /* Ranges, bounded: a garbage nr_range or range is reported, not walked. */
@@ -137,7 +137,8 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 	for (int k = 0; k < g->nr_range; k++) {
 		uint64_t r[2];
 
-		if (li_read(c, LI_KVADDR, g->addr + m->pm_ranges + k * m->range_size,
+		if (li_read(c, LI_KVADDR,
+			    g->addr + m->pgmap.pm_ranges + k * m->pgmap.range_size,
 			    r, sizeof(r))) {
 			li_report_add(c->r,
 				      LI_FINDING(PGMAP_INVALID,
@@ -146,7 +147,7 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 			return;
 		}
 		/* beyond the machine's physical address bits: never walked */
-		if (r[1] < r[0] || r[1] >> m->max_physmem_bits) {
+		if (r[1] < r[0] || r[1] >> m->mem.max_physmem_bits) {
 			li_report_add(c->r,
 				      LI_FINDING(PGMAP_INVALID,
 						 .pfn = r[0] >> LI_PAGE_SHIFT,
@@ -244,7 +245,7 @@ static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 	}
 	/* memremap_pages() refuses PRIVATE/COHERENT without ops and owner */
 	if ((g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT) &&
-	    c->m->pm_ops != UINT64_MAX && (!g->ops || !g->owner))
+	    c->m->pgmap.pm_ops != UINT64_MAX && (!g->ops || !g->owner))
 		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "%s pgmap without ops (%#llx) or owner (%#llx)",
 			      li_mtype_name(g->mtype), (unsigned long long)g->ops,
@@ -261,12 +262,12 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 	uint8_t *buf;
 	int err;
 
-	if (m->pgmap_size > 4096)
+	if (m->pgmap.pgmap_size > 4096)
 		return -ENOTSUP;
-	buf = calloc(1, m->pgmap_size);
+	buf = calloc(1, m->pgmap.pgmap_size);
 	if (!buf)
 		return -ENOMEM;
-	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap_size);
+	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap.pgmap_size);
 	if (err) {
 		/* its ranges are unknown: a mapping of them is no orphan */
 		c->r->registry_incomplete = true;
@@ -286,22 +287,22 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 		return 0;
 	}
 	g->readable = true;
-	g->type_val = (int32_t)li_get_u32(buf, m->pm_type);
+	g->type_val = (int32_t)li_get_u32(buf, m->pgmap.pm_type);
 	g->mtype = li_mtype_of(m, g->type_val);
-	g->flags = li_get_u32(buf, m->pm_flags);
-	g->vmemmap_shift = m->has_vmemmap_shift ? li_get_u64(buf, m->pm_shift) : 0;
-	g->nr_range = (int32_t)li_get_u32(buf, m->pm_nr_range);
+	g->flags = li_get_u32(buf, m->pgmap.pm_flags);
+	g->vmemmap_shift = m->pgmap.has_vmemmap_shift ? li_get_u64(buf, m->pgmap.pm_shift) : 0;
+	g->nr_range = (int32_t)li_get_u32(buf, m->pgmap.pm_nr_range);
 	g->altmap_valid = g->flags & PGMAP_ALTMAP_VALID;
-	if (m->pm_done != UINT64_MAX)
-		g->done = li_get_u32(buf, m->pm_done);
+	if (m->pgmap.pm_done != UINT64_MAX)
+		g->done = li_get_u32(buf, m->pgmap.pm_done);
 	read_altmap(m, buf, g);
-	g->ops = m->pm_ops == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_ops);
-	g->owner = m->pm_owner == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_owner);
-	g->ref_addr = m->ref_is_pointer ? li_get_u64(buf, m->pm_ref) :
-		      g->addr + m->pm_ref;
+	g->ops = m->pgmap.pm_ops == UINT64_MAX ? 0 : li_get_u64(buf, m->pgmap.pm_ops);
+	g->owner = m->pgmap.pm_owner == UINT64_MAX ? 0 : li_get_u64(buf, m->pgmap.pm_owner);
+	g->ref_addr = m->pgmap.ref_is_pointer ? li_get_u64(buf, m->pgmap.pm_ref) :
+		      g->addr + m->pgmap.pm_ref;
 	free(buf);
-	if (!li_read_u64(c, g->ref_addr + m->pcr_ptr, &g->pcr_ptr) &&
-	    !li_read_u64(c, g->ref_addr + m->pcr_data, &g->ref_data))
+	if (!li_read_u64(c, g->ref_addr + m->ref.pcr_ptr, &g->pcr_ptr) &&
+	    !li_read_u64(c, g->ref_addr + m->ref.pcr_data, &g->ref_data))
 		decode_ref(c, g);
 	else
 		ref_unreadable(c, g, "percpu_ref", g->ref_addr);
@@ -430,14 +431,14 @@ static void check_devmap_key(struct li_ctx *c)
 	uint64_t want = 0;
 	uint32_t enabled;
 
-	if (!m->devmap_key || c->r->xa_error ||
-	    li_read_u32(c, m->devmap_key, &enabled))
+	if (!m->pgmap.devmap_key || c->r->xa_error ||
+	    li_read_u32(c, m->pgmap.devmap_key, &enabled))
 		return;
 	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
 		enum li_mtype t = c->r->pgmaps[i].mtype;
 
 		want += t == LI_MT_FS_DAX ||
-			(m->devmap_key_private && t == LI_MT_PRIVATE);
+			(m->pgmap.devmap_key_private && t == LI_MT_PRIVATE);
 	}
 	if (enabled != want)
 		li_report_add(c->r, LI_FINDING(DEVMAP_KEY_MISMATCH),
@@ -450,7 +451,7 @@ int li_check_pgmaps(struct li_ctx *c)
 	struct li_report *r = c->r;
 	int err;
 
-	err = li_xa_walk(c, c->m->pgmap_array, &r->runs, &r->nr_runs,
+	err = li_xa_walk(c, c->m->xa.pgmap_array, &r->runs, &r->nr_runs,
 			 &r->xa_nodes);
 	r->xa_error = err;
 	if (err == -ENOMEM)
@@ -516,9 +517,9 @@ void li_check_refs(struct li_ctx *c)
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->done);
 		if (g->ref_dead || g->ref_exited || !g->ref_count_known ||
-		    !c->m->has_vmemmap_shift || g->pages_not_captured)
+		    !c->m->pgmap.has_vmemmap_shift || g->pages_not_captured)
 			continue;
-		if (c->m->pgmap_ref_per_page &&
+		if (c->m->rules.pgmap_ref_per_page &&
 		    (g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT)) {
 			need += g->pages_referenced;
 		} else {

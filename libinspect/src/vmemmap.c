@@ -36,12 +36,12 @@ uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 
 bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
 {
-	uint64_t v = (m->page_size << g->vmemmap_shift) / LI_PAGE_SIZE;
+	uint64_t v = (m->page.page_size << g->vmemmap_shift) / LI_PAGE_SIZE;
 
-	if (!m->dedup_supported || !g->vmemmap_shift || g->altmap_valid ||
-	    (m->page_size & (m->page_size - 1)))
+	if (!m->rules.dedup_supported || !g->vmemmap_shift || g->altmap_valid ||
+	    (m->page.page_size & (m->page.page_size - 1)))
 		return false;
-	return m->dedup_needs_v_gt_2 ? v > 2 : true;
+	return m->rules.dedup_needs_v_gt_2 ? v > 2 : true;
 }
 
 struct acct {
@@ -83,7 +83,7 @@ static int read_u32(struct li_ctx *c, uint64_t va, uint32_t *v)
 {
 	struct li_xlat x;
 
-	if (c->m->pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
+	if (c->m->mem.pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
 	    (va & (LI_PAGE_SIZE - 1)) <= LI_PAGE_SIZE - sizeof(*v) &&
 	    !li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)), v, sizeof(*v)))
 		return 0;
@@ -98,7 +98,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 	uint64_t pfn = frame >> LI_PAGE_SHIFT;
 	uint32_t ref;
 
-	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
+	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->page.off_refcount, &ref))
 		return;
 	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
@@ -287,7 +287,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	uint64_t va1 = li_page_va(m, r->end_pfn + 1);
 	bool dedup = li_pgmap_dedups(m, g);
 	uint64_t n = 1ULL << g->vmemmap_shift;
-	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE;
+	uint64_t vpc = n * m->page.page_size / LI_PAGE_SIZE;
 	const struct li_pt_visitor v = { .entry = acct_entry, .arg = a };
 	int err;
 
@@ -297,7 +297,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->end_pfn = r->end_pfn;
 	row->init_start_pfn = r->first_pfn;
 	row->nr_pages = r->end_pfn + 1 - r->start_pfn;
-	row->struct_bytes = row->nr_pages * m->page_size;
+	row->struct_bytes = row->nr_pages * m->page.page_size;
 	row->complete = true;
 	li_set_reset(&a->all);
 	li_set_reset(&a->init);
@@ -341,7 +341,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 
 			/* compounds whose head's vmemmap is a hole: off pattern */
 			if (!li_xlat(&c->pg, hva, &x) && !x.level && x.hole_end > hva) {
-				skip = (x.hole_end - hva) / (n * m->page_size);
+				skip = (x.hole_end - hva) / (n * m->page.page_size);
 				if (skip > 1) {
 					skip = skip < (r->end_pfn + 1 - h) / n ?
 					       skip : (r->end_pfn + 1 - h) / n;
@@ -378,7 +378,7 @@ int li_vmemmap_account(struct li_ctx *c)
 	size_t nrows = 0;
 	int err = 0;
 
-	if (!c->m->pgd_phys)
+	if (!c->m->mem.pgd_phys)
 		return 0;
 	for (size_t i = 0; i < r->nr_pgmaps; i++)
 		nrows += r->pgmaps[i].nr_valid;

@@ -88,8 +88,8 @@ static int walk_node(struct xa_walk *w, uint64_t node, uint64_t base,
 		corrupt(w, node, "too many nodes (cycle or garbage)");
 		return -ELOOP;
 	}
-	if ((err = li_read(w->c, LI_KVADDR, node + m->xn_shift, &nshift, 1)) ||
-	    (err = li_read(w->c, LI_KVADDR, node + m->xn_slots, slots, sizeof(slots)))) {
+	if ((err = li_read(w->c, LI_KVADDR, node + m->xa.xn_shift, &nshift, 1)) ||
+	    (err = li_read(w->c, LI_KVADDR, node + m->xa.xn_slots, slots, sizeof(slots)))) {
 		/* a filtered dump may lack the node: not captured, not corrupt */
 		if (err == -ENODATA) {
 			w->c->r->registry_incomplete = true;
@@ -155,7 +155,7 @@ int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
 	*runs = NULL;
 	*nr = 0;
 	*nodes = 0;
-	err = li_read_u64(c, xa + c->m->xa_head, &head);
+	err = li_read_u64(c, xa + c->m->xa.xa_head, &head);
 	if (err)
 		return err;
 	if (!head)
