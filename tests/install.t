@@ -13,6 +13,7 @@
 #     the drgn.plugins entry point and a plugin that stays inert on drgn
 #     0.0.22 (no drgn.commands there),
 #   - a program built against libinspect-dev (pkg-config, header, library),
+#     and its example (findings.c, the findings through the getters),
 # each give the JSON (all but "target" and timings) of the build tree's CLI
 # (libinspect/build/pgmapcheck) on the same dump, and the same summary text.
 #
@@ -484,6 +485,13 @@ EOF
   /tmp/li > /out/dev.txt && ldd /tmp/li | grep libinspect >> /out/dev.txt
 } > /out/dev.log 2>&1
 echo $? > /out/dev.rc
+# the example libinspect-dev ships, built the way its comment says
+ex=/usr/share/doc/libinspect-dev/examples/findings.c
+[ -f "$ex" ] || { zcat "$ex.gz" > /tmp/findings.c; ex=/tmp/findings.c; }
+gcc -Wall -Werror -o /tmp/findings "$ex" $(pkg-config --cflags --libs libinspect) > /out/example-cc.log 2>&1
+echo $? > /out/example-cc.rc
+/tmp/findings "$D" "$V" > /out/example.txt 2> /out/example.err
+echo $? > /out/example.rc
 
 cat > /tmp/crash.in <<EOF
 extend pgmapcheck.so
@@ -665,6 +673,24 @@ def judge(label, out, dump, vmlinux, ref):
            re.search(r"libinspect\.so\.1 => (/usr)?/lib/[^ ]+/libinspect"
                      r"\.so\.1 ", dev),
            f"pc {pcv!r} out {dev!r} {(read(f('dev.log')) or '')[-300:]}")
+
+    # the example findings.c: the findings (code, pfn) and pgmaps (address,
+    # type) of the JSON, read through the getters; exit 1 on an error
+    ex = read(f("example.txt")) or ""
+    got = [(c, int(p, 16)) for c, p in
+           re.findall(r"^finding (\S+) \S+ pfn 0x([0-9a-f]+) ", ex, re.M)]
+    want = [(x["code"], x["pfn"]) for x in ref["findings"]]
+    gpm = [(int(a, 16), t) for a, t in
+           re.findall(r"^pgmap 0x([0-9a-f]+) (\S+) ", ex, re.M)]
+    wpm = [(int(g["address"], 16), g["type"]) for g in ref["pgmaps"]]
+    report(L + "libinspect-dev: examples/findings.c builds with pkg-config, "
+           "its findings and pgmaps = the CLI JSON's",
+           rc_of(out, "example-cc") == 0 and got == want and gpm == wpm and
+           rc_of(out, "example") == (1 if ref["summary"]["errors"] else 0),
+           f"cc {rc_of(out, 'example-cc')} "
+           f"{(read(f('example-cc.log')) or '')[-200:]} exit "
+           f"{rc_of(out, 'example')} {(read(f('example.err')) or '')[-200:]}"
+           f" findings {got[:4]} vs {want[:4]} pgmaps {gpm} vs {wpm}")
 
     # crash
     log = read(f("crash.log")) or ""

@@ -9,7 +9,7 @@ li=$top/libinspect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # the core only: the shipped libkdumpfile/libdw target is not needed here
-srcs=$(for f in arch_x86_64 checks codes model xarray pages vmemmap hugetlb holders iomem report; do echo "$li/src/$f.c"; done)
+srcs=$(for f in arch_x86_64 check read progress findings registry u64set codes model xarray pages vmemmap hugetlb holders iomem report access; do echo "$li/src/$f.c"; done)
 if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-I"$li/include" -I"$li/src" -I"$here/mock" -o "$tmp/unit-core" \
@@ -18,6 +18,14 @@ if ! gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 	exit 1
 fi
 echo "ok unit-core-build"
+# The core's files form layers (internal.h says which): through what it
+# includes or calls, no file depends on a file that depends on it.
+if layers=$(/usr/bin/python3 "$here/layers.py" "$li/src" "$tmp" $srcs "$li/src/frontend.c" 2>&1); then
+	echo "ok unit-core-layers-acyclic"
+	echo "$layers"
+else
+	echo "not ok unit-core-layers-acyclic - $(echo "$layers" | tail -3 | tr '\n' ' ')"
+fi
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 timeout 120 "$tmp/unit-core" "$tmp/report.json" \
 	2>"$tmp/err.log"
 rc=$?

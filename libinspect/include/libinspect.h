@@ -96,7 +96,7 @@ enum li_severity {
 	LI_SEV_ERROR = 2,
 };
 
-/* One row of the table of finding codes (libinspect/src/codes.c). */
+/* One row of the table of finding codes (libinspect/src/codes.def). */
 struct li_code_info {
 	const char *code;		/* "TAIL_REFCOUNT" */
 	enum li_severity severity;
@@ -258,6 +258,82 @@ const char *li_check_error(int err);
  * newline-terminated; free with li_free().  NULL when out of memory.
  */
 char *li_codes_text(unsigned int flags);
+
+/*
+ * Reading a report without its JSON (LIBINSPECT_1.4): what the JSON
+ * document's "findings", "pgmaps" and "vmemmap" arrays hold, element by
+ * element, in the same order.  The structs are size-prefixed: set sz to
+ * sizeof(the struct) as the program was built with; the library fills
+ * what both it and the caller know, so a program built against an older
+ * or newer header keeps working.  Strings are owned by the report (or
+ * static) and valid until li_report_free().  Each getter returns 0,
+ * -EINVAL (NULL report or out, sz too small) or -ERANGE (no such index).
+ */
+struct li_finding_info {
+	size_t sz;
+	const char *code;		/* "TAIL_REFCOUNT" (li_codes()) */
+	enum li_severity severity;
+	uint64_t pfn;
+	uint64_t page;			/* struct page (or table) address, 0 none */
+	uint64_t pgmap;			/* dev_pagemap address, 0 none */
+	uint64_t frame;			/* shared vmemmap frame, 0 none */
+	uint64_t aliases;		/* vmemmap pages mapping that frame */
+	uint64_t count;			/* pfns covered by a run, 0 one */
+	const char *detail;
+};
+
+/* Findings stored (max_findings per code; counts stay exact). */
+size_t li_report_nfindings(const struct li_report *report);
+int li_report_finding(const struct li_report *report, size_t i,
+		      struct li_finding_info *out);
+/* Findings of code made, stored or not (JSON summary.by_code); 0 if
+ * none or code is unknown. */
+uint64_t li_report_code_count(const struct li_report *report,
+			      const char *code);
+
+struct li_pgmap_info {
+	size_t sz;
+	uint64_t address;
+	const char *type;		/* "MEMORY_DEVICE_FS_DAX", "unknown" */
+	int64_t type_value;
+	uint32_t flags;
+	int altmap;			/* PGMAP_ALTMAP_VALID */
+	uint64_t vmemmap_shift;
+	int nr_range;			/* as read (may be garbage) */
+	int nr_ranges;			/* valid ones: li_report_pgmap_range() */
+	const char *ref_state;		/* live dead exited invalid unreadable */
+	int ref_count_known;
+	int64_t ref_count;
+	uint64_t pages_checked, pages_uninitialised, pages_not_captured,
+		 pages_aliased, pages_referenced;
+};
+
+size_t li_report_npgmaps(const struct li_report *report);
+int li_report_pgmap(const struct li_report *report, size_t i,
+		    struct li_pgmap_info *out);
+/* Range k of pgmap i, pfns inclusive; first_pfn is its first pfn with an
+ * initialised memmap (after an altmap's reserve).  Pointers may be NULL. */
+int li_report_pgmap_range(const struct li_report *report, size_t i,
+			  size_t k, uint64_t *start_pfn, uint64_t *end_pfn,
+			  uint64_t *first_pfn);
+
+/* The vmemmap accounting of one pgmap range. */
+struct li_vmemmap_info {
+	size_t sz;
+	uint64_t pgmap;
+	int range;
+	int complete;			/* every vmemmap page was translated */
+	uint64_t start_pfn, end_pfn;
+	uint64_t struct_pages, struct_page_bytes;
+	uint64_t vmemmap_pages;		/* 4 KiB pages the struct pages span */
+	uint64_t frames;		/* distinct frames backing them */
+	uint64_t predicted_frames;	/* by the kernel's sharing rules */
+	uint64_t saved_bytes;
+};
+
+size_t li_report_nvmemmap(const struct li_report *report);
+int li_report_vmemmap(const struct li_report *report, size_t i,
+		      struct li_vmemmap_info *out);
 
 /*
  * Which physical memory an ELF vmcore holds (LIBINSPECT_1.5), for a

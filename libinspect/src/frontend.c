@@ -14,6 +14,7 @@
 #include <string.h>
 #include "internal.h"
 #include "errbuf.h"
+#include "report.h"
 
 LI_EXPORT int li_parse_u64(const char *s, uint64_t *out)
 {

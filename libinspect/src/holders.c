@@ -27,6 +27,14 @@
 #include <sys/types.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "holders.h"
+#include "iomem.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "u64set.h"
 
 #define PF_KTHREAD	0x00200000u
 
@@ -43,55 +51,6 @@ const char *li_holder_level_name(enum li_holder_level l)
 const char *li_holder_kind_name(enum li_holder_kind k)
 {
 	return k <= LI_HK_DEVICE_EXCLUSIVE ? kind_names[k] : "?";
-}
-
-/* The SWP_DEVICE_* types, see the top comment; -1 when not built. */
-static void probe_swap_types(struct li_ctx *c, struct li_model *m)
-{
-	uint64_t sz;
-	int first, num;
-
-	m->swp_dev_first = -1;
-	m->swp_dev_num = 0;
-	/* 6.15 merged EXCLUSIVE_READ/WRITE along with this rename */
-	if (li_has_sym(c, "make_device_exclusive_range"))
-		num = 4;
-	else if (li_has_sym(c, "make_device_exclusive"))
-		num = 3;
-	else
-		return;
-	if (!c->t->ops->symbol_size ||
-	    c->t->ops->symbol_size(c->t->ctx, "swap_info", &sz) || !sz || sz % 8)
-		return;
-	first = (int)(sz / 8) + li_has_sym(c, "memory_failure") +
-		(li_has_sym(c, "migrate_pages") ? 3 : 0);
-	if (first + num > 32)
-		return;
-	m->swp_dev_first = first;
-	m->swp_dev_num = num;
-}
-
-void li_model_probe_tasks(struct li_ctx *c)
-{
-	struct li_model *m = c->m;
-	const struct li_target_ops *o = c->t->ops;
-	const char *ts = "struct task_struct";
-
-	m->has_tasks =
-		!o->symbol_address(c->t->ctx, "init_task", &m->init_task) &&
-		!o->member_offset(c->t->ctx, ts, "tasks", &m->ts_tasks) &&
-		!o->member_offset(c->t->ctx, ts, "mm", &m->ts_mm) &&
-		!o->member_offset(c->t->ctx, ts, "pid", &m->ts_pid) &&
-		!o->member_offset(c->t->ctx, ts, "comm", &m->ts_comm) &&
-		!o->member_offset(c->t->ctx, "struct mm_struct", "pgd", &m->mm_pgd);
-	if (o->member_offset(c->t->ctx, ts, "flags", &m->ts_flags))
-		m->ts_flags = UINT64_MAX;
-	m->has_threads =
-		!o->member_offset(c->t->ctx, ts, "signal", &m->ts_signal) &&
-		!o->member_offset(c->t->ctx, ts, "thread_node", &m->ts_thread_node) &&
-		!o->member_offset(c->t->ctx, "struct signal_struct", "thread_head",
-				  &m->sig_thread_head);
-	probe_swap_types(c, m);
 }
 
 /* One task being walked. */
@@ -179,7 +138,6 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 	struct li_ctx *c = w->c;
 	int i = li_pgmap_of_pfn(c->r, pfn);
 	struct li_pgmap *g = i >= 0 ? &c->r->pgmaps[i] : NULL;
-	struct li_finding *f;
 	int added, err;
 
 	if (!g && kind == LI_HK_PRESENT && li_pfn_kind(c, pfn) != LI_PFN_DEVICE)
@@ -201,19 +159,15 @@ static int leaf(struct hwalk *w, uint64_t va, uint64_t pfn, uint64_t nr,
 		return 0;
 	/* S7: one finding per run of the orphaned mapping */
 	if (!added) {
-		f = li_report_last(c->r, "HOLDER_ORPHANED");
-		if (f)
-			f->count += nr;
+		li_report_extend(c->r, LI_CODE_HOLDER_ORPHANED, nr);
 		return 0;
 	}
-	err = li_report_add(c->r, "HOLDER_ORPHANED", pfn, 0, 0,
+	err = li_report_add(c->r,
+			    LI_FINDING(HOLDER_ORPHANED, .pfn = pfn, .count = nr),
 			    "pid %d (%.16s) maps device pfn %#llx at %#llx (%s, %s) but no live pgmap covers it",
 			    w->pid, w->comm, (unsigned long long)pfn,
 			    (unsigned long long)va, li_holder_level_name(lvl),
 			    li_holder_kind_name(kind));
-	f = li_report_last(c->r, "HOLDER_ORPHANED");
-	if (f)
-		f->count = nr;
 	return err < 0 ? err : 0;
 }
 
@@ -223,10 +177,10 @@ static int swap_entry(struct hwalk *w, const struct li_pt_entry *e,
 	const struct li_model *m = w->c->m;
 	int type = (int)e->swp_type, k;
 
-	if (m->swp_dev_first < 0 || type < m->swp_dev_first ||
-	    type >= m->swp_dev_first + m->swp_dev_num)
+	if (m->task.swp_dev_first < 0 || type < m->task.swp_dev_first ||
+	    type >= m->task.swp_dev_first + m->task.swp_dev_num)
 		return 0;
-	k = type - m->swp_dev_first;
+	k = type - m->task.swp_dev_first;
 	return leaf(w, e->va, e->swp_offset & (LI_PFN_MAX - 1), nr, lvl,
 		    k < 2 ? LI_HK_DEVICE_PRIVATE : LI_HK_DEVICE_EXCLUSIVE);
 }
@@ -246,7 +200,8 @@ static int hw_table(void *arg, int level, uint64_t phys, uint64_t va)
 	if (!err && !w->seen.full) {
 		c->r->hw.table_cycles++;
 		if (!w->cycle_said)
-			li_report_add(c->r, "PAGE_TABLE_CYCLE", 0, phys, 0,
+			li_report_add(c->r,
+				      LI_FINDING(PAGE_TABLE_CYCLE, .page = phys),
 				      "pid %d (%s) mm %#llx: a level-%d entry at va %#llx leads back to table %#llx",
 				      w->pid, w->comm, (unsigned long long)w->mm,
 				      level + 1, (unsigned long long)va,
@@ -287,12 +242,12 @@ static uint64_t thread_group_mm(struct li_ctx *c, uint64_t leader)
 	const struct li_model *m = c->m;
 	uint64_t sig, head, next, mm;
 
-	if (!m->has_threads || li_read_u64(c, leader + m->ts_signal, &sig) ||
-	    !sig || li_read_u64(c, sig + m->sig_thread_head, &next))
+	if (!m->task.has_threads || li_read_u64(c, leader + m->task.ts_signal, &sig) ||
+	    !sig || li_read_u64(c, sig + m->task.sig_thread_head, &next))
 		return 0;
-	head = sig + m->sig_thread_head;
+	head = sig + m->task.sig_thread_head;
 	for (unsigned int n = 0; next != head && n < LI_MAX_THREADS; n++) {
-		if (li_read_u64(c, next - m->ts_thread_node + m->ts_mm, &mm))
+		if (li_read_u64(c, next - m->task.ts_thread_node + m->task.ts_mm, &mm))
 			return 0;
 		if (mm)
 			return mm;
@@ -308,13 +263,13 @@ static int read_task(struct li_ctx *c, uint64_t task, struct hwalk *w)
 	const struct li_model *m = c->m;
 	uint32_t pid, flags = 0;
 
-	if (li_read_u64(c, task + m->ts_mm, &w->mm) ||
-	    li_read_u32(c, task + m->ts_pid, &pid) ||
-	    li_read(c, LI_KVADDR, task + m->ts_comm, w->comm, sizeof(w->comm)))
+	if (li_read_u64(c, task + m->task.ts_mm, &w->mm) ||
+	    li_read_u32(c, task + m->task.ts_pid, &pid) ||
+	    li_read(c, LI_KVADDR, task + m->task.ts_comm, w->comm, sizeof(w->comm)))
 		return -EIO;
 	w->comm[sizeof(w->comm) - 1] = 0;
 	w->pid = (int32_t)pid;
-	if (m->ts_flags != UINT64_MAX && li_read_u32(c, task + m->ts_flags, &flags))
+	if (m->task.ts_flags != UINT64_MAX && li_read_u32(c, task + m->task.ts_flags, &flags))
 		return -EIO;
 	if (flags & PF_KTHREAD)
 		return 0;
@@ -331,13 +286,13 @@ static int walk_mm(struct hwalk *w)
 	uint64_t pgd;
 	int err;
 
-	if (li_read_u64(c, w->mm + c->m->mm_pgd, &pgd) || pgd < c->m->page_offset)
+	if (li_read_u64(c, w->mm + c->m->task.mm_pgd, &pgd) || pgd < c->m->mem.page_offset)
 		return 0;
 	c->r->hw.mms++;
 	li_set_reset(&w->seen);
 	w->cycle_said = false;
 	/* mm->pgd is a direct-map address */
-	err = li_pt_walk(&c->pg, pgd - c->m->page_offset, 0,
+	err = li_pt_walk(&c->pg, pgd - c->m->mem.page_offset, 0,
 			 li_pt_user_end(&c->pg), LI_PT_USER, &v);
 	li_set_reset(&w->seen);
 	return err;
@@ -349,10 +304,10 @@ int li_holders_walk(struct li_ctx *c)
 	struct li_holder_walk *hw = &c->r->hw;
 	struct li_u64set tasks = { 0 }, mms = { 0 };
 	struct hwalk w = { .c = c };
-	uint64_t head = m->init_task + m->ts_tasks, next;
+	uint64_t head = m->task.init_task + m->task.ts_tasks, next;
 	int err = 0, added;
 
-	if (!m->has_tasks || !m->pgd_phys)
+	if (!m->task.has_tasks || !m->mem.pgd_phys)
 		return 0;
 	hw->walked = true;
 	err = li_iomem_load(c);
@@ -375,7 +330,7 @@ int li_holders_walk(struct li_ctx *c)
 			hw->stopped = "cycle";
 			break;
 		}
-		err = read_task(c, next - m->ts_tasks, &w);
+		err = read_task(c, next - m->task.ts_tasks, &w);
 		if (err == -EIO) {
 			hw->stopped = "unreadable";
 			err = 0;
@@ -426,7 +381,7 @@ static bool walk_complete(const struct li_ctx *c)
 
 	return r->hw.walked && !r->hw.stopped && !r->hw.tables_unreadable &&
 	       !r->hw.table_cycles &&
-	       r->hw.total == r->nr_holders && c->m->swp_dev_num > 0;
+	       r->hw.total == r->nr_holders && c->m->task.swp_dev_num > 0;
 }
 
 struct pfn_span {
@@ -505,8 +460,11 @@ int li_holders_leaks(struct li_ctx *c)
 
 		if (held(spans, (size_t)n, p->pfn, p->pfn + p->nr - 1))
 			continue;
-		err = li_report_add(c->r, "PRIVATE_PAGE_LEAKED", p->pfn,
-				    li_page_va(c->m, p->pfn), p->pgmap,
+		err = li_report_add(c->r,
+				    LI_FINDING(PRIVATE_PAGE_LEAKED,
+					       .pfn = p->pfn,
+					       .page = li_page_va(c->m, p->pfn),
+					       .pgmap = p->pgmap),
 				    "refcount %d > idle %d but no user page table maps it%s",
 				    p->ref, p->idle,
 				    l->dropped ? " (more pages not checked: candidate cap)" : "");

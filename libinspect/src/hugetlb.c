@@ -12,6 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "hugetlb.h"
+#include "progress.h"
+#include "read.h"
+#include "u64set.h"
 
 struct hwalk {
 	struct li_ctx *c;
@@ -23,11 +29,13 @@ struct hwalk {
 };
 
 /* The walk of this hstate stops here; nothing is judged on its totals. */
-static void list_stop(struct hwalk *w, const char *code, uint64_t head,
+static void list_stop(struct hwalk *w, enum li_code code, uint64_t head,
 		      uint64_t at, const char *why)
 {
 	w->row->complete = false;
-	li_report_add(w->c->r, code, 0, at, 0, "hugetlb list %#llx: %s at %#llx",
+	li_report_add(w->c->r,
+		      &(const struct li_finding_args){ .code = code, .page = at },
+		      "hugetlb list %#llx: %s at %#llx",
 		      (unsigned long long)head, why, (unsigned long long)at);
 }
 
@@ -41,9 +49,9 @@ static uint64_t resolve_fake_heads(struct li_ctx *c, uint64_t head_va,
 	for (uint64_t k = 1; k < vpages; k++) {
 		uint64_t fake = head_va + k * LI_PAGE_SIZE, flags, ch;
 
-		if (li_read_u64(c, fake + m->off_flags, &flags) ||
-		    !(flags & m->pg_head_mask) ||
-		    li_read_u64(c, fake + m->page_size + m->off_head, &ch))
+		if (li_read_u64(c, fake + m->page.off_flags, &flags) ||
+		    !(flags & m->pflags.pg_head_mask) ||
+		    li_read_u64(c, fake + m->page.page_size + m->page.off_head, &ch))
 			continue;
 		/* page_fixed_fake_head(): page[1] names another head */
 		if ((ch & 1) && ch - 1 != fake && ch - 1 == head_va)
@@ -63,8 +71,8 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 {
 	struct li_ctx *c = w->c;
 	const struct li_model *m = c->m;
-	uint64_t vpages = ((1ULL << order) * m->page_size) / LI_PAGE_SIZE;
-	uint64_t pfn = (head_va - m->vmemmap_base) / m->page_size;
+	uint64_t vpages = ((1ULL << order) * m->page.page_size) / LI_PAGE_SIZE;
+	uint64_t pfn = (head_va - m->mem.vmemmap_base) / m->page.page_size;
 	uint64_t priv = 0, keep = 0, frames = 0, fake = 0, prev = UINT64_MAX;
 	uint64_t tail = UINT64_MAX, flags;
 	bool opt, aliased = false, bad = false;
@@ -73,11 +81,11 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 	struct li_xlat x;
 
 	/* no HVO flag, no verdict: an absent head is not a clear flag */
-	if (m->page_size > sizeof(hbuf) ||
-	    li_read(c, LI_KVADDR, head_va, hbuf, m->page_size))
+	if (m->page.page_size > sizeof(hbuf) ||
+	    li_read(c, LI_KVADDR, head_va, hbuf, m->page.page_size))
 		return false;
-	priv = li_get_u64(hbuf, m->off_private);
-	opt = priv & (1ULL << m->hvo_flag_bit);
+	priv = li_get_u64(hbuf, m->page.off_private);
+	opt = priv & (1ULL << m->huge.hvo_flag_bit);
 	for (uint64_t k = 0; k < vpages; k++) {
 		if (li_xlat(&c->pg, head_va + k * LI_PAGE_SIZE, &x) || !x.level) {
 			bad = true;
@@ -91,7 +99,7 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 		prev = x.phys;
 		if (li_set_add(&w->frames, x.phys) > 0)
 			w->row->frames++;
-		if (k < (uint64_t)m->hvo_reserve) {
+		if (k < (uint64_t)m->huge.hvo_reserve) {
 			keep = x.phys;
 			if (opt && x.level != LI_PTE_4K)
 				bad = true;
@@ -102,27 +110,32 @@ static bool check_folio(struct hwalk *w, uint64_t head_va, int order)
 		if (tail == UINT64_MAX)
 			tail = x.phys;
 		if (x.phys != tail || x.rw || x.level != LI_PTE_4K ||
-		    (tail != keep && !m->hvo_shared_tail))
+		    (tail != keep && !m->huge.hvo_shared_tail))
 			bad = true;
 	}
 	if (opt && bad)
-		li_report_add(c->r, "HVO_MAPPING", pfn, head_va, 0,
+		li_report_add(c->r,
+			      LI_FINDING(HVO_MAPPING, .pfn = pfn,
+					 .page = head_va),
 			      "order-%d folio flagged HVO but its vmemmap is not aliased read-only onto one frame (%#llx)",
 			      order, (unsigned long long)(tail == UINT64_MAX ? keep : tail));
 	if (!opt && aliased)
-		li_report_add(c->r, "HVO_FLAG_MISMATCH", pfn, head_va, 0,
+		li_report_add(c->r,
+			      LI_FINDING(HVO_FLAG_MISMATCH, .pfn = pfn,
+					 .page = head_va),
 			      "order-%d folio's vmemmap is aliased but HPG_vmemmap_optimized is clear",
 			      order);
-	if (opt && !m->hvo_shared_tail)
+	if (opt && !m->huge.hvo_shared_tail)
 		fake = resolve_fake_heads(c, head_va, vpages);
 	w->row->folios++;
 	w->row->optimized += opt;
 	w->row->vmemmap_pages += vpages;
-	w->row->predicted += opt ? (uint64_t)m->hvo_reserve : vpages;
+	w->row->predicted += opt ? (uint64_t)m->huge.hvo_reserve : vpages;
 	/* 7.x: plus one shared tail frame per zone (node and zone bits) */
-	if (opt && m->hvo_shared_tail &&
-	    !li_read_u64(c, head_va + m->off_flags, &flags) &&
-	    li_set_add(&w->zones, (flags >> m->zones_pgshift) | ((uint64_t)order << 32)) > 0)
+	if (opt && m->huge.hvo_shared_tail &&
+	    !li_read_u64(c, head_va + m->page.off_flags, &flags) &&
+	    li_set_add(&w->zones, (flags >> m->pflags.zones_pgshift) |
+				  ((uint64_t)order << 32)) > 0)
 		w->row->predicted++;
 	w->row->fake_heads += fake;
 	w->row->nr_pages += 1ULL << order;
@@ -151,33 +164,34 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 		if (seen < 0)
 			return seen;
 		if (!seen && !w->visited.full) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "cycle that does not return to the list head");
 			return 0;
 		}
 		if (!w->budget--) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "longer than nr_huge_pages (garbage)");
 			return 0;
 		}
 		/* a folio's lru is in its head struct page, on its boundary */
-		if (pos - c->m->off_lru < c->m->vmemmap_base ||
-		    (pos - c->m->off_lru - c->m->vmemmap_base) % c->m->page_size) {
-			list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
+		if (pos - c->m->huge.off_lru < c->m->mem.vmemmap_base ||
+		    (pos - c->m->huge.off_lru - c->m->mem.vmemmap_base) %
+		    c->m->page.page_size) {
+			list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  "a link that is not the lru of a struct page");
 			return 0;
 		}
-		if (!check_folio(w, pos - c->m->off_lru, order)) {
+		if (!check_folio(w, pos - c->m->huge.off_lru, order)) {
 			uint8_t b[256];
 
-			if (li_read(c, LI_KVADDR, pos - c->m->off_lru, b,
-				    c->m->page_size <= sizeof(b) ?
-				    c->m->page_size : sizeof(b)) == -EFAULT)
-				list_stop(w, "HUGETLB_LIST_CORRUPT", head, pos,
-					  "a link to an invalid address");
+			if (li_read(c, LI_KVADDR, pos - c->m->huge.off_lru, b,
+				    c->m->page.page_size <= sizeof(b) ?
+				    c->m->page.page_size : sizeof(b)) == -EFAULT)
+				list_stop(w, LI_CODE_HUGETLB_LIST_CORRUPT, head,
+					  pos, "a link to an invalid address");
 			else
-				list_stop(w, "STRUCT_NOT_CAPTURED", head,
-					  pos - c->m->off_lru,
+				list_stop(w, LI_CODE_STRUCT_NOT_CAPTURED, head,
+					  pos - c->m->huge.off_lru,
 					  "a folio head not in the dump (the rest of the list is not walked)");
 			return 0;
 		}
@@ -186,8 +200,8 @@ static int walk_list(struct hwalk *w, uint64_t head, uint64_t pos, int order)
 			return err;
 		err = li_read_u64(c, pos, &pos);
 		if (err) {
-			list_stop(w, err == -ENODATA ? "STRUCT_NOT_CAPTURED" :
-				  "HUGETLB_LIST_CORRUPT", head, pos,
+			list_stop(w, err == -ENODATA ? LI_CODE_STRUCT_NOT_CAPTURED :
+				  LI_CODE_HUGETLB_LIST_CORRUPT, head, pos,
 				  err == -ENODATA ? "a link not in the dump" :
 				  "an unreadable link");
 			return 0;
@@ -205,31 +219,31 @@ static int walk_hstate(struct hwalk *w, uint64_t hs)
 	uint32_t order;
 	int err = 0;
 
-	if (li_read_u32(c, hs + m->hs_order, &order) || order > LI_MAX_VMEMMAP_SHIFT ||
-	    li_read_u64(c, hs + m->hs_nr, &nr))
+	if (li_read_u32(c, hs + m->huge.hs_order, &order) || order > LI_MAX_VMEMMAP_SHIFT ||
+	    li_read_u64(c, hs + m->huge.hs_nr, &nr))
 		return 0;
-	if (m->hs_name != UINT64_MAX)
-		li_read(c, LI_KVADDR, hs + m->hs_name, w->row->name,
+	if (m->huge.hs_name != UINT64_MAX)
+		li_read(c, LI_KVADDR, hs + m->huge.hs_name, w->row->name,
 			sizeof(w->row->name) - 1);
 	w->budget = nr < LI_MAX_HUGETLB_FOLIOS ? nr + 16 : LI_MAX_HUGETLB_FOLIOS;
 	w->row->complete = true;
-	if (!li_read_u64(c, hs + m->hs_active, &first))
-		err = walk_list(w, hs + m->hs_active, first, (int)order);
+	if (!li_read_u64(c, hs + m->huge.hs_active, &first))
+		err = walk_list(w, hs + m->huge.hs_active, first, (int)order);
 	/* one read for all MAX_NUMNODES free lists; walk the non-empty ones */
-	heads = calloc(m->max_numnodes, m->list_head_size);
+	heads = calloc(m->huge.max_numnodes, m->huge.list_head_size);
 	if (!heads)
 		return -ENOMEM;
-	if (!err && !li_read(c, LI_KVADDR, hs + m->hs_freelists, heads,
-			     m->max_numnodes * m->list_head_size)) {
-		for (uint64_t n = 0; !err && n < m->max_numnodes; n++) {
-			uint64_t lh = hs + m->hs_freelists + n * m->list_head_size;
+	if (!err && !li_read(c, LI_KVADDR, hs + m->huge.hs_freelists, heads,
+			     m->huge.max_numnodes * m->huge.list_head_size)) {
+		for (uint64_t n = 0; !err && n < m->huge.max_numnodes; n++) {
+			uint64_t lh = hs + m->huge.hs_freelists + n * m->huge.list_head_size;
 
-			memcpy(&first, heads + n * m->list_head_size, 8);
+			memcpy(&first, heads + n * m->huge.list_head_size, 8);
 			err = walk_list(w, lh, first, (int)order);
 		}
 	}
 	free(heads);
-	w->row->struct_bytes = w->row->nr_pages * m->page_size;
+	w->row->struct_bytes = w->row->nr_pages * m->page.page_size;
 	w->row->saved_bytes = w->row->vmemmap_pages > w->row->frames ?
 		(w->row->vmemmap_pages - w->row->frames) * LI_PAGE_SIZE : 0;
 	return err;
@@ -247,7 +261,7 @@ static void check_hvo_key(struct li_ctx *c)
 		opt += r->huge[i].optimized;
 	}
 	if (opt != r->hvo_key)
-		li_report_add(r, "HVO_KEY_MISMATCH", 0, 0, 0,
+		li_report_add(r, LI_FINDING(HVO_KEY_MISMATCH),
 			      "hugetlb_optimize_vmemmap_key is %llu but %llu folios are optimised",
 			      (unsigned long long)r->hvo_key, (unsigned long long)opt);
 }
@@ -261,8 +275,8 @@ int li_hugetlb_walk(struct li_ctx *c)
 	uint64_t key;
 	int err = 0;
 
-	if (!m->has_hugetlb || !m->pgd_phys ||
-	    li_read_u32(c, m->hugetlb_max_hstate, &nr_hstates) || nr_hstates > 8)
+	if (!m->huge.has_hugetlb || !m->mem.pgd_phys ||
+	    li_read_u32(c, m->huge.hugetlb_max_hstate, &nr_hstates) || nr_hstates > 8)
 		return 0;
 	r->huge = calloc(nr_hstates ? nr_hstates : 1, sizeof(*r->huge));
 	r->folios = calloc(LI_MAX_HUGE_LISTED, sizeof(*r->folios));
@@ -276,7 +290,7 @@ int li_hugetlb_walk(struct li_ctx *c)
 	}
 	for (uint32_t i = 0; i < nr_hstates && !err; i++) {
 		w.row = &r->huge[r->nr_huge++];
-		err = walk_hstate(&w, m->hstates + i * m->hstate_size);
+		err = walk_hstate(&w, m->huge.hstates + i * m->huge.hstate_size);
 		if (w.frames.full)
 			w.row->complete = false;
 		li_set_reset(&w.frames);

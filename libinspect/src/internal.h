@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libinspect core internals: the probed kernel model, the walkers and the
- * report they fill.  Nothing here is ABI; frontends only see libinspect.h.
+ * libinspect core internals: the types every layer shares (the probed
+ * kernel model, the report the walkers fill, the walk context).  The
+ * functions are declared by the header of the file that defines them
+ * (read.h, findings.h, model.h, pages.h, ...), so that what a file
+ * includes is what it uses, and the files form layers: reads, progress
+ * and the findings store at the bottom, the model and the registry, the
+ * walkers, li_check() on top (tests/unit-core.t asserts no cycle).
+ * Nothing here is ABI; frontends only see libinspect.h.
  */
 #ifndef LI_INTERNAL_H
 #define LI_INTERNAL_H
@@ -12,8 +18,8 @@
 #include <errno.h>
 #include "libinspect.h"
 #include "arch.h"
-
-#define LI_EXPORT __attribute__((visibility("default")))
+#include "codes.h"
+#include "export.h"
 
 #define LI_PAGE_SIZE		4096ULL
 #define LI_PAGE_SHIFT		12
@@ -31,6 +37,7 @@
 #define LI_MAX_TASKS		(1u << 20)	/* pid_max limit is 4M; plenty */
 #define LI_MAX_HOLDERS		65536		/* stored holder runs */
 #define LI_MAX_THREADS		65536		/* per thread group */
+#define LI_MAX_ASSUMED		16		/* model.assumed entries kept */
 #define LI_MAX_LEAK_CANDS	(1u << 20)	/* PRIVATE_PAGE_LEAKED pfns kept */
 
 /* Where the compound order of a head lives (kernel-spec §3.3). */
@@ -52,8 +59,8 @@ enum li_mtype {
 	LI_MT_NR,
 };
 
-struct li_model {
-	/* struct page */
+/* struct page (and folio) */
+struct li_page_layout {
 	uint64_t page_size;		/* sizeof(struct page) */
 	uint64_t off_flags;		/* "flags" or "flags.f" */
 	uint64_t off_refcount;
@@ -70,14 +77,20 @@ struct li_model {
 	bool has_nr_pages;
 	uint64_t off_nr_pages;		/* from the head struct page (u32) */
 	uint64_t off_pincount;		/* from the head struct page */
-	/* flags word */
+};
+
+/* the page flags word: PG_head, the zone bits */
+struct li_pflags_layout {
 	uint64_t pg_head_mask;
 	int pg_reserved;		/* bit, -1 unknown */
 	int zones_shift, nodes_shift, zones_pgshift;
 	uint64_t zones_mask;
 	int64_t zone_device;
 	int64_t nr_zones;
-	/* struct dev_pagemap */
+};
+
+/* struct dev_pagemap, its altmap, devmap_managed_key */
+struct li_pgmap_layout {
 	uint64_t pgmap_size;
 	uint64_t pm_ops, pm_owner;	/* UINT64_MAX if absent */
 	uint64_t devmap_key;		/* &devmap_managed_key, 0 if absent */
@@ -89,29 +102,44 @@ struct li_model {
 	uint64_t pm_internal_ref;	/* with ref_is_pointer */
 	uint64_t alt_base_pfn, alt_end_pfn, alt_reserve, alt_free, alt_align,
 		 alt_alloc;
-	/* percpu_ref */
+};
+
+/* percpu_ref and the per-cpu areas */
+struct li_ref_layout {
 	uint64_t pcr_ptr, pcr_data, prd_count, prd_release, prd_ref;
 	uint64_t release_fn;		/* dev_pagemap_percpu_release */
 	uint64_t per_cpu_offset;	/* __per_cpu_offset[] */
 	unsigned int nr_cpus;
-	/* enum memory_type value per li_mtype (-1 absent) */
+};
+
+/* what the kernel does, told by its symbols and enums rather than a layout */
+struct li_kernel_rules {
 	int64_t mtype_val[LI_MT_NR];
 	int idle_ref[LI_MT_NR];		/* idle _refcount per type (§3.4) */
 	bool pgmap_ref_per_page;	/* PRIVATE/COHERENT hold a pgmap ref (6.1+) */
 	bool dedup_supported;		/* 5.19+ compound devmap vmemmap reuse */
 	bool dedup_needs_v_gt_2;	/* 6.5+ vmemmap_can_optimize() */
-	/* memory layout */
+};
+
+/* memory layout and the kernel page tables */
+struct li_mem_layout {
 	uint64_t vmemmap_base;
 	uint64_t pgd_phys;		/* init_top_pgt (physical) */
 	uint64_t page_offset;		/* direct map base (page_offset_base) */
 	uint64_t sme_mask;
 	bool l5;
-	unsigned int max_physmem_bits;
-	uint64_t pgd_va;		/* init_top_pgt, for the paging self-test */	/* MAX_PHYSMEM_BITS: 46, 52 (5-level) */
-	/* xarray */
+	unsigned int max_physmem_bits;	/* MAX_PHYSMEM_BITS: 46, 52 (5-level) */
+	uint64_t pgd_va;		/* init_top_pgt, for the paging self-test */
+};
+
+/* xarray (pgmap_array) */
+struct li_xa_layout {
 	uint64_t xa_head, xn_shift, xn_slots;
 	uint64_t pgmap_array;		/* &pgmap_array */
-	/* hugetlb */
+};
+
+/* hugetlb hstates and HVO */
+struct li_hugetlb_layout {
 	bool has_hugetlb;
 	uint64_t hstates, hugetlb_max_hstate, hstate_size;
 	uint64_t hs_order, hs_active, hs_nr, hs_free, hs_freelists, hs_name;
@@ -121,7 +149,10 @@ struct li_model {
 	int hvo_flag_bit;		/* HPG_vmemmap_optimized */
 	bool hvo_shared_tail;		/* 7.x: zone->vmemmap_tails[] */
 	uint64_t max_numnodes;
-	/* tasks and user page tables (holder walk) */
+};
+
+/* tasks and user page tables (the holder walk) */
+struct li_task_layout {
 	bool has_tasks;
 	uint64_t init_task, ts_tasks, ts_mm, ts_pid, ts_comm, ts_flags;
 	uint64_t mm_pgd;
@@ -129,9 +160,33 @@ struct li_model {
 	uint64_t ts_signal, ts_thread_node, sig_thread_head;
 	int swp_dev_first;		/* first SWP_DEVICE_* type, -1 unknown */
 	int swp_dev_num;		/* 4: WRITE, READ, EXCLUSIVE_WRITE/READ */
+};
+
+/*
+ * The kernel model: every layout fact and rule the walkers need, grouped
+ * by what it describes (model.c probes it).
+ */
+struct li_model {
+	struct li_page_layout page;
+	struct li_pflags_layout pflags;
+	struct li_pgmap_layout pgmap;
+	struct li_ref_layout ref;
+	struct li_kernel_rules rules;
+	struct li_mem_layout mem;
+	struct li_xa_layout xa;
+	struct li_hugetlb_layout huge;
+	struct li_task_layout task;
 	char release[80];
 	uint64_t zone_selftest_pfn;	/* RAM pfn the zone decode was tested on */
 	int zone_selftest_zone;
+	/*
+	 * Values assumed rather than probed (the layout the kernel has had
+	 * for long, taken when the types lack a member): what they are,
+	 * e.g. "page._mapcount = _refcount - 4".  Verbose text only (the
+	 * JSON schema has no place for them).
+	 */
+	const char *assumed[LI_MAX_ASSUMED];
+	unsigned int nr_assumed;
 };
 
 /* One pgmap_array run: [first, last] -> entry. */
@@ -196,7 +251,7 @@ struct li_vmem_row {
 };
 
 struct li_finding {
-	int code;			/* index in the code table */
+	enum li_code code;
 	uint64_t pfn;
 	uint64_t page;
 	uint64_t pgmap;
@@ -348,53 +403,10 @@ static inline uint32_t li_get_u32(const uint8_t *buf, uint64_t off)
 	return v;
 }
 
-/* reads through the target (checks.c) */
-int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
-	    void *buf, size_t len);
-int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v);
-int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v);
-int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
-		uint64_t total);
-/* a page-table page (li_paging.read_table, ctx a struct li_ctx) */
-int li_read_table(void *ctx, uint64_t phys, uint64_t *buf);
-
-/* codes.c */
-int li_code_index(const char *code);
-size_t li_nr_codes(void);
-const struct li_code_info *li_code(int idx);
-
-/* model.c */
-int li_model_probe(struct li_ctx *c, char *err, size_t errlen);
-bool li_has_sym(struct li_ctx *c, const char *name);
-enum li_mtype li_mtype_of(const struct li_model *m, int64_t val);
-const char *li_mtype_name(enum li_mtype t);
-int li_page_zone(const struct li_model *m, uint64_t flags);
 static inline uint64_t li_page_va(const struct li_model *m, uint64_t pfn)
 {
-	return m->vmemmap_base + pfn * m->page_size;
+	return m->mem.vmemmap_base + pfn * m->page.page_size;
 }
-
-/* xarray.c */
-int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
-	       size_t *nr, uint64_t *nodes);
-
-/* checks.c */
-int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
-		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-struct li_finding *li_report_last(struct li_report *r, const char *code);
-int li_check_pgmaps(struct li_ctx *c);
-int li_pgmap_lookup(const struct li_report *r, uint64_t addr);
-int li_pgmap_of_pfn(const struct li_report *r, uint64_t pfn);
-
-/* pages.c */
-int li_walk_pages(struct li_ctx *c);
-
-/* vmemmap.c */
-bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g);
-int li_vmemmap_account(struct li_ctx *c);
-uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
-			  uint64_t nr_vpages, uint64_t frame);
 
 /*
  * kdump_target.c: the shipped target's file is shorter than it says.  Weak:
@@ -404,32 +416,12 @@ bool li_kdump_target_truncated(const struct li_target *target,
 			       uint64_t *size, uint64_t *need)
 	__attribute__((weak));
 
-/* hugetlb.c */
-int li_hugetlb_walk(struct li_ctx *c);
-
-/* iomem.c */
-int li_iomem_load(struct li_ctx *c);
-enum li_pfn_kind li_pfn_kind(struct li_ctx *c, uint64_t pfn);
-void li_iomem_free(struct li_ctx *c);
-
-/* holders.c */
-void li_model_probe_tasks(struct li_ctx *c);
-int li_holders_walk(struct li_ctx *c);
-const char *li_holder_level_name(enum li_holder_level l);
-const char *li_holder_kind_name(enum li_holder_kind k);
-void li_leak_note(struct li_ctx *c, uint64_t pfn, uint64_t nr,
-		  uint64_t pgmap, int32_t ref, int idle);
-int li_holders_leaks(struct li_ctx *c);
-
-/* Open-addressing set of u64 keys, bounded (vmemmap.c). */
+/* Open-addressing set of u64 keys, bounded (u64set.h). */
 struct li_u64set {
 	uint64_t *v;
 	size_t cap, nr;
 	bool full;
 };
-/* 1 if added, 0 if present (or the set is full), -ENOMEM */
-int li_set_add(struct li_u64set *s, uint64_t key);
-void li_set_reset(struct li_u64set *s);
 
 /*
  * The first index from i on (i < n) where a[] holds v, or n.  For linear
@@ -451,8 +443,5 @@ static inline size_t li_find_u32(const uint32_t *a, size_t n, size_t i,
 		i++;
 	return i;
 }
-
-/* A JSON string literal of s, quoted and escaped (report.c). */
-void li_json_string(FILE *f, const char *s);
 
 #endif /* LI_INTERNAL_H */

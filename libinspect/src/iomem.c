@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "iomem.h"
+#include "model.h"
+#include "read.h"
 
 #define IORESOURCE_SYSRAM	0x01000000ULL	/* include/linux/ioport.h, 4.6+ */
 #define LI_MAX_IORES		16384
@@ -152,8 +155,8 @@ enum li_pfn_kind li_pfn_kind(struct li_ctx *c, uint64_t pfn)
 	if (in_set(&c->iomem.dev, pfn, &c->iomem.dev_hint))
 		return LI_PFN_DEVICE;
 	if (pfn < LI_PFN_MAX &&
-	    !li_read_u64(c, li_page_va(c->m, pfn) + c->m->off_flags, &flags))
-		return li_page_zone(c->m, flags) == c->m->zone_device ?
+	    !li_read_u64(c, li_page_va(c->m, pfn) + c->m->page.off_flags, &flags))
+		return li_page_zone(c->m, flags) == c->m->pflags.zone_device ?
 		       LI_PFN_DEVICE : LI_PFN_RAM;
 	return LI_PFN_OTHER;
 }

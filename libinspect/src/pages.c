@@ -21,6 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "findings.h"
+#include "holders.h"
+#include "model.h"
+#include "pages.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "vmemmap.h"
 
 #define BATCH_PAGES	32768u		/* 2 MiB of 64-byte struct pages */
 #define MAX_SEEN	8
@@ -86,19 +95,15 @@ static void nc_flush(struct walk *w)
 {
 	if (!w->nc_count)
 		return;
-	li_report_add(w->c->r, "MEMMAP_NOT_CAPTURED", w->nc_start, 0, w->g->addr,
+	li_report_add(w->c->r,
+		      LI_FINDING(MEMMAP_NOT_CAPTURED, .pfn = w->nc_start,
+				 .pgmap = w->g->addr, .count = w->nc_count),
 		      "%llu struct pages (pfns %#llx-%#llx) %s",
 		      (unsigned long long)w->nc_count,
 		      (unsigned long long)w->nc_start,
 		      (unsigned long long)(w->nc_start + w->nc_count - 1),
 		      w->nc_err == -EFAULT ? "have no vmemmap mapping" :
 		      "are not captured in the dump");
-	{
-		struct li_finding *f = li_report_last(w->c->r, "MEMMAP_NOT_CAPTURED");
-
-		if (f)
-			f->count = w->nc_count;
-	}
 	w->nc_count = 0;
 }
 
@@ -132,13 +137,13 @@ static uint64_t hole_pfns(struct walk *w, uint64_t pfn, uint64_t hi, int *why)
 	struct li_xlat x;
 	int err;
 
-	if (!w->m->pgd_phys)
+	if (!w->m->mem.pgd_phys)
 		return 0;
 	err = li_xlat(&w->c->pg, va, &x);
 	if ((err && err != -ENODATA) || (!err && x.level))
 		return 0;
 	*why = err ? err : -EFAULT;
-	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / w->m->page_size;
+	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / w->m->page.page_size;
 	return n < hi - pfn + 1 ? n : hi - pfn + 1;
 }
 
@@ -163,13 +168,13 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
  */
 static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 {
-	const uint64_t psz = w->m->page_size;
+	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), off;
 	uint64_t end = (va + cnt * psz + LI_PAGE_SIZE - 1) & ~(LI_PAGE_SIZE - 1);
 	const struct li_pt_visitor v = { .entry = frame_entry, .arg = w };
 
 	w->have_frames = false;
-	if (!w->m->pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
+	if (!w->m->mem.pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
 		return;
 	if (!w->win_ok || va < w->win_va || end > w->win_end) {
 		/* up to the walk's last struct page (and the two after it) */
@@ -216,7 +221,7 @@ static int read_vpage(struct walk *w, uint32_t v, uint8_t *buf)
 static void read_frames(struct walk *w, uint32_t v0, uint32_t v1, uint32_t cnt,
 			int errs[2])
 {
-	const uint32_t per = LI_PAGE_SIZE / w->m->page_size;
+	const uint32_t per = LI_PAGE_SIZE / w->m->page.page_size;
 
 	for (uint32_t v = v0, e; v < v1; v = e) {
 		bool ok = false;
@@ -248,7 +253,7 @@ static void read_frames(struct walk *w, uint32_t v0, uint32_t v1, uint32_t cnt,
 static void read_span(struct walk *w, uint64_t va, uint64_t a, uint64_t end,
 		      uint32_t cnt, int errs[2])
 {
-	const uint64_t psz = w->m->page_size;
+	const uint64_t psz = w->m->page.page_size;
 
 	if (a >= end || !li_read(w->c, LI_KVADDR, a, w->buf + (a - va), end - a))
 		return;
@@ -279,7 +284,7 @@ static void read_span(struct walk *w, uint64_t va, uint64_t a, uint64_t end,
 static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 		       uint32_t cnt_marked)
 {
-	const uint64_t psz = w->m->page_size;
+	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), end = va + cnt * psz, run = va;
 	int errs[2] = { 0, 0 };
 
@@ -322,7 +327,7 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 /* Frames of the batch's vmemmap pages; mark struct pages of repeated frames. */
 static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 {
-	const uint64_t psz = w->m->page_size;
+	const uint64_t psz = w->m->page.page_size;
 	uint64_t va0 = li_page_va(w->m, pfn);
 	uint32_t per = LI_PAGE_SIZE / psz;
 
@@ -369,35 +374,42 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 	}
 }
 
-/* A finding on a tail in a shared vmemmap frame names the frame. */
-static void note_frame(struct walk *w, const char *code, uint64_t pfn)
+/*
+ * A finding on a page in a shared vmemmap frame names the frame and how
+ * often the compound maps it.  Counting the aliases walks the compound's
+ * vmemmap, so only for a finding that will be stored.  Returns a.
+ */
+static const struct li_finding_args *shared_frame(struct walk *w,
+						  struct li_finding_args *a)
 {
-	struct li_finding *f = li_report_last(w->c->r, code);
-	uint64_t head_va, va = li_page_va(w->m, pfn);
+	uint64_t head_va;
 	struct li_xlat x;
 
-	if (!f || w->vpages < 2 || li_xlat(&w->c->pg, va, &x) || !x.level)
-		return;
+	a->frame = a->aliases = 0;
+	if (!li_report_stores(w->c->r, a->code) || w->vpages < 2 ||
+	    li_xlat(&w->c->pg, a->page, &x) || !x.level)
+		return a;
 	head_va = li_page_va(w->m, w->head.pfn) & ~(LI_PAGE_SIZE - 1);
-	f->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
-	if (f->aliases > 1)
-		f->frame = x.phys;
+	a->aliases = li_frame_aliases(w->c, head_va, w->vpages, x.phys);
+	if (a->aliases > 1)
+		a->frame = x.phys;
 	else
-		f->aliases = 0;
+		a->aliases = 0;
+	return a;
 }
 
 static int order_of(const struct walk *w, const uint8_t *head)
 {
 	const struct li_model *m = w->m;
 
-	if (m->order_loc == LI_ORDER_NONE)
+	if (m->page.order_loc == LI_ORDER_NONE)
 		return -1;
-	return head[m->off_order];
+	return head[m->page.off_order];
 }
 
 static bool referenced(const struct walk *w, int32_t ref)
 {
-	return ref > w->c->m->idle_ref[w->g->mtype];
+	return ref > w->c->m->rules.idle_ref[w->g->mtype];
 }
 
 /* pgmap pointer of a head or order-0 page against the pgmap walked. */
@@ -411,11 +423,15 @@ static void check_pgmap_ptr(struct walk *w, uint64_t pfn, uint64_t va,
 		return;
 	other = li_pgmap_lookup(r, ptr);
 	if (other >= 0)
-		li_report_add(r, "PGMAP_RANGE", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(PGMAP_RANGE, .pfn = pfn, .page = va,
+					 .pgmap = w->g->addr),
 			      "page names pgmap %#llx which does not cover it (refcount %d)",
 			      (unsigned long long)ptr, ref);
 	else
-		li_report_add(r, "PGMAP_DANGLING", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(PGMAP_DANGLING, .pfn = pfn, .page = va,
+					 .pgmap = w->g->addr),
 			      "page names %#llx, not a registered dev_pagemap (refcount %d)",
 			      (unsigned long long)ptr, ref);
 }
@@ -430,7 +446,7 @@ static bool dynamic_folio(struct walk *w, uint64_t pfn, const uint8_t *p,
 {
 	int order = have_next ? order_of(w, p) : -1;
 
-	if (!w->m->pgmap_in_folio || w->g->mtype != LI_MT_FS_DAX ||
+	if (!w->m->page.pgmap_in_folio || w->g->mtype != LI_MT_FS_DAX ||
 	    order < 1 || order > LI_MAX_VMEMMAP_SHIFT)
 		return false;
 	w->dyn_end = pfn + (1ULL << order) - 1;
@@ -442,21 +458,26 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 {
 	const struct li_model *m = w->m;
 	struct li_report *r = w->c->r;
-	uint64_t va = li_page_va(m, pfn), flags = li_get_u64(p, m->off_flags);
-	uint64_t pgmap = li_get_u64(p, m->off_pgmap);
-	int32_t ref = (int32_t)li_get_u32(p, m->off_refcount);
-	int idle = m->idle_ref[w->g->mtype];
+	uint64_t va = li_page_va(m, pfn), flags = li_get_u64(p, m->page.off_flags);
+	uint64_t pgmap = li_get_u64(p, m->page.off_pgmap);
+	int32_t ref = (int32_t)li_get_u32(p, m->page.off_refcount);
+	int idle = m->rules.idle_ref[w->g->mtype];
 
 	w->head = (struct head_state){ pfn, pgmap, true };
 	check_pgmap_ptr(w, pfn, va, pgmap, ref);
 	if (ref < idle)
-		li_report_add(r, "REFCOUNT_BELOW_IDLE", pfn, va, w->g->addr,
+		li_report_add(r,
+			      LI_FINDING(REFCOUNT_BELOW_IDLE, .pfn = pfn,
+					 .page = va, .pgmap = w->g->addr),
 			      "refcount %d < idle %d for %s", ref, idle,
 			      li_mtype_name(w->g->mtype));
 	if (referenced(w, ref)) {
 		w->g->pages_referenced++;
 		if (w->g->ref_dead || w->g->ref_exited)
-			li_report_add(r, "PGMAP_REF_DEAD", pfn, va, w->g->addr,
+			li_report_add(r,
+				      LI_FINDING(PGMAP_REF_DEAD, .pfn = pfn,
+						 .page = va,
+						 .pgmap = w->g->addr),
 				      "refcount %d but the pgmap's percpu_ref is %s (count %lld)",
 				      ref, w->g->ref_exited ? "exited" : "dead",
 				      (long long)w->g->ref_count);
@@ -465,32 +486,44 @@ static void check_head(struct walk *w, uint64_t pfn, const uint8_t *p,
 			li_leak_note(w->c, pfn, w->n, w->g->addr, ref, idle);
 	}
 	if (w->n == 1) {
-		if ((flags & m->pg_head_mask) && !dynamic_folio(w, pfn, p, have_next))
-			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+		if ((flags & m->pflags.pg_head_mask) && !dynamic_folio(w, pfn, p, have_next))
+			li_report_add(r,
+				      LI_FINDING(HEAD_ORDER_MISMATCH,
+						 .pfn = pfn, .page = va,
+						 .pgmap = w->g->addr),
 				      "PG_head set but vmemmap_shift is 0");
 		return;
 	}
-	if (!(flags & m->pg_head_mask)) {
-		li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+	if (!(flags & m->pflags.pg_head_mask)) {
+		li_report_add(r,
+			      LI_FINDING(HEAD_ORDER_MISMATCH, .pfn = pfn,
+					 .page = va, .pgmap = w->g->addr),
 			      "PG_head clear on a compound head (vmemmap_shift %llu)",
 			      (unsigned long long)w->g->vmemmap_shift);
 		return;
 	}
 	if (have_next) {
 		int order = order_of(w, p);
-		uint32_t nr = m->has_nr_pages ? li_get_u32(p, m->off_nr_pages) : (uint32_t)w->n;
+		uint32_t nr = m->page.has_nr_pages ?
+			      li_get_u32(p, m->page.off_nr_pages) : (uint32_t)w->n;
 
 		/* one finding per head, whichever of order / nr_pages is off */
 		if ((order >= 0 && (uint64_t)order != w->g->vmemmap_shift) || nr != w->n)
-			li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
+			li_report_add(r,
+				      LI_FINDING(HEAD_ORDER_MISMATCH,
+						 .pfn = pfn, .page = va,
+						 .pgmap = w->g->addr),
 				      "order %d, nr_pages %u; vmemmap_shift %llu",
 				      order, nr, (unsigned long long)w->g->vmemmap_shift);
-		if (m->has_pincount) {
-			int32_t pins = (int32_t)li_get_u32(p, m->off_pincount);
+		if (m->page.has_pincount) {
+			int32_t pins = (int32_t)li_get_u32(p, m->page.off_pincount);
 
 			if (pins > 0 && (int64_t)pins > (int64_t)ref - idle)
-				li_report_add(r, "PINCOUNT_EXCEEDS_REFCOUNT", pfn, va,
-					      w->g->addr, "pincount %d > refcount %d - idle %d",
+				li_report_add(r,
+					      LI_FINDING(PINCOUNT_EXCEEDS_REFCOUNT,
+							 .pfn = pfn, .page = va,
+							 .pgmap = w->g->addr),
+					      "pincount %d > refcount %d - idle %d",
 					      pins, ref, idle);
 		}
 	}
@@ -501,42 +534,54 @@ static void check_tail(struct walk *w, uint64_t pfn, const uint8_t *p)
 	const struct li_model *m = w->m;
 	struct li_report *r = w->c->r;
 	uint64_t va = li_page_va(m, pfn), head_va = li_page_va(m, w->head.pfn);
-	uint64_t ch = li_get_u64(p, m->off_head);
-	int32_t ref = (int32_t)li_get_u32(p, m->off_refcount);
+	uint64_t ch = li_get_u64(p, m->page.off_head);
+	int32_t ref = (int32_t)li_get_u32(p, m->page.off_refcount);
 	/* both forms keep bit 0 set on a tail (7.x set_compound_head()) */
-	bool ok_head = m->head_is_mask ? (ch & 1) && (va & ch) == head_va :
+	bool ok_head = m->page.head_is_mask ? (ch & 1) && (va & ch) == head_va :
 		       ch == (head_va | 1);
+	struct li_finding_args at = { .pfn = pfn, .page = va,
+				      .pgmap = w->g->addr };
 
-	if (!ok_head && li_report_add(r, "TAIL_HEAD_MISMATCH", pfn, va, w->g->addr,
-				      "compound_head %#llx, head is %#llx",
-				      (unsigned long long)ch,
-				      (unsigned long long)head_va) > 0)
-		note_frame(w, "TAIL_HEAD_MISMATCH", pfn);
-	if (ref && li_report_add(r, "TAIL_REFCOUNT", pfn, va, w->g->addr,
-				 "tail refcount %d (head pfn %#llx)", ref,
-				 (unsigned long long)w->head.pfn) > 0)
-		note_frame(w, "TAIL_REFCOUNT", pfn);
-	if (li_get_u64(p, m->off_flags) & m->pg_head_mask &&
-	    li_report_add(r, "HEAD_ORDER_MISMATCH", pfn, va, w->g->addr,
-			  "PG_head set on tail %llu of head pfn %#llx",
-			  (unsigned long long)(pfn - w->head.pfn),
-			  (unsigned long long)w->head.pfn) > 0)
-		note_frame(w, "HEAD_ORDER_MISMATCH", pfn);
+	if (!ok_head) {
+		at.code = LI_CODE_TAIL_HEAD_MISMATCH;
+		li_report_add(r, shared_frame(w, &at),
+			      "compound_head %#llx, head is %#llx",
+			      (unsigned long long)ch,
+			      (unsigned long long)head_va);
+	}
+	if (ref) {
+		at.code = LI_CODE_TAIL_REFCOUNT;
+		li_report_add(r, shared_frame(w, &at),
+			      "tail refcount %d (head pfn %#llx)", ref,
+			      (unsigned long long)w->head.pfn);
+	}
+	if (li_get_u64(p, m->page.off_flags) & m->pflags.pg_head_mask) {
+		at.code = LI_CODE_HEAD_ORDER_MISMATCH;
+		li_report_add(r, shared_frame(w, &at),
+			      "PG_head set on tail %llu of head pfn %#llx",
+			      (unsigned long long)(pfn - w->head.pfn),
+			      (unsigned long long)w->head.pfn);
+	}
 }
 
 static void check_one(struct walk *w, uint64_t pfn, const uint8_t *p,
 		      bool have_next)
 {
 	const struct li_model *m = w->m;
-	uint64_t flags = li_get_u64(p, m->off_flags), off;
+	uint64_t flags = li_get_u64(p, m->page.off_flags), off;
 	int zone = li_page_zone(m, flags);
 
-	if (zone != m->zone_device &&
-	    li_report_add(w->c->r, "ZONE_MISMATCH", pfn, li_page_va(m, pfn),
-			  w->g->addr, "zone %d, ZONE_DEVICE is %lld (flags %#llx)",
-			  zone, (long long)m->zone_device,
-			  (unsigned long long)flags) > 0 && w->n > 1)
-		note_frame(w, "ZONE_MISMATCH", pfn);
+	if (zone != m->pflags.zone_device) {
+		struct li_finding_args at = {
+			.code = LI_CODE_ZONE_MISMATCH, .pfn = pfn,
+			.page = li_page_va(m, pfn), .pgmap = w->g->addr,
+		};
+
+		li_report_add(w->c->r, w->n > 1 ? shared_frame(w, &at) : &at,
+			      "zone %d, ZONE_DEVICE is %lld (flags %#llx)",
+			      zone, (long long)m->pflags.zone_device,
+			      (unsigned long long)flags);
+	}
 	off = (pfn - w->rg->first_pfn) & (w->n - 1);
 	if (w->dyn_end && pfn <= w->dyn_end && pfn != w->head.pfn)
 		check_tail(w, pfn, p);
@@ -551,13 +596,13 @@ static void load_head(struct walk *w, uint64_t head_pfn)
 {
 	uint64_t pgmap = 0;
 
-	li_read_u64(w->c, li_page_va(w->m, head_pfn) + w->m->off_pgmap, &pgmap);
+	li_read_u64(w->c, li_page_va(w->m, head_pfn) + w->m->page.off_pgmap, &pgmap);
 	w->head = (struct head_state){ head_pfn, pgmap, true };
 }
 
 static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 {
-	const uint64_t psz = w->m->page_size;
+	const uint64_t psz = w->m->page.page_size;
 	/* page[1] and page[2] of a head must be in the buffer */
 	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
 	bool prev_bad[MAX_SEEN];
@@ -672,9 +717,9 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 
 	w->g = g;
 	w->n = 1ULL << g->vmemmap_shift;
-	w->vpages = w->n * m->page_size / LI_PAGE_SIZE;
-	w->dedup_skip = w->vpages >= 2 && m->pgd_phys &&
-			LI_PAGE_SIZE % m->page_size == 0;
+	w->vpages = w->n * m->page.page_size / LI_PAGE_SIZE;
+	w->dedup_skip = w->vpages >= 2 && m->mem.pgd_phys &&
+			LI_PAGE_SIZE % m->page.page_size == 0;
 	for (int k = 0; k < g->nr_valid; k++) {
 		uint64_t lo, hi;
 
@@ -702,10 +747,10 @@ int li_walk_pages(struct li_ctx *c)
 	size_t nv;
 	int err = 0;
 
-	if (!c->m->page_size)
+	if (!c->m->page.page_size)
 		return -EINVAL;
 	/* whole vmemmap pages: read_frames() reads the batch's last one whole */
-	nv = (BATCH_PAGES + 2) * c->m->page_size / LI_PAGE_SIZE + 2;
+	nv = (BATCH_PAGES + 2) * c->m->page.page_size / LI_PAGE_SIZE + 2;
 	w.buf = malloc(nv * LI_PAGE_SIZE);
 	w.ok = malloc(BATCH_PAGES + 2);
 	w.skip = malloc(BATCH_PAGES + 2);

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "codes.h"
+#include "holders.h"
+#include "model.h"
+#include "report.h"
 
 #define TEXT_FINDINGS_PER_CODE	20
 
@@ -33,7 +37,7 @@ LI_EXPORT int li_report_max_severity(const struct li_report *r)
 	return max;
 }
 
-static const char *ref_state(const struct li_pgmap *g)
+const char *li_pgmap_ref_state(const struct li_pgmap *g)
 {
 	if (!g->readable || g->ref_unreadable)
 		return "unreadable";
@@ -77,40 +81,41 @@ static void json_model(FILE *f, const struct li_model *m)
 	json_str(f, m->release);
 	fprintf(f, ",\"sizeof_page\":%llu,\"pgmap_in\":\"%s\",\"head_encoding\":\"%s\","
 		"\"order_field\":\"%s\",\"flags_offset\":%llu,\"pg_head_mask\":",
-		JU(m->page_size), m->pgmap_in_folio ? "folio" : "page",
-		m->head_is_mask ? "mask" : "pointer|1",
-		m->order_loc == LI_ORDER_COMPOUND_ORDER ? "page[1].compound_order" :
-		m->order_loc == LI_ORDER_FOLIO_ORDER ? "folio._folio_order" :
-		"folio._flags_1", JU(m->off_flags));
-	JX(f, m->pg_head_mask);
+		JU(m->page.page_size), m->page.pgmap_in_folio ? "folio" : "page",
+		m->page.head_is_mask ? "mask" : "pointer|1",
+		m->page.order_loc == LI_ORDER_COMPOUND_ORDER ? "page[1].compound_order" :
+		m->page.order_loc == LI_ORDER_FOLIO_ORDER ? "folio._folio_order" :
+		"folio._flags_1", JU(m->page.off_flags));
+	JX(f, m->pflags.pg_head_mask);
 	fprintf(f, ",\"zone_device\":%lld,\"nr_zones\":%lld,\"zones_shift\":%d,"
 		"\"nodes_shift\":%d,\"zones_pgshift\":%d,\"sizeof_dev_pagemap\":%llu,"
 		"\"has_vmemmap_shift\":%s,\"memory_types\":{",
-		(long long)m->zone_device, (long long)m->nr_zones, m->zones_shift,
-		m->nodes_shift, m->zones_pgshift, JU(m->pgmap_size),
-		m->has_vmemmap_shift ? "true" : "false");
+		(long long)m->pflags.zone_device, (long long)m->pflags.nr_zones,
+		m->pflags.zones_shift, m->pflags.nodes_shift,
+		m->pflags.zones_pgshift, JU(m->pgmap.pgmap_size),
+		m->pgmap.has_vmemmap_shift ? "true" : "false");
 	for (int i = 1, first = 1; i < LI_MT_NR; i++) {
-		if (m->mtype_val[i] < 0)
+		if (m->rules.mtype_val[i] < 0)
 			continue;
 		fprintf(f, "%s\"%s\":%lld", first ? "" : ",", li_mtype_name(i),
-			(long long)m->mtype_val[i]);
+			(long long)m->rules.mtype_val[i]);
 		first = 0;
 	}
 	fprintf(f, "},\"idle_refcount\":{");
 	for (int i = 1, first = 1; i < LI_MT_NR; i++) {
-		if (m->mtype_val[i] < 0)
+		if (m->rules.mtype_val[i] < 0)
 			continue;
 		fprintf(f, "%s\"%s\":%d", first ? "" : ",", li_mtype_name(i),
-			m->idle_ref[i]);
+			m->rules.idle_ref[i]);
 		first = 0;
 	}
 	fprintf(f, "},\"zone_selftest\":{\"pfn\":%llu,\"zone\":%d},\"vmemmap_base\":",
 		JU(m->zone_selftest_pfn), m->zone_selftest_zone);
-	JX(f, m->vmemmap_base);
+	JX(f, m->mem.vmemmap_base);
 	fprintf(f, ",\"pgtable_levels\":%d,\"nr_cpus\":%u,\"vmemmap_reuse\":%s,"
 		"\"hvo_reserved_pages\":%d}",
-		m->l5 ? 5 : 4, m->nr_cpus, m->dedup_supported ? "true" : "false",
-		m->hvo_reserve);
+		m->mem.l5 ? 5 : 4, m->ref.nr_cpus, m->rules.dedup_supported ? "true" : "false",
+		m->huge.hvo_reserve);
 }
 
 static void json_pgmap(FILE *f, const struct li_pgmap *g)
@@ -133,7 +138,7 @@ static void json_pgmap(FILE *f, const struct li_pgmap *g)
 			JU(g->alt_base_pfn), JU(g->alt_end_pfn), JU(g->alt_reserve),
 			JU(g->alt_free), JU(g->alt_align), JU(g->alt_alloc));
 	fprintf(f, ",\"ref\":{\"state\":\"%s\",\"mode\":\"%s\",\"count\":",
-		ref_state(g), g->ref_atomic ? "atomic" : "percpu");
+		li_pgmap_ref_state(g), g->ref_atomic ? "atomic" : "percpu");
 	if (g->ref_count_known)
 		fprintf(f, "%lld", (long long)g->ref_count);
 	else
@@ -248,9 +253,9 @@ static void json_holders(FILE *f, const struct li_report *r)
 		"\"swap_device_types\":", JU(w->total),
 		w->total > r->nr_holders ? "true" : "false",
 		w->iomem_tree ? "true" : "false");
-	if (m->swp_dev_first >= 0)
-		fprintf(f, "{\"first\":%d,\"count\":%d}", m->swp_dev_first,
-			m->swp_dev_num);
+	if (m->task.swp_dev_first >= 0)
+		fprintf(f, "{\"first\":%d,\"count\":%d}", m->task.swp_dev_first,
+			m->task.swp_dev_num);
 	else
 		fprintf(f, "null");
 	fprintf(f, "},\"holders\":[");
@@ -401,7 +406,7 @@ static void text_pgmaps(const struct li_report *r, FILE *f)
 			snprintf(cnt, sizeof(cnt), "%lld", (long long)g->ref_count);
 		fprintf(f, "  0x%-16llx %-26s %5llu %-6s %-6s %6s ", JU(g->addr),
 			li_mtype_name(g->mtype), JU(g->vmemmap_shift),
-			g->altmap_valid ? "yes" : "no", ref_state(g), cnt);
+			g->altmap_valid ? "yes" : "no", li_pgmap_ref_state(g), cnt);
 		for (int k = 0; k < g->nr_valid; k++)
 			fprintf(f, " %#llx-%#llx", JU(g->ranges[k].start_pfn),
 				JU(g->ranges[k].end_pfn));
@@ -523,12 +528,18 @@ static void text_model(const struct li_report *r, FILE *f)
 		" PG_head mask %#llx\n  zones: ZONE_DEVICE=%lld of %lld, ZONES_SHIFT %d,"
 		" NODES_SHIFT %d, ZONES_PGSHIFT %d\n  vmemmap_base %#llx, %d-level page tables,"
 		" %u cpus\n",
-		JU(m->page_size), m->pgmap_in_folio ? "folio" : "page",
-		m->order_loc == LI_ORDER_COMPOUND_ORDER ? "page[1].compound_order" :
-		m->order_loc == LI_ORDER_FOLIO_ORDER ? "folio._folio_order" :
-		"folio._flags_1", JU(m->pg_head_mask), (long long)m->zone_device,
-		(long long)m->nr_zones, m->zones_shift, m->nodes_shift,
-		m->zones_pgshift, JU(m->vmemmap_base), m->l5 ? 5 : 4, m->nr_cpus);
+		JU(m->page.page_size), m->page.pgmap_in_folio ? "folio" : "page",
+		m->page.order_loc == LI_ORDER_COMPOUND_ORDER ? "page[1].compound_order" :
+		m->page.order_loc == LI_ORDER_FOLIO_ORDER ? "folio._folio_order" :
+		"folio._flags_1", JU(m->pflags.pg_head_mask), (long long)m->pflags.zone_device,
+		(long long)m->pflags.nr_zones, m->pflags.zones_shift, m->pflags.nodes_shift,
+		m->pflags.zones_pgshift, JU(m->mem.vmemmap_base), m->mem.l5 ? 5 : 4,
+		m->ref.nr_cpus);
+	for (unsigned int i = 0; i < m->nr_assumed; i++)
+		fprintf(f, "%s%s", i ? "; " : "  assumed, not probed: ",
+			m->assumed[i]);
+	if (m->nr_assumed)
+		fputc('\n', f);
 }
 
 static void text_summary(const struct li_report *r, FILE *f)

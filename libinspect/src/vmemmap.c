@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-#define FRAMESET_MAX	(1u << 22)	/* 32 MiB of frames, then approximate */
+#include "findings.h"
+#include "progress.h"
+#include "read.h"
+#include "u64set.h"
+#include "vmemmap.h"
 
 uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 			  uint64_t nr_vpages, uint64_t frame)
@@ -33,51 +36,12 @@ uint64_t li_frame_aliases(struct li_ctx *c, uint64_t first_va,
 
 bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
 {
-	uint64_t v = (m->page_size << g->vmemmap_shift) / LI_PAGE_SIZE;
+	uint64_t v = (m->page.page_size << g->vmemmap_shift) / LI_PAGE_SIZE;
 
-	if (!m->dedup_supported || !g->vmemmap_shift || g->altmap_valid ||
-	    (m->page_size & (m->page_size - 1)))
+	if (!m->rules.dedup_supported || !g->vmemmap_shift || g->altmap_valid ||
+	    (m->page.page_size & (m->page.page_size - 1)))
 		return false;
-	return m->dedup_needs_v_gt_2 ? v > 2 : true;
-}
-
-/* Start over; the table regrows with the range, so cost stays O(range). */
-void li_set_reset(struct li_u64set *s)
-{
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-int li_set_add(struct li_u64set *s, uint64_t frame)
-{
-	uint64_t key = frame + 1, h;	/* 0 marks an empty slot */
-
-	if (s->nr * 2 >= s->cap) {
-		struct li_u64set n = { .cap = s->cap ? s->cap * 2 : 1024 };
-
-		if (n.cap > FRAMESET_MAX) {
-			s->full = true;
-			return 0;
-		}
-		n.v = calloc(n.cap, sizeof(*n.v));
-		if (!n.v)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->v[i])
-				li_set_add(&n, s->v[i] - 1);
-		free(s->v);
-		*s = n;
-	}
-	h = (frame * 0x9e3779b97f4a7c15ULL) >> 20;
-	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (s->v[i] == key)
-			return 0;
-		if (!s->v[i]) {
-			s->v[i] = key;
-			s->nr++;
-			return 1;
-		}
-	}
+	return m->rules.dedup_needs_v_gt_2 ? v > 2 : true;
 }
 
 struct acct {
@@ -119,7 +83,7 @@ static int read_u32(struct li_ctx *c, uint64_t va, uint32_t *v)
 {
 	struct li_xlat x;
 
-	if (c->m->pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
+	if (c->m->mem.pgd_phys && !li_xlat(&c->pg, va, &x) && x.level &&
 	    (va & (LI_PAGE_SIZE - 1)) <= LI_PAGE_SIZE - sizeof(*v) &&
 	    !li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)), v, sizeof(*v)))
 		return 0;
@@ -134,12 +98,15 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 	uint64_t pfn = frame >> LI_PAGE_SHIFT;
 	uint32_t ref;
 
-	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->off_refcount, &ref))
+	if (uses < 2 || read_u32(c, li_page_va(c->m, pfn) + c->m->page.off_refcount, &ref))
 		return;
 	a->row->shared_checked++;
 	if ((uint64_t)(int32_t)ref != uses)
-		li_report_add(c->r, "VMEMMAP_SHARED_REFCOUNT", head_pfn,
-			      li_page_va(c->m, pfn), a->g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(VMEMMAP_SHARED_REFCOUNT,
+					 .pfn = head_pfn,
+					 .page = li_page_va(c->m, pfn),
+					 .pgmap = a->g->addr),
 			      "vmemmap frame %#llx mapped %llu times has refcount %d",
 			      (unsigned long long)frame,
 			      (unsigned long long)uses, (int32_t)ref);
@@ -320,7 +287,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	uint64_t va1 = li_page_va(m, r->end_pfn + 1);
 	bool dedup = li_pgmap_dedups(m, g);
 	uint64_t n = 1ULL << g->vmemmap_shift;
-	uint64_t vpc = n * m->page_size / LI_PAGE_SIZE;
+	uint64_t vpc = n * m->page.page_size / LI_PAGE_SIZE;
 	const struct li_pt_visitor v = { .entry = acct_entry, .arg = a };
 	int err;
 
@@ -330,7 +297,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->end_pfn = r->end_pfn;
 	row->init_start_pfn = r->first_pfn;
 	row->nr_pages = r->end_pfn + 1 - r->start_pfn;
-	row->struct_bytes = row->nr_pages * m->page_size;
+	row->struct_bytes = row->nr_pages * m->page.page_size;
 	row->complete = true;
 	li_set_reset(&a->all);
 	li_set_reset(&a->init);
@@ -352,7 +319,9 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 		return err;
 	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */
 	if (a->outside)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING, .pfn = r->start_pfn,
+					 .pgmap = g->addr),
 			      "range %d: %llu vmemmap pages mapped by PMDs outside the altmap [%#llx-%#llx)",
 			      k, (unsigned long long)a->outside,
 			      (unsigned long long)(g->alt_base_pfn + g->alt_reserve),
@@ -372,7 +341,7 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 
 			/* compounds whose head's vmemmap is a hole: off pattern */
 			if (!li_xlat(&c->pg, hva, &x) && !x.level && x.hole_end > hva) {
-				skip = (x.hole_end - hva) / (n * m->page_size);
+				skip = (x.hole_end - hva) / (n * m->page.page_size);
 				if (skip > 1) {
 					skip = skip < (r->end_pfn + 1 - h) / n ?
 					       skip : (r->end_pfn + 1 - h) / n;
@@ -390,7 +359,9 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->saved_bytes = row->vmemmap_pages > row->frames + row->unmapped ?
 		(row->vmemmap_pages - row->frames - row->unmapped) * LI_PAGE_SIZE : 0;
 	if (row->complete && !row->unmapped && row->frames != row->predicted)
-		li_report_add(c->r, "VMEMMAP_UNEXPECTED", r->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(VMEMMAP_UNEXPECTED,
+					 .pfn = r->start_pfn, .pgmap = g->addr),
 			      "range %d: %llu vmemmap pages backed by %llu frames, %s predicts %llu (%llu compounds off pattern)",
 			      k, (unsigned long long)row->vmemmap_pages,
 			      (unsigned long long)row->frames,
@@ -407,7 +378,7 @@ int li_vmemmap_account(struct li_ctx *c)
 	size_t nrows = 0;
 	int err = 0;
 
-	if (!c->m->pgd_phys)
+	if (!c->m->mem.pgd_phys)
 		return 0;
 	for (size_t i = 0; i < r->nr_pgmaps; i++)
 		nrows += r->pgmaps[i].nr_valid;

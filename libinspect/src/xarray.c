@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "findings.h"
+#include "read.h"
+#include "xarray.h"
 
 #define XA_CHUNK_SHIFT	6
 #define XA_CHUNK_SIZE	(1u << XA_CHUNK_SHIFT)
@@ -44,7 +47,7 @@ static void corrupt(struct xa_walk *w, uint64_t node, const char *why)
 {
 	if (!w->err)
 		w->err = -EINVAL;
-	li_report_add(w->c->r, "XARRAY_CORRUPT", 0, node, 0,
+	li_report_add(w->c->r, LI_FINDING(XARRAY_CORRUPT, .page = node),
 		      "xarray %#llx node %#llx: %s",
 		      (unsigned long long)w->xa, (unsigned long long)node, why);
 }
@@ -85,12 +88,14 @@ static int walk_node(struct xa_walk *w, uint64_t node, uint64_t base,
 		corrupt(w, node, "too many nodes (cycle or garbage)");
 		return -ELOOP;
 	}
-	if ((err = li_read(w->c, LI_KVADDR, node + m->xn_shift, &nshift, 1)) ||
-	    (err = li_read(w->c, LI_KVADDR, node + m->xn_slots, slots, sizeof(slots)))) {
+	if ((err = li_read(w->c, LI_KVADDR, node + m->xa.xn_shift, &nshift, 1)) ||
+	    (err = li_read(w->c, LI_KVADDR, node + m->xa.xn_slots, slots, sizeof(slots)))) {
 		/* a filtered dump may lack the node: not captured, not corrupt */
 		if (err == -ENODATA) {
 			w->c->r->registry_incomplete = true;
-			li_report_add(w->c->r, "STRUCT_NOT_CAPTURED", 0, node, 0,
+			li_report_add(w->c->r,
+				      LI_FINDING(STRUCT_NOT_CAPTURED,
+						 .page = node),
 				      "xarray %#llx node %#llx (indices %#llx-) is not in the dump: the pgmaps it indexes are not checked",
 				      (unsigned long long)w->xa, (unsigned long long)node,
 				      (unsigned long long)base);
@@ -150,7 +155,7 @@ int li_xa_walk(struct li_ctx *c, uint64_t xa, struct li_run **runs,
 	*runs = NULL;
 	*nr = 0;
 	*nodes = 0;
-	err = li_read_u64(c, xa + c->m->xa_head, &head);
+	err = li_read_u64(c, xa + c->m->xa.xa_head, &head);
 	if (err)
 		return err;
 	if (!head)

@@ -546,7 +546,7 @@ static bool skipped(const char *code)
 static void check_property(struct fz *z, const struct li_report *r)
 {
 	uint8_t buf[256];
-	uint64_t psz = r->model.page_size;
+	uint64_t psz = r->model.page.page_size;
 
 	if (psz == 0 || psz > sizeof(buf))
 		return;

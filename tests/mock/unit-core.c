@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
+#include "holders.h"
+#include "model.h"
+#include "u64set.h"
 #include "mock.h"
 
 #define DEV_PFN		0x20000ULL
@@ -98,8 +101,9 @@ static void t_clean(void)
 	       "pgmaps %zu", r ? r->nr_pgmaps : 0);
 	result(r && only(r, NULL) && li_report_max_severity(r) < 0, "clean-no-findings",
 	       "max severity %d", r ? li_report_max_severity(r) : -2);
-	result(r && r->model.zones_pgshift == 51 && r->model.zone_device == 4,
-	       "model-zone-bits", "ZONES_PGSHIFT %d", r ? r->model.zones_pgshift : -1);
+	result(r && r->model.pflags.zones_pgshift == 51 &&
+	       r->model.pflags.zone_device == 4, "model-zone-bits",
+	       "ZONES_PGSHIFT %d", r ? r->model.pflags.zones_pgshift : -1);
 	result(r && r->pgmaps[0].ref_count == 1 + 16 && r->pgmaps[0].ref_valid,
 	       "model-percpu-ref-sum", "count %lld", r ? (long long)r->pgmaps[0].ref_count : -1);
 	result(r && r->nr_vmem == 1 && r->vmem[0].vmemmap_pages == 128 &&
@@ -579,7 +583,7 @@ static void t_private(void)
 	mock_w64(m, g + 120, g);			/* owner */
 	r = run(m, NULL);
 	result(r && only(r, NULL) && r->pgmaps[0].mtype == LI_MT_PRIVATE &&
-	       r->model.idle_ref[LI_MT_PRIVATE] == 0, "private-idle-zero", "");
+	       r->model.rules.idle_ref[LI_MT_PRIVATE] == 0, "private-idle-zero", "");
 	li_report_free(r);
 	mock_w64(m, g + 120, 0);
 	r = run(m, NULL);
@@ -653,7 +657,8 @@ static void t_dynamic_folio(void)
 	mock_w8(m, mock_page(head + 1) + 17, 9);
 	mock_w32(m, mock_page(head + 1) + 28, 512);
 	r = run(m, NULL);
-	result(r && r->model.pgmap_in_folio && r->model.idle_ref[LI_MT_FS_DAX] == 0 &&
+	result(r && r->model.page.pgmap_in_folio &&
+	       r->model.rules.idle_ref[LI_MT_FS_DAX] == 0 &&
 	       only(r, NULL), "folio-pgmap-dynamic-fsdax-folio", "");
 	li_report_free(r);
 	mock_w32(m, mock_page(head + 100) + 52, 1);	/* a tail takes a ref */
@@ -1207,11 +1212,12 @@ static void t_holders_swap(void)
 		x = holder_at(r, UVA + 8 * 4096ULL);
 		f = first(r, "HOLDER_ORPHANED");
 		snprintf(name, sizeof(name), "holders-device-private-swap-%d-types", 4 - k);
-		result(r && r->model.swp_dev_first == (int)wr && r->model.swp_dev_num == 4 - k &&
+		result(r && r->model.task.swp_dev_first == (int)wr &&
+		       r->model.task.swp_dev_num == 4 - k &&
 		       r->nr_holders == 2 && h && h->kind == LI_HK_DEVICE_PRIVATE &&
 		       h->pfn == DEV2_PFN + 10 && h->nr_pages == 4 && h->pgmap == g,
 		       name, "first type %d, %zu holders, pfn %#llx nr %llu",
-		       r ? r->model.swp_dev_first : -1, r ? r->nr_holders : 0,
+		       r ? r->model.task.swp_dev_first : -1, r ? r->nr_holders : 0,
 		       h ? (unsigned long long)h->pfn : 0, h ? (unsigned long long)h->nr_pages : 0);
 		snprintf(name, sizeof(name), "holders-device-exclusive-orphaned-%d-types", 4 - k);
 		result(x && x->kind == LI_HK_DEVICE_EXCLUSIVE && !x->pgmap && f &&
@@ -1332,6 +1338,126 @@ static void t_leak_cap(void)
 	free(c.leaks.v);
 }
 
+/* The LIBINSPECT_1.4 getters: what the JSON holds, size-prefixed. */
+static void t_accessors(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	struct li_options o = { .max_findings = 5 };
+	struct li_finding_info fi = { .sz = sizeof(fi) }, part;
+	struct li_pgmap_info pi = { .sz = sizeof(pi) };
+	struct li_vmemmap_info vi = { .sz = sizeof(vi) };
+	uint64_t g, start = 0, end = 0, first_pfn = 0;
+	struct li_report *r;
+	bool ok = true;
+	size_t n, k = 0, stored = 0;
+
+	s.dedup = false;
+	g = mock_add_pgmap(m, &s);
+	for (int i = 1; i < 100; i++)
+		mock_w32(m, mock_page(DEV_PFN + i) + 52, 1);
+	r = run(m, &o);
+	n = li_report_nfindings(r);
+	for (size_t i = 0; r && i < r->nr_codes; i++)
+		stored += r->buckets[i].nr;
+	for (size_t i = 0; r && i < n; i++) {
+		ok &= !li_report_finding(r, i, &fi);
+		if (strcmp(fi.code, "TAIL_REFCOUNT"))
+			continue;	/* VMEMMAP_UNEXPECTED: no reuse here */
+		ok &= fi.severity == LI_SEV_ERROR && fi.pfn == DEV_PFN + 1 + k &&
+		      fi.pgmap == g && fi.page == mock_page(DEV_PFN + 1 + k) &&
+		      strstr(fi.detail, "tail refcount 1");
+		k++;
+	}
+	result(r && n == stored && k == 5 && ok &&
+	       li_report_finding(r, n, &fi) == -ERANGE &&
+	       li_report_code_count(r, "TAIL_REFCOUNT") == 99 &&
+	       li_report_code_count(r, "NO_SUCH_CODE") == 0, "accessors-findings",
+	       "%zu findings, ok %d", n, ok);
+	/* a struct of an older header: what lies beyond its sz is not written */
+	memset(&part, 0xa5, sizeof(part));
+	part.sz = offsetof(struct li_finding_info, pfn);
+	result(r && !li_report_finding(r, 0, &part) && part.code &&
+	       !strcmp(part.code, "TAIL_REFCOUNT") &&
+	       part.pfn == 0xa5a5a5a5a5a5a5a5ULL &&
+	       part.sz == offsetof(struct li_finding_info, pfn),
+	       "accessors-size-prefix", "pfn %#llx", (unsigned long long)part.pfn);
+	part.sz = 1;
+	result(r && li_report_finding(r, 0, &part) == -EINVAL &&
+	       li_report_finding(r, 0, NULL) == -EINVAL,
+	       "accessors-bad-sz", "accepted");
+	result(r && li_report_npgmaps(r) == 1 && !li_report_pgmap(r, 0, &pi) &&
+	       pi.address == g && !strcmp(pi.type, li_mtype_name(r->pgmaps[0].mtype)) &&
+	       pi.vmemmap_shift == 9 && pi.nr_ranges == 1 &&
+	       !strcmp(pi.ref_state, "live") &&
+	       pi.pages_checked == r->pgmaps[0].pages_checked &&
+	       !li_report_pgmap_range(r, 0, 0, &start, &end, &first_pfn) &&
+	       start == DEV_PFN && end == DEV_PFN + 4095 && first_pfn == DEV_PFN &&
+	       li_report_pgmap_range(r, 0, 1, NULL, NULL, NULL) == -ERANGE &&
+	       li_report_pgmap(r, 1, &pi) == -ERANGE,
+	       "accessors-pgmaps", "pgmap %#llx range %#llx-%#llx",
+	       (unsigned long long)pi.address, (unsigned long long)start,
+	       (unsigned long long)end);
+	result(r && li_report_nvmemmap(r) == r->nr_vmem && r->nr_vmem &&
+	       !li_report_vmemmap(r, 0, &vi) && vi.pgmap == g &&
+	       vi.struct_pages == r->vmem[0].nr_pages &&
+	       vi.frames == r->vmem[0].frames &&
+	       li_report_vmemmap(r, r->nr_vmem, &vi) == -ERANGE,
+	       "accessors-vmemmap", "%zu rows", r ? r->nr_vmem : 0);
+	li_report_free(r);
+	mock_free(m);
+}
+
+static const struct li_target *hiding;
+
+/* The mock's types without page._mapcount. */
+static int member_but_mapcount(void *ctx, const char *type,
+			       const char *member, uint64_t *off)
+{
+	if (!strcmp(type, "struct page") && !strcmp(member, "_mapcount"))
+		return -ENOENT;
+	return hiding->ops->member_offset(ctx, type, member, off);
+}
+
+/* model.assumed: what the model takes without the kernel saying it. */
+static void t_model_assumed(void)
+{
+	struct mock *m = mock_new();
+	struct li_target t = *mock_target(m);
+	struct li_target_ops ops = *t.ops;
+	struct li_report *r0 = NULL, *r = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned int n0;
+	bool said = false;
+	FILE *f;
+
+	li_check(&t, NULL, &r0);
+	n0 = r0 ? r0->model.nr_assumed : 0;
+	hiding = mock_target(m);
+	ops.member_offset = member_but_mapcount;
+	t.ops = &ops;
+	li_check(&t, NULL, &r);
+	f = open_memstream(&text, &len);
+	if (r && f)
+		li_report_write_text(r, f, LI_TEXT_VERBOSE);
+	if (f)
+		fclose(f);
+	for (unsigned int i = 0; r && i < r->model.nr_assumed; i++)
+		said |= !strcmp(r->model.assumed[i],
+				"page._mapcount just before _refcount");
+	result(r0 && r && r->model.nr_assumed == n0 + 1 && said &&
+	       r->model.page.off_mapcount == r->model.page.off_refcount - 4 &&
+	       text && strstr(text, "assumed, not probed: ") &&
+	       strstr(text, "page._mapcount just before _refcount"),
+	       "model-assumed-said", "%u assumed (%u without the hiding)",
+	       r ? r->model.nr_assumed : 0, n0);
+	free(text);
+	li_report_free(r0);
+	li_report_free(r);
+	mock_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGALRM, SIG_DFL);
@@ -1348,6 +1474,7 @@ int main(int argc, char **argv)
 	t_dynamic_folio();
 	t_private();
 	t_caps_filters();
+	t_accessors();
 	t_overlap();
 	t_cancel();
 	t_u64set();
@@ -1361,5 +1488,6 @@ int main(int argc, char **argv)
 	t_leak_cap();
 	t_json(argc > 1 ? argv[1] : "/dev/null");
 	t_model_errors();
+	t_model_assumed();
 	return 0;
 }

@@ -1,120 +1,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * li_check(): the registry phase (pgmap_array -> dev_pagemaps, their
- * fields, refs and ranges) and the orchestration of the page, vmemmap and
- * hugetlb phases.  Findings go into per-code buckets: stored up to
- * max_findings each, counted exactly.
+ * The registry: pgmap_array -> dev_pagemaps, their fields, refs and
+ * ranges (the first phase of li_check()), the pgmap lookups of the
+ * walkers, and the ref verdicts that need the walkers' page counts.
  */
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "internal.h"
+#include "findings.h"
+#include "model.h"
+#include "progress.h"
+#include "read.h"
+#include "registry.h"
+#include "xarray.h"
 
 #define PERCPU_REF_ATOMIC	1ULL
 #define PERCPU_REF_DEAD		2ULL
 #define PERCPU_COUNT_BIAS	(1ULL << 63)
 #define PGMAP_ALTMAP_VALID	1u
 #define SUBSECTION_PAGES	512ULL	/* 2 MiB */
-
-static __thread char last_error[256];
-
-LI_EXPORT const char *li_last_error(void)
-{
-	return last_error;
-}
-
-int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
-	    void *buf, size_t len)
-{
-	int err = c->t->ops->read(c->t->ctx, sp, addr, buf, len);
-
-	return err > 0 ? -EIO : err;
-}
-
-/* A page-table page: physical, else (no physical reads: some live
-   targets) through the direct map; memory not in the dump stays that. */
-int li_read_table(void *ctx, uint64_t phys, uint64_t *buf)
-{
-	struct li_ctx *c = ctx;
-	int err = li_read(c, LI_PHYSADDR, phys, buf, LI_PAGE_SIZE);
-
-	if (err && err != -ENODATA)
-		err = li_read(c, LI_KVADDR, c->m->page_offset + phys, buf,
-			      LI_PAGE_SIZE);
-	return err;
-}
-
-int li_read_u64(struct li_ctx *c, uint64_t addr, uint64_t *v)
-{
-	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
-}
-
-int li_read_u32(struct li_ctx *c, uint64_t addr, uint32_t *v)
-{
-	return li_read(c, LI_KVADDR, addr, v, sizeof(*v));
-}
-
-int li_progress(struct li_ctx *c, const char *phase, uint64_t done,
-		uint64_t total)
-{
-	if (c->cancelled)
-		return -EINTR;
-	if (c->opts->progress &&
-	    c->opts->progress(c->opts->progress_arg, phase, done, total))
-		c->cancelled = 1;
-	return c->cancelled ? -EINTR : 0;
-}
-
-int li_report_add(struct li_report *r, const char *code, uint64_t pfn,
-		  uint64_t page, uint64_t pgmap, const char *fmt, ...)
-{
-	int idx = li_code_index(code);
-	struct li_code_bucket *b;
-	struct li_finding *f;
-	va_list ap;
-
-	if (idx < 0)
-		return idx;
-	b = &r->buckets[idx];
-	b->total++;
-	if (b->nr >= r->max_findings)
-		return 0;
-	if (b->nr == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct li_finding *n = realloc(b->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		b->v = n;
-		b->cap = cap;
-	}
-	f = &b->v[b->nr++];
-	memset(f, 0, sizeof(*f));
-	f->code = idx;
-	f->pfn = pfn;
-	f->page = page;
-	f->pgmap = pgmap;
-	va_start(ap, fmt);
-	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
-/* The finding just added under code, or NULL if it was over the cap. */
-struct li_finding *li_report_last(struct li_report *r, const char *code)
-{
-	int idx = li_code_index(code);
-	struct li_code_bucket *b;
-
-	if (idx < 0)
-		return NULL;
-	b = &r->buckets[idx];
-	if (!b->nr || b->total > b->nr)
-		return NULL;
-	return &b->v[b->nr - 1];
-}
 
 int li_pgmap_lookup(const struct li_report *r, uint64_t addr)
 {
@@ -152,7 +55,9 @@ static void ref_unreadable(struct li_ctx *c, struct li_pgmap *g,
 		return;
 	}
 	g->ref_unreadable = true;
-	li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, addr, g->addr,
+	li_report_add(c->r,
+		      LI_FINDING(STRUCT_NOT_CAPTURED, .page = addr,
+				 .pgmap = g->addr),
 		      "%s %#llx of pgmap %#llx is not in the dump: its ref state is unknown",
 		      what, (unsigned long long)addr, (unsigned long long)g->addr);
 }
@@ -172,28 +77,28 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 		g->ref_count_known = (g->pcr_ptr & 3) == 3;
 		return;
 	}
-	if (li_read_u64(c, g->ref_data + m->prd_count, &count) ||
-	    li_read_u64(c, g->ref_data + m->prd_ref, &back) ||
-	    li_read_u64(c, g->ref_data + m->prd_release, &release)) {
+	if (li_read_u64(c, g->ref_data + m->ref.prd_count, &count) ||
+	    li_read_u64(c, g->ref_data + m->ref.prd_ref, &back) ||
+	    li_read_u64(c, g->ref_data + m->ref.prd_release, &release)) {
 		ref_unreadable(c, g, "percpu_ref_data", g->ref_data);
 		return;
 	}
 	/* 5.10 - 5.14 fsdax: an external ref (request_queue) has its own release */
 	g->ref_valid = back == g->ref_addr &&
-		       (!m->release_fn || release == m->release_fn ||
-			(m->ref_is_pointer &&
-			 g->ref_addr != g->addr + m->pm_internal_ref));
+		       (!m->ref.release_fn || release == m->ref.release_fn ||
+			(m->pgmap.ref_is_pointer &&
+			 g->ref_addr != g->addr + m->pgmap.pm_internal_ref));
 	if (g->ref_atomic) {
 		g->ref_count = (int64_t)count;
 		g->ref_count_known = true;
 		return;
 	}
 	base = g->pcr_ptr & ~3ULL;
-	for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+	for (unsigned int cpu = 0; cpu < m->ref.nr_cpus; cpu++) {
 		uint64_t off = 0, v;
 
-		if (m->per_cpu_offset &&
-		    li_read_u64(c, m->per_cpu_offset + 8ULL * cpu, &off))
+		if (m->ref.per_cpu_offset &&
+		    li_read_u64(c, m->ref.per_cpu_offset + 8ULL * cpu, &off))
 			return;	/* count unknown; the ref itself was read */
 		if (li_read_u64(c, base + off, &v))
 			return;
@@ -206,15 +111,15 @@ static void decode_ref(struct li_ctx *c, struct li_pgmap *g)
 static void read_altmap(const struct li_model *m, const uint8_t *buf,
 			struct li_pgmap *g)
 {
-	uint64_t a = m->pm_altmap;
+	uint64_t a = m->pgmap.pm_altmap;
 
-	g->alt_base_pfn = li_get_u64(buf, a + m->alt_base_pfn);
-	g->alt_end_pfn = li_get_u64(buf, a + m->alt_end_pfn);
-	g->alt_reserve = li_get_u64(buf, a + m->alt_reserve);
-	g->alt_free = li_get_u64(buf, a + m->alt_free);
-	g->alt_alloc = li_get_u64(buf, a + m->alt_alloc);
-	g->alt_align = m->alt_align == UINT64_MAX ? 0 :
-		       li_get_u64(buf, a + m->alt_align);
+	g->alt_base_pfn = li_get_u64(buf, a + m->pgmap.alt_base_pfn);
+	g->alt_end_pfn = li_get_u64(buf, a + m->pgmap.alt_end_pfn);
+	g->alt_reserve = li_get_u64(buf, a + m->pgmap.alt_reserve);
+	g->alt_free = li_get_u64(buf, a + m->pgmap.alt_free);
+	g->alt_alloc = li_get_u64(buf, a + m->pgmap.alt_alloc);
+	g->alt_align = m->pgmap.alt_align == UINT64_MAX ? 0 :
+		       li_get_u64(buf, a + m->pgmap.alt_align);
 }
 
 /* Ranges, bounded: a garbage nr_range or range is reported, not walked. */
@@ -225,23 +130,29 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 
 	g->nr_valid = 0;
 	if (g->nr_range < 1 || g->nr_range > LI_MAX_NR_RANGE) {
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "nr_range %d out of bounds", g->nr_range);
 		return;
 	}
 	for (int k = 0; k < g->nr_range; k++) {
 		uint64_t r[2];
 
-		if (li_read(c, LI_KVADDR, g->addr + m->pm_ranges + k * m->range_size,
+		if (li_read(c, LI_KVADDR,
+			    g->addr + m->pgmap.pm_ranges + k * m->pgmap.range_size,
 			    r, sizeof(r))) {
-			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pgmap = g->addr),
 				      "range %d unreadable", k);
 			return;
 		}
 		/* beyond the machine's physical address bits: never walked */
-		if (r[1] < r[0] || r[1] >> m->max_physmem_bits) {
-			li_report_add(c->r, "PGMAP_INVALID", r[0] >> LI_PAGE_SHIFT,
-				      0, g->addr, "range %d [%#llx-%#llx] is garbage", k,
+		if (r[1] < r[0] || r[1] >> m->mem.max_physmem_bits) {
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = r[0] >> LI_PAGE_SHIFT,
+						 .pgmap = g->addr),
+				      "range %d [%#llx-%#llx] is garbage", k,
 				      (unsigned long long)r[0], (unsigned long long)r[1]);
 			return;
 		}
@@ -251,7 +162,10 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 		rg->first_pfn = rg->start_pfn;
 		if ((r[0] >> LI_PAGE_SHIFT) % SUBSECTION_PAGES ||
 		    ((r[1] + 1) >> LI_PAGE_SHIFT) % SUBSECTION_PAGES)
-			li_report_add(c->r, "PGMAP_INVALID", rg->start_pfn, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = rg->start_pfn,
+						 .pgmap = g->addr),
 				      "range %d [%#llx-%#llx] not subsection aligned", k,
 				      (unsigned long long)r[0], (unsigned long long)r[1]);
 	}
@@ -268,23 +182,31 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 	len = r0->end_pfn - r0->start_pfn + 1;
 	off = g->alt_reserve + g->alt_free;
 	if (g->alt_alloc + g->alt_align > g->alt_free)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "alloc %llu + align %llu > free %llu",
 			      (unsigned long long)g->alt_alloc,
 			      (unsigned long long)g->alt_align,
 			      (unsigned long long)g->alt_free);
 	if (g->alt_base_pfn != r0->start_pfn || g->alt_end_pfn != r0->end_pfn)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "altmap [%#llx-%#llx] differs from range 0 [%#llx-%#llx]",
 			      (unsigned long long)g->alt_base_pfn,
 			      (unsigned long long)g->alt_end_pfn,
 			      (unsigned long long)r0->start_pfn,
 			      (unsigned long long)r0->end_pfn);
 	if (g->nr_range != 1)
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "altmap valid with nr_range %d", g->nr_range);
 	if (off > len) {
-		li_report_add(c->r, "ALTMAP_ACCOUNTING", r0->start_pfn, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(ALTMAP_ACCOUNTING,
+					 .pfn = r0->start_pfn, .pgmap = g->addr),
 			      "reserve %llu + free %llu exceed the range (%llu pfns)",
 			      (unsigned long long)g->alt_reserve,
 			      (unsigned long long)g->alt_free,
@@ -297,14 +219,14 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 {
 	if (g->mtype == LI_MT_UNKNOWN)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "type %lld is not a memory_type",
 			      (long long)g->type_val);
 	if (g->flags & ~PGMAP_ALTMAP_VALID)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "unknown flags %#x", g->flags);
 	if (g->vmemmap_shift > LI_MAX_VMEMMAP_SHIFT) {
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "vmemmap_shift %llu out of bounds",
 			      (unsigned long long)g->vmemmap_shift);
 		g->vmemmap_shift = 0;
@@ -315,18 +237,21 @@ static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 
 		if ((r->first_pfn - r->start_pfn) % n ||
 		    (r->end_pfn + 1 - r->start_pfn) % n)
-			li_report_add(c->r, "PGMAP_INVALID", r->start_pfn, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pfn = r->start_pfn,
+						 .pgmap = g->addr),
 				      "range %d not a multiple of 2^vmemmap_shift", k);
 	}
 	/* memremap_pages() refuses PRIVATE/COHERENT without ops and owner */
 	if ((g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT) &&
-	    c->m->pm_ops != UINT64_MAX && (!g->ops || !g->owner))
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+	    c->m->pgmap.pm_ops != UINT64_MAX && (!g->ops || !g->owner))
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "%s pgmap without ops (%#llx) or owner (%#llx)",
 			      li_mtype_name(g->mtype), (unsigned long long)g->ops,
 			      (unsigned long long)g->owner);
 	if (!g->ref_exited && !g->ref_valid && !g->ref_unreadable)
-		li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+		li_report_add(c->r, LI_FINDING(PGMAP_INVALID, .pgmap = g->addr),
 			      "percpu_ref data %#llx does not point back to the pgmap's ref",
 			      (unsigned long long)g->ref_data);
 }
@@ -337,42 +262,47 @@ static int read_pgmap(struct li_ctx *c, struct li_pgmap *g)
 	uint8_t *buf;
 	int err;
 
-	if (m->pgmap_size > 4096)
+	if (m->pgmap.pgmap_size > 4096)
 		return -ENOTSUP;
-	buf = calloc(1, m->pgmap_size);
+	buf = calloc(1, m->pgmap.pgmap_size);
 	if (!buf)
 		return -ENOMEM;
-	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap_size);
+	err = li_read(c, LI_KVADDR, g->addr, buf, m->pgmap.pgmap_size);
 	if (err) {
 		/* its ranges are unknown: a mapping of them is no orphan */
 		c->r->registry_incomplete = true;
 		if (err == -ENODATA)
-			li_report_add(c->r, "STRUCT_NOT_CAPTURED", 0, g->addr, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(STRUCT_NOT_CAPTURED,
+						 .page = g->addr,
+						 .pgmap = g->addr),
 				      "dev_pagemap %#llx is not in the dump: its pages are not checked",
 				      (unsigned long long)g->addr);
 		else
-			li_report_add(c->r, "PGMAP_INVALID", 0, 0, g->addr,
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_INVALID,
+						 .pgmap = g->addr),
 				      "dev_pagemap unreadable: %s", li_strerror(err));
 		free(buf);
 		return 0;
 	}
 	g->readable = true;
-	g->type_val = (int32_t)li_get_u32(buf, m->pm_type);
+	g->type_val = (int32_t)li_get_u32(buf, m->pgmap.pm_type);
 	g->mtype = li_mtype_of(m, g->type_val);
-	g->flags = li_get_u32(buf, m->pm_flags);
-	g->vmemmap_shift = m->has_vmemmap_shift ? li_get_u64(buf, m->pm_shift) : 0;
-	g->nr_range = (int32_t)li_get_u32(buf, m->pm_nr_range);
+	g->flags = li_get_u32(buf, m->pgmap.pm_flags);
+	g->vmemmap_shift = m->pgmap.has_vmemmap_shift ? li_get_u64(buf, m->pgmap.pm_shift) : 0;
+	g->nr_range = (int32_t)li_get_u32(buf, m->pgmap.pm_nr_range);
 	g->altmap_valid = g->flags & PGMAP_ALTMAP_VALID;
-	if (m->pm_done != UINT64_MAX)
-		g->done = li_get_u32(buf, m->pm_done);
+	if (m->pgmap.pm_done != UINT64_MAX)
+		g->done = li_get_u32(buf, m->pgmap.pm_done);
 	read_altmap(m, buf, g);
-	g->ops = m->pm_ops == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_ops);
-	g->owner = m->pm_owner == UINT64_MAX ? 0 : li_get_u64(buf, m->pm_owner);
-	g->ref_addr = m->ref_is_pointer ? li_get_u64(buf, m->pm_ref) :
-		      g->addr + m->pm_ref;
+	g->ops = m->pgmap.pm_ops == UINT64_MAX ? 0 : li_get_u64(buf, m->pgmap.pm_ops);
+	g->owner = m->pgmap.pm_owner == UINT64_MAX ? 0 : li_get_u64(buf, m->pgmap.pm_owner);
+	g->ref_addr = m->pgmap.ref_is_pointer ? li_get_u64(buf, m->pgmap.pm_ref) :
+		      g->addr + m->pgmap.pm_ref;
 	free(buf);
-	if (!li_read_u64(c, g->ref_addr + m->pcr_ptr, &g->pcr_ptr) &&
-	    !li_read_u64(c, g->ref_addr + m->pcr_data, &g->ref_data))
+	if (!li_read_u64(c, g->ref_addr + m->ref.pcr_ptr, &g->pcr_ptr) &&
+	    !li_read_u64(c, g->ref_addr + m->ref.pcr_data, &g->ref_data))
 		decode_ref(c, g);
 	else
 		ref_unreadable(c, g, "percpu_ref", g->ref_addr);
@@ -421,7 +351,9 @@ static void check_runs(struct li_ctx *c, struct li_pgmap *g)
 	if (bad == UINT64_MAX && k < nm)
 		bad = merged[k].start_pfn;
 	if (bad != UINT64_MAX)
-		li_report_add(c->r, "PGMAP_ARRAY_MISMATCH", bad, 0, g->addr,
+		li_report_add(c->r,
+			      LI_FINDING(PGMAP_ARRAY_MISMATCH, .pfn = bad,
+					 .pgmap = g->addr),
 			      "pgmap_array disagrees with the ranges from pfn %#llx (%zu runs for %zu ranges)",
 			      (unsigned long long)bad, nruns, nm);
 }
@@ -481,8 +413,10 @@ static int check_overlaps(struct li_ctx *c)
 				x = y;
 				y = t;
 			}
-			li_report_add(r, "PGMAP_ARRAY_MISMATCH", y->start, 0,
-				      r->pgmaps[y->pgmap].addr,
+			li_report_add(r,
+				      LI_FINDING(PGMAP_ARRAY_MISMATCH,
+						 .pfn = y->start,
+						 .pgmap = r->pgmaps[y->pgmap].addr),
 				      "range overlaps pgmap %#llx",
 				      (unsigned long long)r->pgmaps[x->pgmap].addr);
 		}
@@ -497,17 +431,17 @@ static void check_devmap_key(struct li_ctx *c)
 	uint64_t want = 0;
 	uint32_t enabled;
 
-	if (!m->devmap_key || c->r->xa_error ||
-	    li_read_u32(c, m->devmap_key, &enabled))
+	if (!m->pgmap.devmap_key || c->r->xa_error ||
+	    li_read_u32(c, m->pgmap.devmap_key, &enabled))
 		return;
 	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
 		enum li_mtype t = c->r->pgmaps[i].mtype;
 
 		want += t == LI_MT_FS_DAX ||
-			(m->devmap_key_private && t == LI_MT_PRIVATE);
+			(m->pgmap.devmap_key_private && t == LI_MT_PRIVATE);
 	}
 	if (enabled != want)
-		li_report_add(c->r, "DEVMAP_KEY_MISMATCH", 0, 0, 0,
+		li_report_add(c->r, LI_FINDING(DEVMAP_KEY_MISMATCH),
 			      "devmap_managed_key is %u but %llu registered pgmaps need it",
 			      enabled, (unsigned long long)want);
 }
@@ -517,7 +451,7 @@ int li_check_pgmaps(struct li_ctx *c)
 	struct li_report *r = c->r;
 	int err;
 
-	err = li_xa_walk(c, c->m->pgmap_array, &r->runs, &r->nr_runs,
+	err = li_xa_walk(c, c->m->xa.pgmap_array, &r->runs, &r->nr_runs,
 			 &r->xa_nodes);
 	r->xa_error = err;
 	if (err == -ENOMEM)
@@ -552,7 +486,7 @@ int li_check_pgmaps(struct li_ctx *c)
 }
 
 /* After the page walk: dead refs and I5 (count >= refs pages must hold). */
-static void check_refs(struct li_ctx *c)
+void li_check_refs(struct li_ctx *c)
 {
 	for (size_t i = 0; i < c->r->nr_pgmaps; i++) {
 		struct li_pgmap *g = &c->r->pgmaps[i];
@@ -567,19 +501,25 @@ static void check_refs(struct li_ctx *c)
 		/* one fact, one finding: referenced pages are PGMAP_REF_DEAD */
 		if ((g->ref_dead || g->ref_exited) && !g->pages_referenced &&
 		    g->pages_mapped)
-			li_report_add(c->r, "HOLDER_DEAD_PGMAP", g->first_mapped_pfn, 0,
-				      g->addr, "ref %s, no page referenced, but %llu pages still mapped in user page tables",
+			li_report_add(c->r,
+				      LI_FINDING(HOLDER_DEAD_PGMAP,
+						 .pfn = g->first_mapped_pfn,
+						 .pgmap = g->addr),
+				      "ref %s, no page referenced, but %llu pages still mapped in user page tables",
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->pages_mapped);
 		else if ((g->ref_dead || g->ref_exited) && !g->pages_referenced)
-			li_report_add(c->r, "PGMAP_TEARDOWN", g->ranges[0].start_pfn, 0,
-				      g->addr, "ref %s, no page referenced (done=%llu)",
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_TEARDOWN,
+						 .pfn = g->ranges[0].start_pfn,
+						 .pgmap = g->addr),
+				      "ref %s, no page referenced (done=%llu)",
 				      g->ref_exited ? "exited" : "dead",
 				      (unsigned long long)g->done);
 		if (g->ref_dead || g->ref_exited || !g->ref_count_known ||
-		    !c->m->has_vmemmap_shift || g->pages_not_captured)
+		    !c->m->pgmap.has_vmemmap_shift || g->pages_not_captured)
 			continue;
-		if (c->m->pgmap_ref_per_page &&
+		if (c->m->rules.pgmap_ref_per_page &&
 		    (g->mtype == LI_MT_PRIVATE || g->mtype == LI_MT_COHERENT)) {
 			need += g->pages_referenced;
 		} else {
@@ -588,135 +528,11 @@ static void check_refs(struct li_ctx *c)
 					>> g->vmemmap_shift;
 		}
 		if (g->ref_count < 0 || (uint64_t)g->ref_count < need)
-			li_report_add(c->r, "PGMAP_REF_LOW", g->ranges[0].start_pfn, 0,
-				      g->addr, "percpu_ref count %lld < %llu references its pages hold",
+			li_report_add(c->r,
+				      LI_FINDING(PGMAP_REF_LOW,
+						 .pfn = g->ranges[0].start_pfn,
+						 .pgmap = g->addr),
+				      "percpu_ref count %lld < %llu references its pages hold",
 				      (long long)g->ref_count, (unsigned long long)need);
 	}
-}
-
-static struct li_report *report_new(const struct li_target *t,
-				    const struct li_options *o)
-{
-	struct li_report *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->nr_codes = li_nr_codes();
-	r->buckets = calloc(r->nr_codes, sizeof(*r->buckets));
-	r->frontend = strdup(t->frontend ? t->frontend : "");
-	r->source = strdup(t->source ? t->source : "");
-	r->vmlinux = strdup(t->vmlinux ? t->vmlinux : "");
-	if (!r->buckets || !r->frontend || !r->source || !r->vmlinux) {
-		li_report_free(r);
-		return NULL;
-	}
-	r->truncated = li_kdump_target_truncated &&
-		       li_kdump_target_truncated(t, &r->file_size,
-						 &r->expected_size);
-	r->opts = *o;
-	r->opts.progress = NULL;
-	r->opts.progress_arg = NULL;
-	r->max_findings = o->max_findings ? o->max_findings :
-			  LI_DEFAULT_MAX_FINDINGS;
-	return r;
-}
-
-static bool pgmap_registered(const struct li_report *r, uint64_t addr)
-{
-	for (size_t i = 0; i < r->nr_pgmaps; i++)
-		if (r->pgmaps[i].addr == addr)
-			return true;
-	return false;
-}
-
-LI_EXPORT int li_check(const struct li_target *target,
-		       const struct li_options *opts, struct li_report **out)
-{
-	static const struct li_options defaults;
-	struct li_ctx *c;
-	struct li_report *r;
-	int err;
-
-	if (!out || !target || !target->ops || !target->ops->read ||
-	    !target->ops->type_size || !target->ops->member_offset ||
-	    !target->ops->enum_value || !target->ops->symbol_address)
-		return -EINVAL;
-	*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	r = report_new(target, opts);
-	c = calloc(1, sizeof(*c));
-	if (!r || !c) {
-		free(c);
-		li_report_free(r);
-		return -ENOMEM;
-	}
-	c->t = target;
-	c->opts = opts;
-	c->r = r;
-	c->m = &r->model;
-	last_error[0] = 0;
-	err = li_model_probe(c, r->model_error, sizeof(r->model_error));
-	if (err) {
-		snprintf(last_error, sizeof(last_error), "%s", r->model_error);
-		goto fail;
-	}
-	r->model_ok = true;
-	err = li_check_pgmaps(c);
-	if (!err && opts->pgmap && !pgmap_registered(r, opts->pgmap)) {
-		/* a typo must not read as "nothing wrong" */
-		snprintf(last_error, sizeof(last_error),
-			 "0x%" PRIx64 " is not a registered dev_pagemap",
-			 opts->pgmap);
-		err = -ENOENT;
-		goto fail;
-	}
-	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
-		err = li_walk_pages(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_HOLDERS | LI_OPT_PGMAPS_ONLY))) {
-		err = li_holders_walk(c);
-		if (!err)
-			err = li_holders_leaks(c);
-	}
-	if (!err && !(opts->flags & LI_OPT_PGMAPS_ONLY))
-		check_refs(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
-		err = li_vmemmap_account(c);
-	if (!err && !(opts->flags & (LI_OPT_NO_HUGETLB | LI_OPT_PGMAPS_ONLY)))
-		err = li_hugetlb_walk(c);
-	if (err) {
-		snprintf(last_error, sizeof(last_error), "check failed: %s",
-			 li_strerror(err));
-		goto fail;
-	}
-	free(c->leaks.v);
-	li_iomem_free(c);
-	free(c);
-	*out = r;
-	return 0;
-fail:
-	free(c->leaks.v);
-	li_iomem_free(c);
-	free(c);
-	li_report_free(r);
-	return err;
-}
-
-LI_EXPORT void li_report_free(struct li_report *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; r->buckets && i < r->nr_codes; i++)
-		free(r->buckets[i].v);
-	free(r->buckets);
-	free(r->pgmaps);
-	free(r->runs);
-	free(r->vmem);
-	free(r->huge);
-	free(r->folios);
-	free(r->holders);
-	free(r->frontend);
-	free(r->source);
-	free(r->vmlinux);
-	free(r);
 }
