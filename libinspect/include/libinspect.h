@@ -17,6 +17,8 @@
  *   -EINTR    cancelled through the progress callback
  *   -ENOMEM   out of memory
  *   -EIO      any other read error
+ *   -LI_READ_FAULT  a read failed, and the target cannot say which of the
+ *             first two it is (struct li_target_ops.read)
  */
 #ifndef LIBINSPECT_H
 #define LIBINSPECT_H
@@ -35,6 +37,12 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 #define LI_API_VERSION 1
+
+/*
+ * libinspect's own error numbers, returned negated like errno values and
+ * above any of them (as libbpf's LIBBPF_ERRNO__*).
+ */
+#define LI_READ_FAULT	4000	/* read failed: not captured or invalid */
 /* Version of the JSON report schema (libinspect/SCHEMA.md). */
 #define LI_JSON_SCHEMA_VERSION 1
 
@@ -52,8 +60,14 @@ struct li_target_ops {
 	 * Read exactly len bytes.  Called with large buffers (many struct
 	 * pages at once); on failure the core retries page by page to tell
 	 * which part is missing, so a backend may fail the whole call.
-	 * Must return -ENODATA for memory absent from the dump and -EFAULT
-	 * for an address that does not translate.
+	 * Returns -ENODATA for memory absent from the dump and -EFAULT for
+	 * an address that does not translate.  A target that cannot tell
+	 * the two apart (a debugger that only says "fault") returns
+	 * -LI_READ_FAULT for both (LIBINSPECT_1.3) and li_check() tells
+	 * them itself: a physical address is not captured; a kernel virtual
+	 * address is translated through the kernel's page tables, read
+	 * physically from the same target: no translation is -EFAULT, a
+	 * translation whose memory this target cannot read is -ENODATA.
 	 */
 	int (*read)(void *ctx, enum li_addr_space space, uint64_t addr,
 		    void *buf, size_t len);
