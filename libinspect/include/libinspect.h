@@ -179,6 +179,62 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 void li_kdump_target_close(struct li_target *target);
 
 /*
+ * The files around a dump, found and checked as li_kdump_target_open()
+ * does, for a frontend that reads the dump its own way (LIBINSPECT_1.3).
+ * Each returns 0 or a negative errno with a message in errbuf (may be
+ * NULL), which the caller may follow with its own hint ("; give ... -k").
+ */
+
+/*
+ * The VMCOREINFO text ("KEY=VALUE" lines) a dump file carries: its ELF
+ * note (ELF vmcore, /proc/kcore when dump is NULL) or the copy in a
+ * kdump-compressed header, read through libkdumpfile after the shipped
+ * target's sanity checks of the headers.  For a frontend without the
+ * kernel's debug info, which cannot read the kernel's own copy.  *out is
+ * malloc'ed and NUL-terminated; free it with li_free().  -ENOENT the dump
+ * has none; -EINVAL not a dump libkdumpfile reads, or implausible headers;
+ * -EIO a file cut inside its headers; open errors as -errno.
+ */
+int li_dump_vmcoreinfo(const char *dump, char **out, char *errbuf,
+		       size_t errlen);
+
+/* Room for any hex build-id with its NUL (SHA-1 needs 41). */
+#define LI_BUILD_ID_MAX	128
+
+/*
+ * The GNU build-id note of an ELF file (a vmlinux) as lower-case hex, into
+ * hex.  -ENOENT no note; -EINVAL not an ELF file; -ERANGE hex shorter than
+ * twice the id plus one; open errors as -errno.
+ */
+int li_file_build_id(const char *path, char *hex, size_t len, char *errbuf,
+		     size_t errlen);
+
+/*
+ * Whether the ELF file at path is the kernel whose VMCOREINFO BUILD-ID is
+ * build_id (compared without case): -EINVAL with "build-id mismatch: PATH
+ * has X but the dump's VMCOREINFO says Y" when both are known and differ,
+ * else 0.  Unknown is not a mismatch: build_id NULL or "", or a file
+ * without a readable note (not ELF, a raw BTF file, no note); the caller's
+ * own open or the kernel's linux_banner then says more.
+ */
+int li_check_build_id(const char *path, const char *build_id, char *errbuf,
+		      size_t errlen);
+
+/*
+ * The debug vmlinux of kernel release osrelease (VMCOREINFO OSRELEASE),
+ * where li_kdump_target_open() looks, in this order:
+ * /usr/lib/debug/boot/vmlinux-R, /usr/lib/debug/lib/modules/R/vmlinux,
+ * /lib/modules/R/build/vmlinux, /lib/modules/R/vmlinux, /boot/vmlinux-R,
+ * $PGMAPCHECK_CACHE/kernels/R/vmlinux (default ~/.cache/pgmapcheck).  The
+ * first readable one that passes li_check_build_id() against build_id (may
+ * be NULL) is written into path.  -ENOENT none there (or osrelease NULL or
+ * ""; errbuf says where it looked); -EINVAL every one found is of another
+ * build-id (errbuf: the last mismatch); -ERANGE len too short.
+ */
+int li_find_vmlinux(const char *osrelease, const char *build_id, char *path,
+		    size_t len, char *errbuf, size_t errlen);
+
+/*
  * Options of li_btf_target_open(), size-prefixed as libbpf's: set sz to
  * sizeof(struct li_btf_target_opts) (LI_OPTS does), leave unknown fields
  * zero.  A NULL opts means all defaults.
