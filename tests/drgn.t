@@ -416,14 +416,28 @@ def check_binding(name, man, prog, vmlinux):
               codes == (-li.LI_READ_FAULT,) * 2,
               f"pfn {missing:#x}: {codes}")
 
-    from pgmapcheck_drgn.cli import _build_id_mismatch, _elf_build_id
+    from pgmapcheck_drgn.cli import _build_id_mismatch
 
+    # libinspect's build-id, check, lookup and dump VMCOREINFO (1.3)
     bid = t.vmcoreinfo().get("BUILD-ID")
     check(f"{name} binding-build-id",
-          bid and _elf_build_id(vmlinux) == bid
+          bid and li.file_build_id(vmlinux) == bid
           and _build_id_mismatch(t, vmlinux) is None
-          and "does not match" in (_build_id_mismatch(t, "/bin/true") or ""),
-          f"VMCOREINFO {bid} vmlinux {_elf_build_id(vmlinux)}")
+          and "build-id mismatch" in (_build_id_mismatch(t, "/bin/true")
+                                      or ""),
+          f"VMCOREINFO {bid} vmlinux {li.file_build_id(vmlinux)}")
+    found, why = li.find_vmlinux(man["kernel"]["release"], bid)
+    check(f"{name} binding-find-vmlinux",
+          found and li.file_build_id(found) == bid and
+          li.find_vmlinux(man["kernel"]["release"], "00" * 20)[0] is None and
+          "no debug vmlinux" in li.find_vmlinux("0.0-none")[1],
+          f"found {found}: {why}")
+    path = li.core_dump_path(prog)
+    if path:
+        text = li.vmcoreinfo_of_file(path)
+        check(f"{name} binding-dump-vmcoreinfo",
+              f"OSRELEASE={man['kernel']['release']}\n" in text and
+              f"BUILD-ID={bid}" in text, text[:200])
 
     try:
         li.run_check(t, progress=lambda phase, done, total: True)

@@ -55,6 +55,9 @@ __all__ = (
     "core_dump_path",
     "has_kernel_types",
     "vmcoreinfo_of_file",
+    "file_build_id",
+    "build_id_mismatch",
+    "find_vmlinux",
     "DrgnTarget",
     "library",
     "run_check",
@@ -255,6 +258,23 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.li_last_error.restype = ctypes.c_char_p
     lib.li_codes_text.argtypes = [ctypes.c_uint]
     lib.li_codes_text.restype = ctypes.c_void_p	# freed with li_free
+    # LIBINSPECT_1.3: -LI_READ_FAULT from the read callback, dump files
+    if not hasattr(lib, "li_dump_vmcoreinfo"):
+        raise OSError("this libinspect has no li_dump_vmcoreinfo "
+                      "(LIBINSPECT_1.3): rebuild or update it")
+    lib.li_dump_vmcoreinfo.argtypes = [
+        ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+        ctypes.c_size_t]
+    lib.li_dump_vmcoreinfo.restype = ctypes.c_int
+    for fn in (lib.li_file_build_id, lib.li_find_vmlinux):
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
+                       ctypes.c_char_p, ctypes.c_size_t]
+        fn.restype = ctypes.c_int
+    lib.li_find_vmlinux.argtypes = [ctypes.c_char_p] + \
+        lib.li_find_vmlinux.argtypes
+    lib.li_check_build_id.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.c_char_p, ctypes.c_size_t]
+    lib.li_check_build_id.restype = ctypes.c_int
     if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
         lib.li_btf_target_open.argtypes = [
             ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
@@ -351,47 +371,65 @@ def core_dump_path(prog: drgn.Program) -> Optional[str]:
     return path if os.path.isabs(path) else None
 
 
+def _fs(path: str) -> bytes:
+    return os.fsencode(path)
+
+
+def _errbuf() -> Any:
+    return ctypes.create_string_buffer(1024)
+
+
 def vmcoreinfo_of_file(path: str) -> str:
     """
-    The VMCOREINFO text a dump file carries: the "VMCOREINFO" ELF note
-    (ELF vmcores, /proc/kcore) or the kdump-compressed header's copy
-    (kdump_sub_header.offset_vmcoreinfo, header version 3 and later).
-    Raises ValueError when the file has none.
+    The VMCOREINFO text a dump file carries (its ELF note, or the copy in a
+    kdump-compressed header), read by libinspect as the CLI reads it
+    (li_dump_vmcoreinfo).  Raises ValueError with libinspect's message.
     """
-    with open(path, "rb") as f:
-        head = f.read(464)
-        if head[:8] == b"KDUMP   ":
-            version, = struct.unpack_from("<i", head, 8)
-            block, = struct.unpack_from("<i", head, 428)
-            if version < 3 or not 0 < block <= 1 << 20:
-                raise ValueError(f"{path}: kdump header without VMCOREINFO")
-            f.seek(block + 32)	# struct kdump_sub_header
-            off, size = struct.unpack("<QQ", f.read(16))
-            if not 0 < size <= 1 << 16:
-                raise ValueError(f"{path}: no VMCOREINFO in the header")
-            f.seek(off)
-            return f.read(size).decode(errors="replace")
-        if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
-            raise ValueError(f"{path}: neither ELF64 nor kdump-compressed")
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        for i in range(min(phnum, 1 << 16)):
-            f.seek(phoff + i * phentsize)
-            ptype, _, offset, _, _, filesz = struct.unpack("<IIQQQQ",
-                                                           f.read(40))
-            if ptype != 4 or filesz > 1 << 24:	# PT_NOTE
-                continue
-            f.seek(offset)
-            notes, pos = f.read(filesz), 0
-            while pos + 12 <= len(notes):
-                namesz, descsz, _ = struct.unpack_from("<III", notes, pos)
-                name_at = pos + 12
-                desc_at = name_at + ((namesz + 3) & ~3)
-                if notes[name_at:name_at + namesz] == b"VMCOREINFO\0":
-                    return notes[desc_at:desc_at + descsz].decode(
-                        errors="replace")
-                pos = desc_at + ((descsz + 3) & ~3)
-    raise ValueError(f"{path}: no VMCOREINFO note")
+    lib = library()
+    out, msg = ctypes.c_void_p(), _errbuf()
+    ret = lib.li_dump_vmcoreinfo(_fs(path), ctypes.byref(out), msg, len(msg))
+    if ret < 0:
+        raise ValueError(msg.value.decode(errors="replace") or strerror(ret))
+    try:
+        return ctypes.string_at(out.value).decode(errors="replace")
+    finally:
+        lib.li_free(out.value)
+
+
+def file_build_id(path: str) -> Optional[str]:
+    """The GNU build-id of an ELF file as lower-case hex (li_file_build_id),
+    None when it has none or cannot be read."""
+    hexid, msg = ctypes.create_string_buffer(128), _errbuf()
+    if library().li_file_build_id(_fs(path), hexid, len(hexid), msg,
+                                  len(msg)) < 0:
+        return None
+    return hexid.value.decode()
+
+
+def build_id_mismatch(path: str, build_id: Optional[str]) -> Optional[str]:
+    """libinspect's words when the ELF file at *path* is not the kernel of
+    VMCOREINFO BUILD-ID *build_id* (li_check_build_id), else None."""
+    msg = _errbuf()
+    if library().li_check_build_id(_fs(path), (build_id or "").encode(),
+                                   msg, len(msg)) < 0:
+        return msg.value.decode(errors="replace")
+    return None
+
+
+def find_vmlinux(release: str,
+                 build_id: Optional[str] = None) -> Tuple[Optional[str], str]:
+    """
+    The debug vmlinux of a kernel release where the CLI looks for it, of
+    that build-id if given (li_find_vmlinux): ``(path, "")``, or
+    ``(None, why)``.
+    """
+    path, msg = ctypes.create_string_buffer(4096), _errbuf()
+    ret = library().li_find_vmlinux(
+        release.encode(), build_id.encode() if build_id else None, path,
+        len(path), msg, len(msg))
+    if ret < 0:
+        return None, msg.value.decode(errors="replace") or strerror(ret)
+    return os.fsdecode(path.value), ""
 
 
 _memmove = ctypes.memmove
@@ -697,7 +735,7 @@ class DrgnTarget:
         if path:
             try:
                 return vmcoreinfo_of_file(path)
-            except (OSError, ValueError, struct.error):
+            except (OSError, ValueError):
                 pass
         data = prog["vmcoreinfo_data"].value_()
         size = prog["vmcoreinfo_size"].value_()
