@@ -10,21 +10,11 @@ back the report.
 Reads come from the core in large batches (megabytes of struct pages at a
 time), so the per-call Python cost is small next to the copy.
 
-When a read fails, libinspect needs to know why (libinspect.h):
-
-* ``-ENODATA``: the address is valid but its memory is not in the dump;
-* ``-EFAULT``: the address does not translate.
-
-drgn reports both as :class:`drgn.FaultError`.  For a physical address the
-answer is always ``-ENODATA`` (a physical address needs no translation).  For
-a kernel virtual address this module walks the x86-64 kernel page tables
-itself (``init_top_pgt``, 4 or 5 levels, physical reads through drgn): a
-non-present entry on the way, or a non-canonical address, is ``-EFAULT``; a
-complete translation means the memory behind it is missing, ``-ENODATA``; a
-page-table page that cannot be read is missing too, ``-ENODATA``.  On other
-architectures drgn's own fault message is used ("address is not mapped" from
-its page-table walker or libkdumpfile's "... not present" is ``-EFAULT``,
-anything else ``-ENODATA``).
+When a read fails, drgn raises :class:`drgn.FaultError` whether the
+address does not translate or its memory is not in the dump: the read
+callback answers ``-LI_READ_FAULT`` and libinspect tells the two apart
+itself, through its own page-table walker over this target's physical
+reads (libinspect.h, LIBINSPECT_1.3).
 
 VMCOREINFO: ``prog["VMCOREINFO"]`` on newer drgn; drgn 0.0.22 does not expose
 it, so the kernel's own ``vmcoreinfo_note`` (the note the dump and
@@ -65,6 +55,9 @@ __all__ = (
     "core_dump_path",
     "has_kernel_types",
     "vmcoreinfo_of_file",
+    "file_build_id",
+    "build_id_mismatch",
+    "find_vmlinux",
     "DrgnTarget",
     "library",
     "run_check",
@@ -74,6 +67,9 @@ LI_JSON_SCHEMA_VERSION = 1	# the schema this binding was written for
 
 LI_KVADDR = 0
 LI_PHYSADDR = 1
+
+# a failed read, not captured or invalid: libinspect tells which
+LI_READ_FAULT = 4000
 
 LI_OPT_PGMAPS_ONLY = 1 << 0
 LI_OPT_NO_VMEMMAP = 1 << 1
@@ -262,6 +258,23 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.li_last_error.restype = ctypes.c_char_p
     lib.li_codes_text.argtypes = [ctypes.c_uint]
     lib.li_codes_text.restype = ctypes.c_void_p	# freed with li_free
+    # LIBINSPECT_1.3: -LI_READ_FAULT from the read callback, dump files
+    if not hasattr(lib, "li_dump_vmcoreinfo"):
+        raise OSError("this libinspect has no li_dump_vmcoreinfo "
+                      "(LIBINSPECT_1.3): rebuild or update it")
+    lib.li_dump_vmcoreinfo.argtypes = [
+        ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+        ctypes.c_size_t]
+    lib.li_dump_vmcoreinfo.restype = ctypes.c_int
+    for fn in (lib.li_file_build_id, lib.li_find_vmlinux):
+        fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
+                       ctypes.c_char_p, ctypes.c_size_t]
+        fn.restype = ctypes.c_int
+    lib.li_find_vmlinux.argtypes = [ctypes.c_char_p] + \
+        lib.li_find_vmlinux.argtypes
+    lib.li_check_build_id.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
+                                      ctypes.c_char_p, ctypes.c_size_t]
+    lib.li_check_build_id.restype = ctypes.c_int
     if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
         lib.li_btf_target_open.argtypes = [
             ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
@@ -358,54 +371,67 @@ def core_dump_path(prog: drgn.Program) -> Optional[str]:
     return path if os.path.isabs(path) else None
 
 
+def _fs(path: str) -> bytes:
+    return os.fsencode(path)
+
+
+def _errbuf() -> Any:
+    return ctypes.create_string_buffer(1024)
+
+
 def vmcoreinfo_of_file(path: str) -> str:
     """
-    The VMCOREINFO text a dump file carries: the "VMCOREINFO" ELF note
-    (ELF vmcores, /proc/kcore) or the kdump-compressed header's copy
-    (kdump_sub_header.offset_vmcoreinfo, header version 3 and later).
-    Raises ValueError when the file has none.
+    The VMCOREINFO text a dump file carries (its ELF note, or the copy in a
+    kdump-compressed header), read by libinspect as the CLI reads it
+    (li_dump_vmcoreinfo).  Raises ValueError with libinspect's message.
     """
-    with open(path, "rb") as f:
-        head = f.read(464)
-        if head[:8] == b"KDUMP   ":
-            version, = struct.unpack_from("<i", head, 8)
-            block, = struct.unpack_from("<i", head, 428)
-            if version < 3 or not 0 < block <= 1 << 20:
-                raise ValueError(f"{path}: kdump header without VMCOREINFO")
-            f.seek(block + 32)	# struct kdump_sub_header
-            off, size = struct.unpack("<QQ", f.read(16))
-            if not 0 < size <= 1 << 16:
-                raise ValueError(f"{path}: no VMCOREINFO in the header")
-            f.seek(off)
-            return f.read(size).decode(errors="replace")
-        if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
-            raise ValueError(f"{path}: neither ELF64 nor kdump-compressed")
-        phoff, = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        for i in range(min(phnum, 1 << 16)):
-            f.seek(phoff + i * phentsize)
-            ptype, _, offset, _, _, filesz = struct.unpack("<IIQQQQ",
-                                                           f.read(40))
-            if ptype != 4 or filesz > 1 << 24:	# PT_NOTE
-                continue
-            f.seek(offset)
-            notes, pos = f.read(filesz), 0
-            while pos + 12 <= len(notes):
-                namesz, descsz, _ = struct.unpack_from("<III", notes, pos)
-                name_at = pos + 12
-                desc_at = name_at + ((namesz + 3) & ~3)
-                if notes[name_at:name_at + namesz] == b"VMCOREINFO\0":
-                    return notes[desc_at:desc_at + descsz].decode(
-                        errors="replace")
-                pos = desc_at + ((descsz + 3) & ~3)
-    raise ValueError(f"{path}: no VMCOREINFO note")
+    lib = library()
+    out, msg = ctypes.c_void_p(), _errbuf()
+    ret = lib.li_dump_vmcoreinfo(_fs(path), ctypes.byref(out), msg, len(msg))
+    if ret < 0:
+        raise ValueError(msg.value.decode(errors="replace") or strerror(ret))
+    try:
+        return ctypes.string_at(out.value).decode(errors="replace")
+    finally:
+        lib.li_free(out.value)
 
 
-# x86-64 paging (arch/x86/include/asm/pgtable_types.h)
-_PTE_PRESENT = 1 << 0
-_PTE_PSE = 1 << 7
-_PTE_PFN_MASK = 0x000FFFFFFFFFF000
-_U64 = (1 << 64) - 1
+def file_build_id(path: str) -> Optional[str]:
+    """The GNU build-id of an ELF file as lower-case hex (li_file_build_id),
+    None when it has none or cannot be read."""
+    hexid, msg = ctypes.create_string_buffer(128), _errbuf()
+    if library().li_file_build_id(_fs(path), hexid, len(hexid), msg,
+                                  len(msg)) < 0:
+        return None
+    return hexid.value.decode()
+
+
+def build_id_mismatch(path: str, build_id: Optional[str]) -> Optional[str]:
+    """libinspect's words when the ELF file at *path* is not the kernel of
+    VMCOREINFO BUILD-ID *build_id* (li_check_build_id), else None."""
+    msg = _errbuf()
+    if library().li_check_build_id(_fs(path), (build_id or "").encode(),
+                                   msg, len(msg)) < 0:
+        return msg.value.decode(errors="replace")
+    return None
+
+
+def find_vmlinux(release: str,
+                 build_id: Optional[str] = None) -> Tuple[Optional[str], str]:
+    """
+    The debug vmlinux of a kernel release where the CLI looks for it, of
+    that build-id if given (li_find_vmlinux): ``(path, "")``, or
+    ``(None, why)``.
+    """
+    path, msg = ctypes.create_string_buffer(4096), _errbuf()
+    ret = library().li_find_vmlinux(
+        release.encode(), build_id.encode() if build_id else None, path,
+        len(path), msg, len(msg))
+    if ret < 0:
+        return None, msg.value.decode(errors="replace") or strerror(ret)
+    return os.fsdecode(path.value), ""
+
+
 _memmove = ctypes.memmove
 
 
@@ -441,7 +467,7 @@ class DrgnTarget:
         self._cache: Dict[str, Any] = prog.cache.setdefault(
             "pgmapcheck_drgn.lookups",
             {"types": {}, "offsets": {}, "enums": {}, "symbols": {},
-             "vmcoreinfo": None, "vmcoreinfo_text": None, "pgd": None})
+             "vmcoreinfo": None, "vmcoreinfo_text": None})
         self._types: Dict[str, Any] = self._cache["types"]
         self._offsets: Dict[Tuple[bytes, bytes], int] = \
             self._cache["offsets"]
@@ -449,8 +475,6 @@ class DrgnTarget:
         self._prog_read = prog.read
         self._symbols: Dict[str, Optional[Tuple[int, Optional[int]]]] = \
             self._cache["symbols"]
-        self._x86_64 = (prog.platform is not None and
-                        prog.platform.arch == drgn.Architecture.X86_64)
         self._ops = _TargetOps(
             read=_READ_FN(self._read),
             type_size=_TYPE_SIZE_FN(self._guard(self._type_size)),
@@ -587,17 +611,8 @@ class DrgnTarget:
                 return -errno.EINVAL
             try:
                 data = self._prog_read(addr, length, physical)
-            except drgn.FaultError as e:
-                where = getattr(e, "address", None)
-                # drgn names the virtual address when translation fails,
-                # the physical one when the translated page is not in the
-                # dump ("could not find memory segment"): an address
-                # outside the range read is that second case.
-                if (not physical and where is not None and
-                        not addr <= where < addr + length):
-                    return -errno.ENODATA
-                return self.classify_fault(addr if where is None else where,
-                                           physical, e)
+            except drgn.FaultError:
+                return -LI_READ_FAULT
             _memmove(buf, data, length)
             return 0
         except KeyboardInterrupt:
@@ -605,70 +620,6 @@ class DrgnTarget:
             return -errno.EIO
         except BaseException:
             return -errno.EIO
-
-    def classify_fault(self, addr: int, physical: bool,
-                       err: Optional[drgn.FaultError] = None) -> int:
-        """Tell missing memory (-ENODATA) from a bad address (-EFAULT)."""
-        if physical:
-            return -errno.ENODATA
-        if self._x86_64:
-            try:
-                return self._translate_x86_64(addr)
-            except Exception:
-                pass
-        msg = str(err) if err is not None else ""
-        if "not mapped" in msg or "not present" in msg:
-            return -errno.EFAULT
-        return -errno.ENODATA
-
-    def _page_table_root(self) -> int:
-        """Physical address of init_top_pgt (the kernel's root table)."""
-        if self._cache["pgd"] is None:
-            vaddr = self._symbol("init_top_pgt")[0]
-            num = self.vmcoreinfo().get("NUMBER(phys_base)")
-            if num is not None:
-                phys_base = int(num) & _U64
-            else:
-                phys_base = int.from_bytes(self.prog.read(
-                    self._symbol("phys_base")[0], 8), "little")
-            # phys_base is "negative" when KASLR moved the kernel's virtual
-            # address further than its physical one: wrap to 64 bits.
-            self._cache["pgd"] = (vaddr - 0xFFFFFFFF80000000 +
-                                  phys_base) & _U64
-        return self._cache["pgd"]
-
-    def _l5(self) -> bool:
-        try:
-            return bool(self.prog["__pgtable_l5_enabled"].value_())
-        except (KeyError, LookupError, drgn.FaultError):
-            pass
-        # without debug info (x86_64 VMCOREINFO has it since 4.17)
-        return self.vmcoreinfo().get("NUMBER(pgtable_l5_enabled)",
-                                     "0") not in ("0", "")
-
-    def _translate_x86_64(self, addr: int) -> int:
-        if not 0 <= addr <= _U64:
-            return -errno.EFAULT
-        levels = 5 if self._l5() else 4
-        top = 56 if levels == 5 else 47
-        hi = addr >> top	# canonical: bits 63..top all equal
-        if hi not in (0, (1 << (64 - top)) - 1):
-            return -errno.EFAULT
-        table = self._page_table_root()
-        for level in range(levels, 0, -1):
-            shift = 12 + 9 * (level - 1)
-            index = (addr >> shift) & 0x1FF
-            try:
-                raw = self.prog.read(table + index * 8, 8, True)
-            except drgn.FaultError:
-                return -errno.ENODATA	# the page table itself is missing
-            entry = struct.unpack("<Q", raw)[0]
-            if not entry & _PTE_PRESENT:
-                return -errno.EFAULT
-            if level in (2, 3) and entry & _PTE_PSE:
-                break			# 2 MiB / 1 GiB leaf
-            table = entry & _PTE_PFN_MASK
-        return -errno.ENODATA
 
     # -- types ----------------------------------------------------------
 
@@ -784,7 +735,7 @@ class DrgnTarget:
         if path:
             try:
                 return vmcoreinfo_of_file(path)
-            except (OSError, ValueError, struct.error):
+            except (OSError, ValueError):
                 pass
         data = prog["vmcoreinfo_data"].value_()
         size = prog["vmcoreinfo_size"].value_()

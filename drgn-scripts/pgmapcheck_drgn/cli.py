@@ -11,7 +11,6 @@ li_exit_status, li_codes_text), so they cannot drift from the CLI's.
 
 import argparse
 import os
-import struct
 import sys
 import time
 from typing import List, Optional, Tuple
@@ -189,43 +188,25 @@ def _drgn_source_and_vmlinux(prog: drgn.Program) -> Tuple[str, Optional[str]]:
 _has_kernel_types = li.has_kernel_types
 
 
-def _cache_vmlinux(prog: drgn.Program) -> Optional[str]:
-    """$PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux, as the CLI looks it up."""
+def _find_vmlinux(prog: drgn.Program) -> Optional[str]:
+    """The dump's debug vmlinux where the CLI looks for it (its release,
+    its build-id when VMCOREINFO says one): libinspect's li_find_vmlinux."""
     try:
         release = prog["UTS_RELEASE"].string_().decode()
     except (KeyError, LookupError, drgn.FaultError, ValueError):
         return None
-    cache = os.environ.get("PGMAPCHECK_CACHE",
-                           os.path.expanduser("~/.cache/pgmapcheck"))
-    path = os.path.join(cache, "kernels", release, "vmlinux")
-    return path if os.path.exists(path) else None
-
-
-def _elf_build_id(path: str) -> Optional[str]:
-    """The GNU build-id note of a 64-bit little-endian ELF file, as hex."""
-    with open(path, "rb") as f:
-        ehdr = f.read(64)
-        if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2 or ehdr[5] != 1:
-            return None
-        phoff, = struct.unpack_from("<Q", ehdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
-        for i in range(min(phnum, 64)):
-            f.seek(phoff + i * phentsize)
-            ptype, _, offset, _, _, filesz = struct.unpack("<IIQQQQ",
-                                                           f.read(40))
-            if ptype != 4 or filesz > 1 << 20:	# PT_NOTE
-                continue
-            f.seek(offset)
-            notes, pos = f.read(filesz), 0
-            while pos + 12 <= len(notes):
-                namesz, descsz, ntype = struct.unpack_from("<III", notes, pos)
-                name_at = pos + 12
-                desc_at = name_at + ((namesz + 3) & ~3)
-                if (ntype == 3 and
-                        notes[name_at:name_at + namesz] == b"GNU\0"):
-                    return notes[desc_at:desc_at + descsz].hex()
-                pos = desc_at + ((descsz + 3) & ~3)
-    return None
+    # the dump file's VMCOREINFO, as the CLI reads it (nothing cached: the
+    # kernel's own note is read once the debug info is loaded)
+    build_id = None
+    path = li.core_dump_path(prog)
+    if path:
+        try:
+            for line in li.vmcoreinfo_of_file(path).splitlines():
+                if line.startswith("BUILD-ID="):
+                    build_id = line[len("BUILD-ID="):]
+        except (OSError, ValueError):
+            pass
+    return li.find_vmlinux(release, build_id)[0]
 
 
 def _build_id_mismatch(target: li.DrgnTarget,
@@ -234,14 +215,7 @@ def _build_id_mismatch(target: li.DrgnTarget,
     want = target.vmcoreinfo().get("BUILD-ID")
     if not want or not vmlinux:
         return None
-    try:
-        have = _elf_build_id(vmlinux)
-    except (OSError, struct.error):
-        return None
-    if have and have != want.lower():
-        return (f"{vmlinux}: build-id {have} does not match the kernel's "
-                f"{want} (VMCOREINFO BUILD-ID)")
-    return None
+    return li.build_id_mismatch(vmlinux, want)
 
 
 def open_program(vmcore: Optional[str], vmlinux: Optional[str],
@@ -250,8 +224,9 @@ def open_program(vmcore: Optional[str], vmlinux: Optional[str],
     Open a kernel without the drgn CLI (standalone use, scripts, tests).
 
     :param vmcore: Dump path, or None for the live kernel (/proc/kcore).
-    :param vmlinux: Debug vmlinux, or None to look for
-        ``$PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux`` and then drgn's
+    :param vmlinux: Debug vmlinux, or None to look for it where the CLI
+        does (li_find_vmlinux: the system's debug places, then
+        ``$PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux``) and then in drgn's
         default places.
     :param types: ``"dwarf"``: the kernel's debug info must load;
         ``"auto"``: the program may stay without it when none is found
@@ -270,7 +245,7 @@ def open_program(vmcore: Optional[str], vmlinux: Optional[str],
         return prog
     given = vmlinux is not None
     if vmlinux is None:
-        vmlinux = _cache_vmlinux(prog)
+        vmlinux = _find_vmlinux(prog)
     try:
         if vmlinux:
             prog.load_debug_info([vmlinux], default=False, main=False)
@@ -286,11 +261,12 @@ def open_program(vmcore: Optional[str], vmlinux: Optional[str],
 
 def load_cache_vmlinux(prog: drgn.Program,
                        vmlinux: Optional[str]) -> Optional[str]:
-    """When drgn found no vmlinux, load the one where the CLI looks too
-    ($PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux); the vmlinux in use."""
+    """When drgn found no vmlinux, load the one the CLI would find (the
+    system's debug places, then $PGMAPCHECK_CACHE/kernels/RELEASE/vmlinux);
+    the vmlinux in use."""
     if _has_kernel_types(prog):
         return vmlinux
-    found = _cache_vmlinux(prog)
+    found = _find_vmlinux(prog)
     if found:
         try:
             prog.load_debug_info([found], default=False, main=False)

@@ -17,6 +17,8 @@
  *   -EINTR    cancelled through the progress callback
  *   -ENOMEM   out of memory
  *   -EIO      any other read error
+ *   -LI_READ_FAULT  a read failed, and the target cannot say which of the
+ *             first two it is (struct li_target_ops.read)
  */
 #ifndef LIBINSPECT_H
 #define LIBINSPECT_H
@@ -35,6 +37,12 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 #define LI_API_VERSION 1
+
+/*
+ * libinspect's own error numbers, returned negated like errno values and
+ * above any of them (as libbpf's LIBBPF_ERRNO__*).
+ */
+#define LI_READ_FAULT	4000	/* read failed: not captured or invalid */
 /* Version of the JSON report schema (libinspect/SCHEMA.md). */
 #define LI_JSON_SCHEMA_VERSION 1
 
@@ -52,8 +60,14 @@ struct li_target_ops {
 	 * Read exactly len bytes.  Called with large buffers (many struct
 	 * pages at once); on failure the core retries page by page to tell
 	 * which part is missing, so a backend may fail the whole call.
-	 * Must return -ENODATA for memory absent from the dump and -EFAULT
-	 * for an address that does not translate.
+	 * Returns -ENODATA for memory absent from the dump and -EFAULT for
+	 * an address that does not translate.  A target that cannot tell
+	 * the two apart (a debugger that only says "fault") returns
+	 * -LI_READ_FAULT for both (LIBINSPECT_1.3) and li_check() tells
+	 * them itself: a physical address is not captured; a kernel virtual
+	 * address is translated through the kernel's page tables, read
+	 * physically from the same target: no translation is -EFAULT, a
+	 * translation whose memory this target cannot read is -ENODATA.
 	 */
 	int (*read)(void *ctx, enum li_addr_space space, uint64_t addr,
 		    void *buf, size_t len);
@@ -163,6 +177,62 @@ const char *li_version(void);
 int li_kdump_target_open(const char *dump, const char *vmlinux,
 			 struct li_target **out, char *errbuf, size_t errlen);
 void li_kdump_target_close(struct li_target *target);
+
+/*
+ * The files around a dump, found and checked as li_kdump_target_open()
+ * does, for a frontend that reads the dump its own way (LIBINSPECT_1.3).
+ * Each returns 0 or a negative errno with a message in errbuf (may be
+ * NULL), which the caller may follow with its own hint ("; give ... -k").
+ */
+
+/*
+ * The VMCOREINFO text ("KEY=VALUE" lines) a dump file carries: its ELF
+ * note (ELF vmcore, /proc/kcore when dump is NULL) or the copy in a
+ * kdump-compressed header, read through libkdumpfile after the shipped
+ * target's sanity checks of the headers.  For a frontend without the
+ * kernel's debug info, which cannot read the kernel's own copy.  *out is
+ * malloc'ed and NUL-terminated; free it with li_free().  -ENOENT the dump
+ * has none; -EINVAL not a dump libkdumpfile reads, or implausible headers;
+ * -EIO a file cut inside its headers; open errors as -errno.
+ */
+int li_dump_vmcoreinfo(const char *dump, char **out, char *errbuf,
+		       size_t errlen);
+
+/* Room for any hex build-id with its NUL (SHA-1 needs 41). */
+#define LI_BUILD_ID_MAX	128
+
+/*
+ * The GNU build-id note of an ELF file (a vmlinux) as lower-case hex, into
+ * hex.  -ENOENT no note; -EINVAL not an ELF file; -ERANGE hex shorter than
+ * twice the id plus one; open errors as -errno.
+ */
+int li_file_build_id(const char *path, char *hex, size_t len, char *errbuf,
+		     size_t errlen);
+
+/*
+ * Whether the ELF file at path is the kernel whose VMCOREINFO BUILD-ID is
+ * build_id (compared without case): -EINVAL with "build-id mismatch: PATH
+ * has X but the dump's VMCOREINFO says Y" when both are known and differ,
+ * else 0.  Unknown is not a mismatch: build_id NULL or "", or a file
+ * without a readable note (not ELF, a raw BTF file, no note); the caller's
+ * own open or the kernel's linux_banner then says more.
+ */
+int li_check_build_id(const char *path, const char *build_id, char *errbuf,
+		      size_t errlen);
+
+/*
+ * The debug vmlinux of kernel release osrelease (VMCOREINFO OSRELEASE),
+ * where li_kdump_target_open() looks, in this order:
+ * /usr/lib/debug/boot/vmlinux-R, /usr/lib/debug/lib/modules/R/vmlinux,
+ * /lib/modules/R/build/vmlinux, /lib/modules/R/vmlinux, /boot/vmlinux-R,
+ * $PGMAPCHECK_CACHE/kernels/R/vmlinux (default ~/.cache/pgmapcheck).  The
+ * first readable one that passes li_check_build_id() against build_id (may
+ * be NULL) is written into path.  -ENOENT none there (or osrelease NULL or
+ * ""; errbuf says where it looked); -EINVAL every one found is of another
+ * build-id (errbuf: the last mismatch); -ERANGE len too short.
+ */
+int li_find_vmlinux(const char *osrelease, const char *build_id, char *path,
+		    size_t len, char *errbuf, size_t errlen);
 
 /*
  * Options of li_btf_target_open(), size-prefixed as libbpf's: set sz to

@@ -184,9 +184,16 @@ static const struct li_target_ops bkt_ops = {
 	.vmcoreinfo = bkt_vmcoreinfo,
 };
 
+/*
+ * The kallsyms tables and the BTF, read while opening: any failure is
+ * fatal there, so a fault not told apart is only worded as a read error
+ * (the messages say strerror()).
+ */
 static int bkt_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	return bkt_read(ctx, LI_KVADDR, addr, buf, len);
+	int err = bkt_read(ctx, LI_KVADDR, addr, buf, len);
+
+	return err == -LI_READ_FAULT ? -EIO : err;
 }
 
 static int bkt_mem_info(void *ctx, const char *key, char *val, size_t len)

@@ -76,6 +76,8 @@ LI_EXPORT const char *li_strerror(int err)
 		return "read error";
 	case ENOTSUP:
 		return "kernel layout not supported";
+	case LI_READ_FAULT:
+		return "read fault (memory not captured or invalid address)";
 	}
 	return "unknown error";
 }

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static inline int li_errbuf(char *errbuf, size_t errlen, int err,
 			    const char *fmt, ...)
@@ -20,6 +21,20 @@ static inline int li_errbuf(char *errbuf, size_t errlen, int err,
 		va_start(ap, fmt);
 		vsnprintf(errbuf, errlen, fmt, ap);
 		va_end(ap);
+	}
+	return err;
+}
+
+/* Append s to the message in errbuf (a caller's hint); returns err. */
+static inline int li_errbuf_add(char *errbuf, size_t errlen, int err,
+				const char *s)
+{
+	size_t n;
+
+	if (errbuf && errlen) {
+		n = strnlen(errbuf, errlen);
+		if (n < errlen)
+			snprintf(errbuf + n, errlen - n, "%s", s);
 	}
 	return err;
 }

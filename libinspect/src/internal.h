@@ -380,6 +380,9 @@ struct li_ctx {
 	struct li_report *r;
 	struct li_model *m;
 	struct li_paging pg;		/* the kernel's page tables (model.c) */
+	/* the same tables, telling -LI_READ_FAULT apart (read.c) */
+	struct li_paging fault_pg;
+	bool in_fault;
 	uint64_t progress_done, progress_total;
 	int cancelled;
 	struct li_leak_cands leaks;	/* page walk -> li_holders_leaks() */

@@ -924,6 +924,13 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		return li_errbuf(errbuf, errlen, -EINVAL,
 			       "%s: cannot set up Linux address translation: %s",
 			       path, kt_err_reason(k->kd));
+	return 0;
+}
+
+/* libkdumpfile's translation of a dump (live needs none of ours). */
+static int kt_get_xlat(struct kt_ctx *k, const char *path, char *errbuf,
+		       size_t errlen)
+{
 	if (k->live)
 		return 0;
 	if (kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
@@ -1008,20 +1015,18 @@ static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 static int kt_use_vmlinux(struct kt_ctx *k, const char *path,
 			  const char *build_id, char *errbuf, size_t errlen)
 {
-	char have[128];
 	int err;
 
 	err = dwt_open(path, &k->dw, errbuf, errlen);
 	if (err)
 		return err;
 	/* a vmlinux without a build-id note is still checked by the banner */
-	if (build_id[0] && !dwt_build_id(k->dw, have, sizeof(have)) &&
-	    strcasecmp(have, build_id)) {
+	err = li_check_build_id(path, build_id, errbuf, errlen);
+	if (err) {
 		dwt_close(k->dw);
 		k->dw = NULL;
-		return li_errbuf(errbuf, errlen, -EINVAL,
-			       "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s; give the matching debug vmlinux with -k",
-			       path, have, build_id);
+		return li_errbuf_add(errbuf, errlen, err,
+				     "; give the matching debug vmlinux with -k");
 	}
 	k->vmlinux = strdup(path);
 	return k->vmlinux ? 0 : -ENOMEM;
@@ -1052,32 +1057,65 @@ static void vmlinux_candidate(size_t i, const char *rel, char *buf,
 		buf[0] = '\0';
 }
 
-static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
-			   const char *build_id, char *errbuf, size_t errlen)
+/* Whether a readable candidate will do: 0, or why not (in errbuf). */
+typedef int (*kt_accept_fn)(void *arg, const char *path, const char *build_id,
+			    char *errbuf, size_t errlen);
+
+/*
+ * The places in order, the first accepted into path.  The messages leave
+ * the frontend's own hint (its option for a vmlinux) to the caller.
+ */
+static int kt_search_vmlinux(const char *rel, const char *build_id,
+			     kt_accept_fn accept, void *arg, char *path,
+			     size_t len, char *errbuf, size_t errlen)
 {
-	char path[4096], tried[2048] = "", why[512] = "";
+	char cand[4096], tried[2048] = "", why[512] = "";
 	size_t i, used = 0;
 	int n;
 
-	if (!rel[0])
+	if (!rel || !rel[0])
 		return li_errbuf(errbuf, errlen, -ENOENT,
-			       "the dump has no VMCOREINFO OSRELEASE to find its vmlinux by; give the debug vmlinux with -k");
+				 "the dump has no VMCOREINFO OSRELEASE to find its vmlinux by");
 	for (i = 0; i < KT_NR_PLACES; i++) {
-		vmlinux_candidate(i, rel, path, sizeof(path));
+		vmlinux_candidate(i, rel, cand, sizeof(cand));
 		n = snprintf(tried + used, sizeof(tried) - used, "%s%s",
-			     used ? ", " : "", path);
+			     used ? ", " : "", cand);
 		if (n > 0 && (size_t)n < sizeof(tried) - used)
 			used += n;
-		if (access(path, R_OK))
+		if (!cand[0] || access(cand, R_OK) ||
+		    accept(arg, cand, build_id ? build_id : "", why, sizeof(why)))
 			continue;
-		if (!kt_use_vmlinux(k, path, build_id, why, sizeof(why)))
-			return 0;
+		if (strlen(cand) >= len)
+			return li_errbuf(errbuf, errlen, -ERANGE,
+					 "%s: the path does not fit in %zu bytes",
+					 cand, len);
+		memcpy(path, cand, strlen(cand) + 1);
+		return 0;
 	}
 	if (why[0])
 		return li_errbuf(errbuf, errlen, -EINVAL, "%s", why);
 	return li_errbuf(errbuf, errlen, -ENOENT,
-		       "no debug vmlinux for kernel %s (looked in %s); install linux-image-%s-dbg or give one with -k",
-		       rel, tried, rel);
+			 "no debug vmlinux for kernel %s (looked in %s); install linux-image-%s-dbg",
+			 rel, tried, rel);
+}
+
+static int kt_accept_dwarf(void *arg, const char *path, const char *build_id,
+			   char *errbuf, size_t errlen)
+{
+	return kt_use_vmlinux(arg, path, build_id, errbuf, errlen);
+}
+
+static int kt_find_vmlinux(struct kt_ctx *k, const char *rel,
+			   const char *build_id, char *errbuf, size_t errlen)
+{
+	char path[4096];
+	int err;
+
+	err = kt_search_vmlinux(rel, build_id, kt_accept_dwarf, k, path,
+				sizeof(path), errbuf, errlen);
+	if (err == -ENOENT)
+		li_errbuf_add(errbuf, errlen, err, rel[0] ? " or give one with -k" : KT_HINT);
+	return err;
 }
 
 /*
@@ -1179,45 +1217,17 @@ static int kt_open_kallsyms(struct kt_ctx *k, const char *path,
 	return 0;
 }
 
-/* Lower-case hex GNU build-id of an ELF file; "" when it has none. */
-static void kt_file_build_id(const char *path, char *hex, size_t len)
-{
-	const unsigned char *id;
-	ssize_t n, i;
-	Elf *elf;
-	int fd;
-
-	hex[0] = '\0';
-	fd = li_open_regular(path, "file", NULL, 0);
-	if (fd < 0)
-		return;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf && elf_kind(elf) == ELF_K_ELF) {
-		n = dwelf_elf_gnu_build_id(elf, (const void **)&id);
-		if (n > 0 && len >= (size_t)n * 2 + 1)
-			for (i = 0; i < n; i++)
-				snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-}
-
 static int kt_open_btf(struct kt_ctx *k, const char *path, const char *file,
 		       const char *build_id, const char **src, char *errbuf,
 		       size_t errlen)
 {
-	char have[128];
 	uint64_t size;
 	int err;
 
 	if (file) {
-		kt_file_build_id(file, have, sizeof(have));
-		if (build_id[0] && have[0] && strcasecmp(have, build_id))
-			return li_errbuf(errbuf, errlen, -EINVAL,
-				       "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s",
-				       file, have, build_id);
+		err = li_check_build_id(file, build_id, errbuf, errlen);
+		if (err)
+			return err;
 		*src = file;
 		err = btt_open_file(file, &k->bt, errbuf, errlen);
 	} else if (k->live && !access(KT_LIVE_BTF, R_OK) &&
@@ -1373,6 +1383,8 @@ int li_kdump_target_open(const char *dump, const char *vmlinux,
 	k->fd = -1;
 	k->live = !dump;
 	err = kt_open_dump(k, path, errbuf, errlen);
+	if (!err)
+		err = kt_get_xlat(k, path, errbuf, errlen);
 	if (err)
 		goto fail;
 	kt_info(k, "OSRELEASE", rel, sizeof(rel));
@@ -1442,6 +1454,111 @@ fail:
 	}
 	kt_free(k);
 	return err;
+}
+
+/* ---- dump and vmlinux files, for frontends with readers of their own ---- */
+
+int li_dump_vmcoreinfo(const char *dump, char **out, char *errbuf,
+		       size_t errlen)
+{
+	const char *path = dump ? dump : KT_LIVE_PATH;
+	struct kt_ctx *k;
+	char *raw = NULL;
+	int err;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!out)
+		return li_errbuf(errbuf, errlen, -EINVAL, "no place for the text");
+	*out = NULL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
+	k->fd = -1;
+	k->live = !dump;
+	/* the shipped target's open: header checks first, no translation */
+	err = kt_open_dump(k, path, errbuf, errlen);
+	if (!err && (kdump_vmcoreinfo_raw(k->kd, &raw) != KDUMP_OK || !raw || !raw[0]))
+		err = li_errbuf(errbuf, errlen, -ENOENT, "%s has no VMCOREINFO",
+				path);
+	if (!err)
+		*out = raw;
+	else
+		free(raw);
+	kt_free(k);
+	return err;
+}
+
+int li_file_build_id(const char *path, char *hex, size_t len, char *errbuf,
+		     size_t errlen)
+{
+	const unsigned char *id;
+	ssize_t n = 0;
+	Elf *elf;
+	int fd, err = 0;
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!path || !hex || !len)
+		return li_errbuf(errbuf, errlen, -EINVAL, "bad arguments");
+	hex[0] = '\0';
+	fd = li_open_regular(path, "file", errbuf, errlen);
+	if (fd < 0)
+		return fd;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		err = li_errbuf(errbuf, errlen, -EINVAL, "%s is not an ELF file",
+				path);
+	else if ((n = dwelf_elf_gnu_build_id(elf, (const void **)&id)) <= 0)
+		err = li_errbuf(errbuf, errlen, -ENOENT,
+				"%s has no GNU build-id note", path);
+	else if (len < (size_t)n * 2 + 1)
+		err = li_errbuf(errbuf, errlen, -ERANGE,
+				"%s: a build-id of %zd bytes needs %zu of hex",
+				path, n, (size_t)n * 2 + 1);
+	else
+		for (ssize_t i = 0; i < n; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+int li_check_build_id(const char *path, const char *build_id, char *errbuf,
+		      size_t errlen)
+{
+	char have[LI_BUILD_ID_MAX];
+
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!path || !build_id || !build_id[0] ||
+	    li_file_build_id(path, have, sizeof(have), NULL, 0) ||
+	    !strcasecmp(have, build_id))
+		return 0;
+	return li_errbuf(errbuf, errlen, -EINVAL,
+			 "build-id mismatch: %s has %s but the dump's VMCOREINFO says %s",
+			 path, have, build_id);
+}
+
+static int kt_accept_build_id(void *arg, const char *path,
+			      const char *build_id, char *errbuf, size_t errlen)
+{
+	(void)arg;
+	return li_check_build_id(path, build_id, errbuf, errlen);
+}
+
+int li_find_vmlinux(const char *osrelease, const char *build_id, char *path,
+		    size_t len, char *errbuf, size_t errlen)
+{
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
+	if (!path || !len)
+		return li_errbuf(errbuf, errlen, -EINVAL, "no place for the path");
+	path[0] = '\0';
+	return kt_search_vmlinux(osrelease, build_id, kt_accept_build_id, NULL,
+				 path, len, errbuf, errlen);
 }
 
 void li_kdump_target_close(struct li_target *target)

@@ -6,11 +6,59 @@
 #include "internal.h"
 #include "read.h"
 
+/*
+ * A read the target failed with -LI_READ_FAULT, told apart as the contract
+ * says (libinspect.h): page by page, the first page that does not
+ * translate (-EFAULT) or does but cannot be read physically (-ENODATA)
+ * decides, as the first faulting address decides for a target that knows.
+ * A missing page table, page tables not known yet (the model probe's first
+ * reads), or every page readable after all (the target failed for reasons
+ * of its own) are not captured: never an invalid address without proof.
+ * buf takes the physical reads: it is garbage on failure anyway.
+ */
+static int read_fault(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
+		      uint8_t *buf, size_t len)
+{
+	struct li_paging *p = &c->fault_pg;
+	int err = -ENODATA;
+
+	if (sp != LI_KVADDR || !c->pg.root || c->in_fault)
+		return -ENODATA;
+	/* its own table cache: a fault may come in the middle of a walk */
+	if (p->root != c->pg.root || p->levels != c->pg.levels ||
+	    p->sme_mask != c->pg.sme_mask)
+		li_paging_init(p, c->pg.levels == 5, c->pg.root,
+			       c->pg.sme_mask, li_read_table, c);
+	/* a table read that falls back to the direct map must not recurse */
+	c->in_fault = true;
+	for (size_t done = 0, n; done < len; done += n) {
+		uint64_t va = addr + done;
+		struct li_xlat x;
+
+		n = LI_PAGE_SIZE - (va & (LI_PAGE_SIZE - 1));
+		if (n > len - done)
+			n = len - done;
+		if (li_xlat(p, va, &x))
+			break;
+		if (x.status != LI_XLAT_MAPPED) {
+			err = -EFAULT;
+			break;
+		}
+		if (li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)),
+			    buf + done, n))
+			break;
+	}
+	c->in_fault = false;
+	return err;
+}
+
 int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 	    void *buf, size_t len)
 {
 	int err = c->t->ops->read(c->t->ctx, sp, addr, buf, len);
 
+	if (err == -LI_READ_FAULT)
+		return read_fault(c, sp, addr, buf, len);
 	return err > 0 ? -EIO : err;
 }
 

@@ -51,7 +51,13 @@ struct mock {
 	bool device_private;		/* CONFIG_DEVICE_PRIVATE symbols */
 	bool single_exclusive;		/* 6.15+: one SWP_DEVICE_EXCLUSIVE */
 	uint64_t last_task;		/* tail of init_task.tasks */
+	bool plain_fault;		/* -LI_READ_FAULT for both failures */
 };
+
+void mock_set_plain_fault(struct mock *m, bool on)
+{
+	m->plain_fault = on;
+}
 
 void mock_set_folio_pgmap(struct mock *m)
 {
@@ -173,6 +179,11 @@ void mock_map4k(struct mock *m, uint64_t va, uint64_t phys, bool rw)
 
 	*pt_entry(m, t, (va >> 12) & 511) = (phys & ADDR_MASK) | PTE_P |
 					    (rw ? PTE_RW : 0);
+}
+
+void mock_unmap4k(struct mock *m, uint64_t va)
+{
+	*pt_entry(m, pt_walk_alloc(m, va, 3), (va >> 12) & 511) = 0;
 }
 
 void mock_map2m(struct mock *m, uint64_t va, uint64_t phys)
@@ -385,10 +396,16 @@ static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
 		  size_t len)
 {
 	struct mock *m = ctx;
+	int err;
 
 	if (sp == LI_PHYSADDR)
-		return phys_rw(m, addr, buf, len, false);
-	return virt_rw(m, addr, buf, len, false);
+		err = phys_rw(m, addr, buf, len, false);
+	else
+		err = virt_rw(m, addr, buf, len, false);
+	/* a debugger's target, which cannot tell the two apart */
+	if (m->plain_fault && (err == -ENODATA || err == -EFAULT))
+		return -LI_READ_FAULT;
+	return err;
 }
 
 static int t_size(void *ctx, const char *type, uint64_t *size)

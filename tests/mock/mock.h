@@ -47,6 +47,9 @@ void mock_w8(struct mock *m, uint64_t va, uint8_t v);
 uint64_t mock_r64(struct mock *m, uint64_t va);
 void mock_map4k(struct mock *m, uint64_t va, uint64_t phys, bool rw);
 void mock_map2m(struct mock *m, uint64_t va, uint64_t phys);
+void mock_unmap4k(struct mock *m, uint64_t va);
+/* reads fail -LI_READ_FAULT where they would say -ENODATA or -EFAULT */
+void mock_set_plain_fault(struct mock *m, bool on);
 void mock_set_nodata(struct mock *m, uint64_t phys, uint64_t bytes);
 uint64_t mock_virt_to_phys(struct mock *m, uint64_t va);
 /* the physical frame behind a vmemmap VA (0 if unmapped) */

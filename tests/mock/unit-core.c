@@ -260,6 +260,53 @@ static void t_not_captured(void)
 	mock_free(m);
 }
 
+/*
+ * A target that says -LI_READ_FAULT for both failures gets the report of
+ * one that tells them apart: vmemmap pages not captured, one not mapped,
+ * a struct read past the mapping.
+ */
+static void t_plain_fault(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 0);
+	struct li_report *r[2];
+	char *js[2];
+	uint8_t b[64];
+
+	s.dedup = false;
+	mock_add_pgmap(m, &s);
+	mock_set_nodata(m, mock_vmemmap_frame(m, mock_page(DEV_PFN + 192)), 4096);
+	mock_unmap4k(m, mock_page(DEV_PFN + 320));
+	mock_set_nodata(m, mock_vmemmap_frame(m, mock_page(DEV_PFN + 1024)), 4096);
+	for (int i = 0; i < 2; i++) {
+		mock_set_plain_fault(m, i);
+		r[i] = run(m, NULL);
+		js[i] = r[i] ? li_report_json(r[i]) : NULL;
+	}
+	result(js[0] && js[1] && !strcmp(js[0], js[1]) &&
+	       total(r[1], "MEMMAP_NOT_CAPTURED") == 3,
+	       "plain-fault-same-report", "%s\n# vs\n%.2000s",
+	       js[0] ? js[0] : "(none)", js[1] ? js[1] : "(none)");
+	/* a read that faults on its second page is told by that page */
+	if (r[1]) {
+		struct li_ctx c = { .t = mock_target(m), .m = &r[1]->model };
+
+		li_paging_init(&c.pg, false, r[1]->model.pgd_phys, 0, li_read_table, &c);
+		result(li_read(&c, LI_KVADDR, mock_page(DEV_PFN + 320) - 32, b, 64) == -EFAULT &&
+		       li_read(&c, LI_KVADDR, mock_page(DEV_PFN + 192) - 32, b, 64) == -ENODATA &&
+		       li_read(&c, LI_PHYSADDR, mock_vmemmap_frame(m, mock_page(DEV_PFN + 192)),
+			       b, 8) == -ENODATA &&
+		       li_read(&c, LI_KVADDR, 0x8000000000000000ULL, b, 8) == -EFAULT &&
+		       li_read(&c, LI_KVADDR, mock_page(DEV_PFN), b, 64) == 0,
+		       "plain-fault-told-apart", "");
+	}
+	for (int i = 0; i < 2; i++) {
+		li_free(js[i]);
+		li_report_free(r[i]);
+	}
+	mock_free(m);
+}
+
 typedef void (*inject_fn)(struct mock *m, uint64_t g, uint64_t g2);
 
 static void inj_tail_ref(struct mock *m, uint64_t g, uint64_t g2)
@@ -1467,6 +1514,7 @@ int main(int argc, char **argv)
 	t_xa_siblings();
 	t_garbage_counts();
 	t_not_captured();
+	t_plain_fault();
 	t_codes();
 	t_shared_frame();
 	t_order_nr();
