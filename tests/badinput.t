@@ -673,9 +673,6 @@ FE_ACCEPT = [
 # Known gaps of a frontend, not accepted as equal: the line is a skip that
 # names the gap and shows what differs, so it stays visible until fixed.
 FE_KNOWN = [
-    ("drgn", "filesz-below-memsz", "drgn's ELF reader zero-fills a segment past p_filesz (as "
-     "the ELF spec says) and the drgn target cannot tell those zeroes from memory; the CLI's "
-     "target knows the segments and says not captured (README threat model)"),
     ("crash", "filesz-below-memsz", "crash's ELF reader zero-fills a segment past p_filesz and "
      "the crash target cannot tell those zeroes from memory; the CLI's target says not captured"),
 ]

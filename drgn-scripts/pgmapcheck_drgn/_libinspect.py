@@ -275,6 +275,16 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.li_check_build_id.argtypes = [ctypes.c_char_p, ctypes.c_char_p,
                                       ctypes.c_char_p, ctypes.c_size_t]
     lib.li_check_build_id.restype = ctypes.c_int
+    if hasattr(lib, "li_dump_map_open"):	# LIBINSPECT_1.5
+        lib.li_dump_map_open.argtypes = [
+            ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+            ctypes.c_size_t]
+        lib.li_dump_map_open.restype = ctypes.c_int
+        lib.li_dump_map_captured.argtypes = [ctypes.c_void_p, ctypes.c_uint64,
+                                             ctypes.c_uint64]
+        lib.li_dump_map_captured.restype = ctypes.c_int
+        lib.li_dump_map_close.argtypes = [ctypes.c_void_p]
+        lib.li_dump_map_close.restype = None
     if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
         lib.li_btf_target_open.argtypes = [
             ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
@@ -369,6 +379,43 @@ def core_dump_path(prog: drgn.Program) -> Optional[str]:
         from pgmapcheck_drgn.cli import _drgn_source_and_vmlinux
         path = _drgn_source_and_vmlinux(prog)[0]
     return path if os.path.isabs(path) else None
+
+
+def _dump_map(prog: drgn.Program) -> Optional[Callable[[int, int], int]]:
+    """captured(pa, len) over libinspect's map of prog's ELF dump file, or
+    None (live, not ELF, no file known, a libinspect before 1.5).  The map
+    is freed with the program's cache."""
+    cache = prog.cache
+    if "pgmapcheck_drgn.dump_map" in cache:
+        return cache["pgmapcheck_drgn.dump_map"]
+    fn = None
+    lib = library()
+    path = None if prog.flags & drgn.ProgramFlags.IS_LIVE else \
+        core_dump_path(prog)
+    if path and hasattr(lib, "li_dump_map_open"):
+        m = ctypes.c_void_p()
+        if lib.li_dump_map_open(_fs(path), ctypes.byref(m), None, 0) == 0 \
+                and m.value:
+            handle = _DumpMap(lib, m)
+            fn = handle.captured
+    cache["pgmapcheck_drgn.dump_map"] = fn
+    return fn
+
+
+class _DumpMap:
+    """Owns one li_dump_map; closed when the last reference goes."""
+
+    def __init__(self, lib: Any, m: ctypes.c_void_p) -> None:
+        self._lib, self._m = lib, m
+        self._fn = lib.li_dump_map_captured
+
+    def captured(self, pa: int, length: int) -> int:
+        return self._fn(self._m, pa, length)
+
+    def __del__(self) -> None:
+        if self._m:
+            self._lib.li_dump_map_close(self._m)
+            self._m = None
 
 
 def _fs(path: str) -> bytes:
@@ -473,6 +520,10 @@ class DrgnTarget:
             self._cache["offsets"]
         self._enums: Dict[bytes, int] = self._cache["enums"]
         self._prog_read = prog.read
+        # drgn serves a PT_LOAD past its p_filesz as zeroes (the ELF spec):
+        # memory the dump tool left out, which libinspect's map of the
+        # file tells; physical reads (struct pages by frame) ask it
+        self._captured = _dump_map(prog)
         self._symbols: Dict[str, Optional[Tuple[int, Optional[int]]]] = \
             self._cache["symbols"]
         self._ops = _TargetOps(
@@ -607,6 +658,8 @@ class DrgnTarget:
                 physical = False
             elif space == LI_PHYSADDR:
                 physical = True
+                if self._captured and not self._captured(addr, length):
+                    return -errno.ENODATA
             else:
                 return -errno.EINVAL
             try:
