@@ -180,25 +180,74 @@ static int ct_type_size_uncached(const char *type, int64_t *size)
 }
 
 /*
- * MEMBER_OFFSET only sees the direct members of a type (crash 8.0.2), so a
- * dotted path or a member of an anonymous struct/union goes through
- * ANON_MEMBER_OFFSET, which has gdb evaluate &((struct T *)0)->path: that
- * follows any nesting, and fails (-1) when a component is missing or is a
- * pointer rather than an embedded struct.
+ * MEMBER_OFFSET is one cheap gdb lookup (get_member_data, which also
+ * descends into anonymous structs/unions: "compound_head", "pgmap" of
+ * struct page); ANON_MEMBER_OFFSET has gdb evaluate &((struct T *)0)->path,
+ * 50-130 ms a call, twice when it fails (struct, then union): it was most
+ * of a first run.  So a plain member is MEMBER_OFFSET alone, and a dotted
+ * path is walked one member at a time through each member's type name.
+ * A component that is neither a struct/union nor a typedef (one of a
+ * pointer: "ref.data" when ref is a pointer, a word: "flags.f", an array)
+ * fails, as gdb's evaluation does.  Returns the offset, -ENOENT, or
+ * -EAGAIN where the walk cannot name a type (a member of an unnamed
+ * struct type, an array index): gdb's evaluation answers those.
  */
+static long ct_path_offset(const char *type, char *path)
+{
+	char name[CT_NAME_MAX];
+	char *comp, *dot;
+	long total = 0;
+
+	if (strchr(path, '['))
+		return -EAGAIN;
+	strcpy(name, type);
+	for (comp = path;; comp = dot + 1) {
+		struct datatype_member dm = { 0 };
+		const char *tn;
+		long off;
+
+		dot = strchr(comp, '.');
+		if (dot)
+			*dot = '\0';
+		if (!*comp)
+			return -ENOENT;
+		off = datatype_info(name, comp, &dm);
+		if (off < 0)
+			return -ENOENT;
+		total += off;
+		if (!dot)
+			return total;
+		/*
+		 * defs.h names no more codes for an extension: a base type
+		 * or a typedef (atomic_t) is looked up by name, and the
+		 * next member lookup fails unless it is a struct/union
+		 */
+		if (dm.member_typecode == TYPE_CODE_UNDEF ||
+		    dm.member_typecode == TYPE_CODE_PTR ||
+		    dm.member_typecode == TYPE_CODE_ARRAY ||
+		    dm.member_typecode == TYPE_CODE_ENUM)
+			return -ENOENT;
+		tn = (const char *)MEMBER_TYPE_NAME(name, comp);
+		if (!tn || !*tn || strlen(tn) >= sizeof(name))
+			return -EAGAIN;
+		strcpy(name, tn);
+	}
+}
+
 static int ct_member_offset_uncached(const char *type, const char *member,
 				     int64_t *offset)
 {
 	char name[CT_NAME_MAX], path[CT_NAME_MAX];
-	long off = -1;
+	long off;
 
 	if (ct_bare_name(type, name, sizeof(name)) ||
 	    ct_copy(member, path, sizeof(path)))
 		return -EINVAL;
-	if (!strpbrk(path, ".["))
-		off = MEMBER_OFFSET(name, path);
-	if (off < 0)
+	off = ct_path_offset(name, path);
+	if (off == -EAGAIN) {
+		strcpy(path, member);	/* the walk cut it at the dots */
 		off = ANON_MEMBER_OFFSET(name, path);
+	}
 	if (off < 0)
 		return -ENOENT;
 	*offset = off;
