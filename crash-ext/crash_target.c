@@ -9,6 +9,7 @@
  * linked from the static archive with hidden visibility.
  */
 #include "defs.h"
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -116,9 +117,9 @@ static void ct_after_gdb(void)
 }
 
 /*
- * Type answers cost crash a gdb evaluation each (5-20 ms), and the core asks
- * the same few dozen questions on every run: remember them for the session,
- * which is always about one kernel image.
+ * The core asks the same hundred type and symbol questions on every run,
+ * each a gdb lookup or a search of crash's tables: remember the answers for
+ * the session, which is always about one kernel image.
  */
 struct ct_answer {
 	struct ct_answer *next;
@@ -180,29 +181,99 @@ static int ct_type_size_uncached(const char *type, int64_t *size)
 }
 
 /*
- * MEMBER_OFFSET only sees the direct members of a type (crash 8.0.2), so a
- * dotted path or a member of an anonymous struct/union goes through
- * ANON_MEMBER_OFFSET, which has gdb evaluate &((struct T *)0)->path: that
- * follows any nesting, and fails (-1) when a component is missing or is a
- * pointer rather than an embedded struct.
+ * MEMBER_OFFSET is one cheap gdb lookup (get_member_data, which also
+ * descends into anonymous structs/unions: "compound_head", "pgmap" of
+ * struct page); ANON_MEMBER_OFFSET has gdb evaluate &((struct T *)0)->path,
+ * 50-130 ms a call, twice when it fails (struct, then union): it was most
+ * of a first run.  So a plain member is MEMBER_OFFSET alone, and a dotted
+ * path is walked one member at a time through each member's type name.
+ * A component that is neither a struct/union nor a typedef (one of a
+ * pointer: "ref.data" when ref is a pointer, a word: "flags.f", an array)
+ * fails, as gdb's evaluation does.  Returns the offset, -ENOENT, or
+ * -EAGAIN where the walk cannot name a type (a member of an unnamed
+ * struct type, an array index): gdb's evaluation answers those.
  */
+static long ct_path_offset(const char *type, char *path)
+{
+	char name[CT_NAME_MAX];
+	char *comp, *dot;
+	long total = 0;
+
+	if (strchr(path, '['))
+		return -EAGAIN;
+	strcpy(name, type);
+	for (comp = path;; comp = dot + 1) {
+		struct datatype_member dm = { 0 };
+		const char *tn;
+		long off;
+
+		dot = strchr(comp, '.');
+		if (dot)
+			*dot = '\0';
+		if (!*comp)
+			return -ENOENT;
+		off = datatype_info(name, comp, &dm);
+		if (off < 0)
+			return -ENOENT;
+		total += off;
+		if (!dot)
+			return total;
+		/*
+		 * defs.h names no more codes for an extension: a base type
+		 * or a typedef (atomic_t) is looked up by name, and the
+		 * next member lookup fails unless it is a struct/union
+		 */
+		if (dm.member_typecode == TYPE_CODE_UNDEF ||
+		    dm.member_typecode == TYPE_CODE_PTR ||
+		    dm.member_typecode == TYPE_CODE_ARRAY ||
+		    dm.member_typecode == TYPE_CODE_ENUM)
+			return -ENOENT;
+		tn = (const char *)MEMBER_TYPE_NAME(name, comp);
+		if (!tn || !*tn || strlen(tn) >= sizeof(name))
+			return -EAGAIN;
+		strcpy(name, tn);
+	}
+}
+
 static int ct_member_offset_uncached(const char *type, const char *member,
 				     int64_t *offset)
 {
 	char name[CT_NAME_MAX], path[CT_NAME_MAX];
-	long off = -1;
+	long off;
 
 	if (ct_bare_name(type, name, sizeof(name)) ||
 	    ct_copy(member, path, sizeof(path)))
 		return -EINVAL;
-	if (!strpbrk(path, ".["))
-		off = MEMBER_OFFSET(name, path);
-	if (off < 0)
+	off = ct_path_offset(name, path);
+	if (off == -EAGAIN) {
+		strcpy(path, member);	/* the walk cut it at the dots */
 		off = ANON_MEMBER_OFFSET(name, path);
+	}
 	if (off < 0)
 		return -ENOENT;
 	*offset = off;
 	return 0;
+}
+
+/*
+ * enumerator_value() has gdb parse the name as an expression, and for a
+ * name gdb does not know its C parser goes on to look for a source file of
+ * that name through every CU's line table: 50-100 ms, and the core probes
+ * enumerators that newer kernels dropped (IORES_DESC_DEVICE_PUBLIC_MEMORY).
+ * "info address" is the parser's own symbol lookup (same name, domain and
+ * global scope) without the file search, 1-2 ms: when it finds nothing,
+ * neither would the parser.
+ */
+static bool ct_gdb_knows(const char *name)
+{
+	char cmd[CT_NAME_MAX + 16];
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return true;	/* not an identifier: let gdb parse it */
+	snprintf(cmd, sizeof(cmd), "info address %s", name);
+	return gdb_pass_through(cmd, pc->nullfp, GNU_RETURN_ON_ERROR);
 }
 
 static int ct_enum_value_uncached(const char *name, int64_t *value)
@@ -212,19 +283,23 @@ static int ct_enum_value_uncached(const char *name, int64_t *value)
 
 	if (ct_copy(name, buf, sizeof(buf)))
 		return -EINVAL;
-	if (!enumerator_value(buf, &v))
+	if (!ct_gdb_knows(buf) || !enumerator_value(buf, &v))
 		return -ENOENT;
 	*value = v;
 	return 0;
 }
 
-enum ct_kind { CT_SIZEOF, CT_OFFSETOF, CT_ENUM };
+static int ct_symbol_address_uncached(const char *name, int64_t *addr);
+static int ct_symbol_size_uncached(const char *name, int64_t *size);
+
+enum ct_kind { CT_SIZEOF, CT_OFFSETOF, CT_ENUM, CT_SYMBOL, CT_SYMBOL_SIZE };
 
 /* One type question, answered from the session's memory when possible. */
 static int ct_ask(enum ct_kind kind, const char *a, const char *b,
 		  int64_t *value)
 {
-	static const char *const kinds[] = { "sizeof", "offsetof", "enum" };
+	static const char *const kinds[] = { "sizeof", "offsetof", "enum",
+					      "symbol", "symbol_size" };
 	struct ct_answer *ans;
 	char key[3 * CT_NAME_MAX];
 	int err;
@@ -243,8 +318,12 @@ static int ct_ask(enum ct_kind kind, const char *a, const char *b,
 		err = ct_type_size_uncached(a, value);
 	else if (kind == CT_OFFSETOF)
 		err = ct_member_offset_uncached(a, b, value);
-	else
+	else if (kind == CT_ENUM)
 		err = ct_enum_value_uncached(a, value);
+	else if (kind == CT_SYMBOL)
+		err = ct_symbol_address_uncached(a, value);
+	else
+		err = ct_symbol_size_uncached(a, value);
 	ct_after_gdb();
 	if (err != -EINVAL)
 		ct_remember(key, err, err ? 0 : *value);
@@ -280,23 +359,43 @@ static int ct_enum_value(void *ctx, const char *name, int64_t *value)
 	return ct_ask(CT_ENUM, name, NULL, value);
 }
 
-/* crash's symbol table holds local symbols too, already KASLR-relocated. */
 static int ct_symbol_address(void *ctx, const char *name, uint64_t *addr)
+{
+	int64_t v = 0;
+	int err = ct_ask(CT_SYMBOL, name, NULL, &v);
+
+	(void)ctx;
+	if (!err)
+		*addr = v;
+	return err;
+}
+
+static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
+{
+	int64_t v = 0;
+	int err = ct_ask(CT_SYMBOL_SIZE, name, NULL, &v);
+
+	(void)ctx;
+	if (!err)
+		*size = v;
+	return err;
+}
+
+/* crash's symbol table holds local symbols too, already KASLR-relocated. */
+static int ct_symbol_address_uncached(const char *name, int64_t *addr)
 {
 	char buf[CT_NAME_MAX];
 	struct syment *sp;
 
-	(void)ctx;
 	if (ct_copy(name, buf, sizeof(buf)))
 		return -EINVAL;
-	sp = symbol_search(buf);
-	if (!sp)
+	/* symbol_search() scans the whole table for a name it lacks */
+	if (!symbol_exists(buf) || !(sp = symbol_search(buf)))
 		return -ENOENT;
 	*addr = sp->value;
 	return 0;
 }
 
-/* The size of the symbol's type as gdb sees it (the symtab has none here). */
 /*
  * st_size of a symbol in the vmlinux's ELF symbol table: gdb has no size for
  * an array declared without a bound (7.x: struct swap_info_struct
@@ -339,21 +438,30 @@ static int ct_elf_symbol_size(const char *name, uint64_t *size)
 	return err;
 }
 
-static int ct_symbol_size(void *ctx, const char *name, uint64_t *size)
+/*
+ * The symtab's st_size first (what the callback is defined as): it has
+ * the size where gdb has none, and gdb's answer is an expression
+ * evaluation that may first expand the symbol's CU (crash 9 on 7.x:
+ * 0.3 s for swap_info, the scan here 15-40 ms).
+ */
+static int ct_symbol_size_uncached(const char *name, int64_t *size)
 {
 	char buf[CT_NAME_MAX];
 	struct gnu_request req;
+	uint64_t u;
 	int err;
 
-	(void)ctx;
 	if (ct_copy(name, buf, sizeof(buf)))
 		return -EINVAL;
 	if (!symbol_exists(buf))
 		return -ENOENT;
+	if (!ct_elf_symbol_size(buf, &u)) {
+		*size = u;
+		return 0;
+	}
 	err = get_symbol_type(buf, NULL, &req);
-	ct_after_gdb();
 	if (err == TYPE_CODE_UNDEF || req.length <= 0)
-		return ct_elf_symbol_size(buf, size);
+		return -ENOENT;
 	*size = req.length;
 	return 0;
 }
