@@ -78,6 +78,31 @@ static int ct_read_error(enum li_addr_space space, uint64_t addr, size_t len)
 	return -ENODATA;
 }
 
+/*
+ * crash serves the part of an ELF PT_LOAD past its p_filesz as zeroes (the
+ * ELF spec): memory the dump tool left out.  libinspect's map of the file
+ * says what it holds (NULL: not ELF, live); opened once per session.
+ */
+static struct li_dump_map *ct_map;
+static bool ct_map_tried;
+
+static const struct li_dump_map *ct_dump_map(void)
+{
+	if (!ct_map_tried) {
+		ct_map_tried = true;
+		if (!ACTIVE() && pc->dumpfile)
+			li_dump_map_open(pc->dumpfile, &ct_map, NULL, 0);
+	}
+	return ct_map;
+}
+
+void crash_target_fini(void)
+{
+	li_dump_map_close(ct_map);
+	ct_map = NULL;
+	ct_map_tried = false;
+}
+
 static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
 		   void *buf, size_t len)
 {
@@ -96,6 +121,8 @@ static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
 		return -EFAULT;
 	if (space == LI_KVADDR && !IS_KVADDR(addr))
 		return -EFAULT;
+	if (space == LI_PHYSADDR && !li_dump_map_captured(ct_dump_map(), addr, len))
+		return -ENODATA;
 	if (readmem(addr, memtype, buf, len, "pgmapcheck",
 		    RETURN_ON_ERROR | QUIET))
 		return 0;

@@ -11,6 +11,8 @@
 
 /* Fill t for the kernel crash is looking at; t stays valid until exit. */
 void crash_target_init(struct li_target *t);
+/* frees what the target keeps for the session (the dump file's map) */
+void crash_target_fini(void);
 
 /*
  * crash puts its own SIGINT handler back after every call into gdb, which

@@ -182,6 +182,7 @@ static void __attribute__((constructor)) pgmapcheck_init(void)
 
 static void __attribute__((destructor)) pgmapcheck_fini(void)
 {
+	crash_target_fini();
 }
 
 /* -- options -- */

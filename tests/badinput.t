@@ -673,8 +673,6 @@ FE_ACCEPT = [
 # Known gaps of a frontend, not accepted as equal: the line is a skip that
 # names the gap and shows what differs, so it stays visible until fixed.
 FE_KNOWN = [
-    ("crash", "filesz-below-memsz", "crash's ELF reader zero-fills a segment past p_filesz and "
-     "the crash target cannot tell those zeroes from memory; the CLI's target says not captured"),
 ]
 
 

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "holders.h"
 #include "model.h"
+#include "read.h"
 #include "u64set.h"
 #include "mock.h"
 
@@ -291,7 +292,7 @@ static void t_plain_fault(void)
 	if (r[1]) {
 		struct li_ctx c = { .t = mock_target(m), .m = &r[1]->model };
 
-		li_paging_init(&c.pg, false, r[1]->model.pgd_phys, 0, li_read_table, &c);
+		li_paging_init(&c.pg, false, r[1]->model.mem.pgd_phys, 0, li_read_table, &c);
 		result(li_read(&c, LI_KVADDR, mock_page(DEV_PFN + 320) - 32, b, 64) == -EFAULT &&
 		       li_read(&c, LI_KVADDR, mock_page(DEV_PFN + 192) - 32, b, 64) == -ENODATA &&
 		       li_read(&c, LI_PHYSADDR, mock_vmemmap_frame(m, mock_page(DEV_PFN + 192)),
