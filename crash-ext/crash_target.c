@@ -122,7 +122,7 @@ static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
 	if (space == LI_KVADDR && !IS_KVADDR(addr))
 		return -EFAULT;
 	if (space == LI_PHYSADDR && !li_dump_map_captured(ct_dump_map(), addr, len))
-		return -ENODATA;
+		return ct_read_error(space, addr, len);	/* -EFAULT past the bits */
 	if (readmem(addr, memtype, buf, len, "pgmapcheck",
 		    RETURN_ON_ERROR | QUIET))
 		return 0;
