@@ -63,6 +63,9 @@ struct region {
 struct fault {
 	uint64_t va, len;
 	int err;
+	/* the same bytes by physical address (the core reads struct pages
+	 * by frame): a hole is a hole whichever way it is read */
+	uint64_t pa[2], plen[2];
 };
 
 struct fz {
@@ -139,15 +142,30 @@ static bool hidden(struct fz *z, const char *a, const char *b)
 static int fault_of(struct fz *z, enum li_addr_space sp, uint64_t addr,
 		    size_t len)
 {
-	if (sp != LI_KVADDR)
-		return 0;
 	for (int i = 0; i < z->nfaults; i++) {
 		const struct fault *f = &z->faults[i];
 
-		if (addr < f->va + f->len && f->va < addr + len)
-			return f->err;
+		if (sp == LI_KVADDR) {
+			if (addr < f->va + f->len && f->va < addr + len)
+				return f->err;
+			continue;
+		}
+		for (int k = 0; k < 2; k++)
+			if (f->plen[k] && addr < f->pa[k] + f->plen[k] &&
+			    f->pa[k] < addr + len)
+				return f->err;
 	}
 	return 0;
+}
+
+/* The frame behind a kernel virtual address of the mock, 0 if none. */
+static uint64_t mock_pa(struct fz *z, uint64_t va)
+{
+	if (va >= MOCK_PAGE_OFFSET && va < MOCK_VMEMMAP)
+		return va - MOCK_PAGE_OFFSET;
+	if (va >= MOCK_KTEXT)
+		return va - MOCK_KTEXT;
+	return mock_vmemmap_frame(z->m, va);
 }
 
 static int w_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
@@ -486,9 +504,23 @@ static void apply(struct fz *z)
 			r = pick(z, &off);
 			len = 1 + get(z, 2) % (64 * 64);
 			if (z->nfaults < MAX_FAULTS) {
-				z->faults[z->nfaults++] = (struct fault){
-					r->va + off, len,
-					op % 8 == 4 ? -ENODATA : -EFAULT };
+				struct fault *f = &z->faults[z->nfaults++];
+				uint64_t va = r->va + off, end = va + len;
+
+				*f = (struct fault){ va, len,
+						     op % 8 == 4 ? -ENODATA : -EFAULT };
+				/* at most two pages: len <= 4096 */
+				for (int k = 0; k < 2 && va < end; k++) {
+					uint64_t pg_end = (va & ~(PG - 1)) + PG;
+					uint64_t n = (end < pg_end ? end : pg_end) - va;
+					uint64_t pa = mock_pa(z, va & ~(PG - 1));
+
+					if (pa) {
+						f->pa[k] = pa + (va & (PG - 1));
+						f->plen[k] = n;
+					}
+					va += n;
+				}
 				TRACE("%s on [%#" PRIx64 ", +%#" PRIx64 ") (%s %#" PRIx64
 				      " +%#" PRIx64 ")\n", op % 8 == 4 ? "-ENODATA" : "-EFAULT",
 				      r->va + off, len, r->name, r->va, off);

@@ -85,6 +85,10 @@ static struct ppage *ppage(struct mock *m, uint64_t pfn, bool create)
 
 static int phys_rw(struct mock *m, uint64_t pa, void *buf, size_t len, bool wr)
 {
+	/* past MAX_PHYSMEM_BITS (46) no memory exists: a garbage table entry
+	 * read as a frame is an invalid address, as for a real dump's target */
+	if (!wr && (pa >> 46 || (pa + len - 1) >> 46))
+		return -EFAULT;
 	while (len) {
 		uint64_t off = pa % PG, n = PG - off;
 		struct ppage *p = ppage(m, pa / PG, wr);
