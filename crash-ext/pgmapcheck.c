@@ -21,6 +21,7 @@
 #include "crash_target.h"
 
 static void cmd_pgmapcheck(void);
+static void build_opts(void);
 
 /* Filled in by the constructor: the finding codes come from libinspect. */
 static char **help_pgmapcheck;
@@ -30,10 +31,8 @@ static struct command_table_entry command_table[] = {
 	{ NULL },
 };
 
-static const char *const help_head[] = {
-	"pgmapcheck",
-	"check ZONE_DEVICE pages, dev_pagemaps and their vmemmap",
-	"[-j | -s | -v] [-p pgmap] [-P start[-end]] [-m max] [-f level] [-n] [-U] [-H] [-Q query]",
+/* crash's help layout: name, summary, synopsis (built), then these. */
+static const char *const help_intro[] = {
 	"  Finds every dev_pagemap (through pgmap_array), checks the struct pages",
 	"  of its ranges against the refcount, compound-page, zone and pgmap",
 	"  invariants of this kernel, and accounts for the vmemmap pages that back",
@@ -42,44 +41,28 @@ static const char *const help_head[] = {
 	"  pgmapcheck command-line tool on the same dump.  Struct pages that the",
 	"  dump did not capture are reported as MEMMAP_NOT_CAPTURED, not as errors.",
 	"",
-	"  Every option also has the long name of the pgmapcheck command-line",
-	"  tool (--json, --pfn 0x20000-0x27fff, --fail-on warning, ...), takes",
-	"  the same values and gives the same error messages.",
+	"  The options are the pgmapcheck command-line tool's, short and long,",
+	"  with the same values and error messages:",
 	"",
-	"    -j, --json",
-	"        print the report as JSON (the schema of \"pgmapcheck --json\").",
-	"    -s, --summary",
-	"        print the summary lines only.",
-	"    -v, --verbose",
-	"        print every finding and the kernel model that was probed.",
-	"    -p, --pgmap pgmap",
-	"        check only the dev_pagemap at this address: hexadecimal, with",
-	"        or without 0x, like every crash address.",
-	"    -P, --pfn start[-end]",
-	"        check only pfns start..end (inclusive; one pfn without -end).",
-	"        Decimal, or hexadecimal with a 0x prefix.",
-	"    -m, --max-findings max",
-	"        keep at most max findings per code (default 1000); the counts",
-	"        stay exact.",
-	"    -f, --fail-on level",
-	"        error, warning, info or never.  crash has no exit status: when a",
-	"        finding reaches level, the command ends with \"pgmapcheck:",
-	"        findings at or above level (status 1)\" on stderr, after the",
-	"        report (the CLI would exit 1).  Without -f: no such line.",
-	"    -n, --no-vmemmap",
-	"        skip the vmemmap page-table accounting.",
-	"    -U, --no-hugetlb",
-	"        skip the hugetlb/HVO walk.",
-	"    -H, --no-holders",
-	"        skip the walk of user page tables that map device pages.",
-	"    -Q query",
+};
+
+/* What the CLI's words for an option do not say about crash. */
+static const char *const crash_notes[][2] = {
+	{ "pgmap", "hexadecimal with or without 0x, like every crash address" },
+	{ "fail-on", "crash has no exit status: when a finding reaches "
+	  "LEVEL, the command ends with \"pgmapcheck: findings at or above "
+	  "LEVEL (status 1)\" on stderr, after the report.  Without -f: no "
+	  "such line" },
+	{ "progress", "on a terminal's stderr by default, for runs over a "
+	  "second; Ctrl-C stops a run cleanly" },
+};
+
+static const char *const help_query[] = {
+	"    -Q, --query query",
 	"        debugging: answer one query through the same crash-backed",
 	"        callbacks the checks use, where query is one of",
 	"          sizeof:TYPE  offsetof:TYPE:MEMBER.PATH  enum:NAME  symbol:NAME",
 	"          vmcoreinfo:KEY  read:kv:ADDR:LEN  read:phys:ADDR:LEN",
-	"",
-	"  A long run prints its progress on a terminal's stderr and stops",
-	"  cleanly on Ctrl-C.",
 	"",
 	"  FINDING CODES",
 };
@@ -109,72 +92,136 @@ static const char *const help_tail[] = {
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * "    CODE (severity)" and the summary wrapped under it, as one help entry.
- * crash prints help lines as formats ("%s>" is the program name), so a '%'
- * in a summary is doubled.
+ * FIRST, then text wrapped under it at column 8, as one help entry.  crash
+ * prints help lines as formats ("%s>" is the program name), so a '%' is
+ * doubled.
  */
-static char *help_code_entry(const struct li_code_info *ci)
+static char *help_entry(const char *first, const char *text,
+			const char *more)
 {
-	const char *w = ci->summary, *end;
 	size_t cap, n, col = 0;
+	const char *w, *end;
 	char *out;
+	int part;
 
-	cap = strlen(ci->code) + 32 + 3 * strlen(ci->summary);
+	cap = strlen(first) + 32 + 3 * (strlen(text) + (more ? strlen(more) : 0));
 	out = malloc(cap);
 	if (!out)
 		return NULL;
-	n = snprintf(out, cap, "    %s (%s)", ci->code,
-		     li_severity_name(ci->severity));
-	while (*w) {
-		while (*w == ' ')
-			w++;
-		end = w + strcspn(w, " ");
-		if (end == w)
-			break;
-		if (!col || col + (end - w) > 68) {
-			n += snprintf(out + n, cap - n, "\n       ");
-			col = 0;
+	n = snprintf(out, cap, "%s", first);
+	for (part = 0; part < 2; part++) {
+		w = part ? more : text;
+		while (w && *w) {
+			while (*w == ' ')
+				w++;
+			end = w + strcspn(w, " ");
+			if (end == w)
+				break;
+			if (!col || col + (end - w) > 68) {
+				n += snprintf(out + n, cap - n, "\n       ");
+				col = 0;
+			}
+			out[n++] = ' ';
+			for (; w < end; w++, col++) {
+				if (*w == '%')
+					out[n++] = '%';
+				out[n++] = *w;
+			}
+			col++;
+			out[n] = '\0';
 		}
-		out[n++] = ' ';
-		for (; w < end; w++, col++) {
-			if (*w == '%')
-				out[n++] = '%';
-			out[n++] = *w;
+		if (!part && more) {
+			n += snprintf(out + n, cap - n, ";");
+			col++;
 		}
-		col++;
-		out[n] = '\0';
 	}
 	return out;
 }
 
-/* One entry per finding code, from the library's own table. */
+static char *help_option(const struct li_option_info *o)
+{
+	const char *more = NULL;
+	char first[80], *e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(crash_notes); i++)
+		if (!strcmp(crash_notes[i][0], o->name))
+			more = crash_notes[i][1];
+	if (o->letter)
+		snprintf(first, sizeof(first), "    -%c, --%s%s%s", o->letter,
+			 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(first, sizeof(first), "    --%s%s%s", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+	e = help_entry(first, o->help, more);
+	return e;
+}
+
+/* "[-j] [-p ADDR] ... [--progress] ... [-Q query]" */
+static char *help_synopsis(void)
+{
+	const struct li_option_info *o;
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; (o = li_option(i)); i++) {
+		if (o->letter)
+			fprintf(f, "[-%c%s%s] ", o->letter, o->arg ? " " : "",
+				o->arg ? o->arg : "");
+		else
+			fprintf(f, "[--%s] ", o->name);
+	}
+	fputs("[-Q query]", f);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* crash's help array: the options and the finding codes from libinspect. */
 static char **build_help(void)
 {
 	const struct li_code_info *codes;
-	size_t nr, i, n = 0;
-	char **h;
+	size_t nr, nopt, i, n = 0;
+	char **h, first[80];
 
+	for (nopt = 0; li_option(nopt); nopt++)
+		;
 	codes = li_codes(&nr);
-	h = calloc(ARRAY_LEN(help_head) + nr + ARRAY_LEN(help_tail) + 1,
-		   sizeof(*h));
+	h = calloc(3 + ARRAY_LEN(help_intro) + nopt + ARRAY_LEN(help_query) +
+		   nr + ARRAY_LEN(help_tail) + 1, sizeof(*h));
 	if (!h)
 		return NULL;
-	for (i = 0; i < ARRAY_LEN(help_head); i++)
-		h[n++] = (char *)help_head[i];
+	h[n++] = "pgmapcheck";
+	h[n++] = "check ZONE_DEVICE pages, dev_pagemaps and their vmemmap";
+	h[n++] = help_synopsis();
+	for (i = 0; i < ARRAY_LEN(help_intro); i++)
+		h[n++] = (char *)help_intro[i];
+	for (i = 0; i < nopt; i++)
+		h[n++] = help_option(li_option(i));
+	for (i = 0; i < ARRAY_LEN(help_query); i++)
+		h[n++] = (char *)help_query[i];
 	for (i = 0; i < nr; i++) {
-		h[n] = help_code_entry(&codes[i]);
-		if (!h[n])
-			return NULL;
-		n++;
+		snprintf(first, sizeof(first), "    %s (%s)", codes[i].code,
+			 li_severity_name(codes[i].severity));
+		h[n++] = help_entry(first, codes[i].summary, NULL);
 	}
 	for (i = 0; i < ARRAY_LEN(help_tail); i++)
 		h[n++] = (char *)help_tail[i];
+	for (i = 0; i < n; i++)
+		if (!h[i])
+			return NULL;
 	h[n] = NULL;
 	return h;
 }
 
 static void __attribute__((constructor)) pgmapcheck_init(void)
 {
+	build_opts();
 	help_pgmapcheck = build_help();
 	command_table[0].help_data = help_pgmapcheck;
 	register_extension(command_table);
@@ -187,25 +234,44 @@ static void __attribute__((destructor)) pgmapcheck_fini(void)
 
 /* -- options -- */
 
-/*
- * The CLI's long names beside crash's short letters: the values, their
- * grammar and the error messages are the library's (li_parse_option), so
- * the three frontends agree.  -n, -U, -H and -Q have no CLI letter.
- */
-static const struct option long_opts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "summary", no_argument, NULL, 's' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "pgmap", required_argument, NULL, 'p' },
-	{ "pfn", required_argument, NULL, 'P' },
-	{ "max-findings", required_argument, NULL, 'm' },
-	{ "fail-on", required_argument, NULL, 'f' },
-	{ "no-vmemmap", no_argument, NULL, 'n' },
-	{ "no-hugetlb", no_argument, NULL, 'U' },
-	{ "no-holders", no_argument, NULL, 'H' },
-	{ "query", required_argument, NULL, 'Q' },
-	{ NULL, 0, NULL, 0 },
-};
+/* -Q (the query) is ours; every other option is li_option()'s. */
+#define OPT_COMMON	0x200
+#define MAX_COMMON	64
+
+static struct option long_opts[MAX_COMMON + 2];
+static char short_opts[3 * MAX_COMMON + 3];
+
+static void build_opts(void)
+{
+	const struct li_option_info *o;
+	size_t i, ns = 0;
+
+	for (i = 0; (o = li_option(i)) && i < MAX_COMMON; i++) {
+		long_opts[i] = (struct option){ o->name, o->arg ?
+			required_argument : no_argument, NULL, OPT_COMMON + i };
+		if (o->letter) {
+			short_opts[ns++] = o->letter;
+			if (o->arg)
+				short_opts[ns++] = ':';
+		}
+	}
+	long_opts[i] = (struct option){ "query", required_argument, NULL, 'Q' };
+	memcpy(short_opts + ns, "Q:", 3);
+}
+
+/* getopt's answer as a table entry: a letter, or OPT_COMMON + index. */
+static const struct li_option_info *common_of(int c)
+{
+	const struct li_option_info *o;
+	size_t i;
+
+	if (c >= OPT_COMMON)
+		return li_option(c - OPT_COMMON);
+	for (i = 0; (o = li_option(i)); i++)
+		if (o->letter == c)
+			return o;
+	return NULL;
+}
 
 /* FATAL (crash's "command failed") with the library's message. */
 static void lib_option(struct li_options *opts, int *fail_on,
@@ -245,9 +311,7 @@ struct run_state {
 	struct sigaction old_sigint, sigint;
 	bool sigint_saved;
 	struct li_report *report;
-	struct timespec start, last;
-	bool progress_tty;
-	bool progress_shown;
+	struct li_progress *meter;
 	int saved_stdout;	/* fd 1 while crash's messages go to stderr */
 	FILE *saved_fp;
 };
@@ -260,42 +324,12 @@ static void on_sigint(int sig)
 	pgmapcheck_sigint = 1;
 }
 
-static double elapsed(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void progress_clear(struct run_state *st)
-{
-	if (st->progress_shown) {
-		fprintf(stderr, "\r%*s\r", 60, "");
-		st->progress_shown = false;
-	}
-}
-
-/* Shown at most twice a second, after the first second, on a terminal. */
 static int on_progress(void *arg, const char *phase, uint64_t done,
 		       uint64_t total)
 {
-	struct run_state *st = arg;
-	struct timespec now;
-
 	if (pgmapcheck_sigint)
 		return 1;
-	if (!st->progress_tty)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (elapsed(&st->start, &now) < 1.0 || elapsed(&st->last, &now) < 0.5)
-		return 0;
-	st->last = now;
-	if (total)
-		fprintf(stderr, "\rpgmapcheck: %-8s %" PRIu64 "/%" PRIu64
-			" (%" PRIu64 "%%)   ", phase, done, total,
-			done * 100 / total);
-	else
-		fprintf(stderr, "\rpgmapcheck: %-8s %" PRIu64 "   ", phase,
-			done);
-	st->progress_shown = true;
+	li_progress_show(arg, phase, done, total);
 	return 0;
 }
 
@@ -331,17 +365,24 @@ static void unquiet_crash(struct run_state *st)
 	fp = st->saved_fp;
 }
 
-static void run_cleanup(void *arg)
+/* crash's own SIGINT handler back, and the progress line gone. */
+static void end_check(struct run_state *st)
 {
-	struct run_state *st = arg;
-
-	unquiet_crash(st);
 	crash_target_keep_sigint(NULL);
 	if (st->sigint_saved) {
 		sigaction(SIGINT, &st->old_sigint, NULL);
 		st->sigint_saved = false;
 	}
-	progress_clear(st);
+	li_progress_free(st->meter);
+	st->meter = NULL;
+}
+
+static void run_cleanup(void *arg)
+{
+	struct run_state *st = arg;
+
+	unquiet_crash(st);
+	end_check(st);
 	li_report_free(st->report);
 	st->report = NULL;
 	if (pc->cmd_cleanup == run_cleanup)
@@ -349,7 +390,7 @@ static void run_cleanup(void *arg)
 }
 
 static int run_check(struct run_state *st, const struct li_target *t,
-		     struct li_options *opts)
+		     struct li_options *opts, int progress)
 {
 	struct sigaction sa;
 	int err;
@@ -367,22 +408,16 @@ static int run_check(struct run_state *st, const struct li_target *t,
 	pc->cmd_cleanup = run_cleanup;
 	pc->cmd_cleanup_arg = st;
 
-	clock_gettime(CLOCK_MONOTONIC, &st->start);
-	st->last = st->start;
-	st->progress_tty = isatty(fileno(stderr));
+	if (progress)
+		st->meter = li_progress_new(STDERR_FILENO, progress > 0 ?
+					    LI_PROGRESS_ALWAYS : 0);
 	opts->progress = on_progress;
-	opts->progress_arg = st;
+	opts->progress_arg = st->meter;
 
 	quiet_crash(st);
 	err = li_check(t, opts, &st->report);
 	unquiet_crash(st);
-
-	crash_target_keep_sigint(NULL);
-	if (st->sigint_saved) {
-		sigaction(SIGINT, &st->old_sigint, NULL);
-		st->sigint_saved = false;
-	}
-	progress_clear(st);
+	end_check(st);
 	return err;
 }
 
@@ -422,52 +457,60 @@ static void cmd_pgmapcheck(void)
 	bool json = false;
 	char *query = NULL;
 	int fail_on = -1;	/* not given: crash has no exit status */
+	int progress = -1;	/* automatic */
+	bool list_codes = false, version = false, help = false;
 	int c, err;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((c = getopt_long(argcnt, args, "jsvp:P:m:f:nUHQ:", long_opts,
+	while ((c = getopt_long(argcnt, args, short_opts, long_opts,
 				NULL)) != EOF) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			text |= LI_TEXT_SUMMARY;
-			break;
-		case 'v':
-			text |= LI_TEXT_VERBOSE;
-			break;
-		case 'p':
-			pgmap_option(&opts, optarg);
-			break;
-		case 'P':
-			lib_option(&opts, NULL, "pfn", optarg);
-			break;
-		case 'm':
-			lib_option(&opts, NULL, "max-findings", optarg);
-			break;
-		case 'f':
-			lib_option(&opts, &fail_on, "fail-on", optarg);
-			break;
-		case 'n':
-			lib_option(&opts, NULL, "no-vmemmap", NULL);
-			break;
-		case 'U':
-			lib_option(&opts, NULL, "no-hugetlb", NULL);
-			break;
-		case 'H':
-			lib_option(&opts, NULL, "no-holders", NULL);
-			break;
-		case 'Q':
+		const struct li_option_info *o = common_of(c);
+
+		if (c == 'Q')
 			query = optarg;
-			break;
-		default:
+		else if (!o)
 			argerrs++;
-			break;
-		}
+		else if (!strcmp(o->name, "pgmap"))
+			pgmap_option(&opts, optarg);
+		else if (o->flags & LI_OPTION_RUN)
+			lib_option(&opts, &fail_on, o->name, optarg);
+		else if (!strcmp(o->name, "json"))
+			json = true;
+		else if (!strcmp(o->name, "summary"))
+			text |= LI_TEXT_SUMMARY;
+		else if (!strcmp(o->name, "verbose"))
+			text |= LI_TEXT_VERBOSE;
+		else if (!strcmp(o->name, "progress"))
+			progress = 1;
+		else if (!strcmp(o->name, "no-progress"))
+			progress = 0;
+		else if (!strcmp(o->name, "list-codes"))
+			list_codes = true;
+		else if (!strcmp(o->name, "version"))
+			version = true;
+		else if (!strcmp(o->name, "help"))
+			help = true;
 	}
 	if (argerrs || args[optind])
 		cmd_usage(pc->curcmd, SYNOPSIS);
+	if (help) {
+		cmd_usage(pc->curcmd, COMPLETE_HELP);
+		return;
+	}
+	if (version) {
+		fprintf(fp, "pgmapcheck (libinspect) %s, JSON schema %d\n",
+			li_version(), LI_JSON_SCHEMA_VERSION);
+		return;
+	}
+	if (list_codes) {
+		char *codes = li_codes_text(json ? LI_CODES_JSON : 0);
+
+		if (!codes)
+			error(FATAL, "out of memory\n");
+		fputs(codes, fp);
+		li_free(codes);
+		return;
+	}
 	if (json && text)
 		error(FATAL, "-j cannot be combined with -s or -v\n");
 	if (text == (LI_TEXT_SUMMARY | LI_TEXT_VERBOSE))
@@ -483,7 +526,7 @@ static void cmd_pgmapcheck(void)
 	/* a previous run unwound by error(FATAL) may have left these */
 	run_cleanup(&st);
 	warn_zero_excluded();
-	err = run_check(&st, &t, &opts);
+	err = run_check(&st, &t, &opts, progress);
 	if (err == -EINTR) {
 		run_cleanup(&st);
 		fprintf(fp, "pgmapcheck: %s: %s\n", source_name(),

@@ -335,7 +335,7 @@ def check_helpers(name, man, dump, vmlinux, cli, prog=None):
               f"{rows} vs cli {cli_rows}")
 
 
-def check_binding(name, man, prog, vmlinux):
+def check_binding(name, man, prog, vmlinux, fmt):
     """The li_target callbacks themselves, called as libinspect calls them:
     errno conventions, the plain read fault, no exception through ctypes,
     cancellation."""
@@ -415,7 +415,7 @@ def check_binding(name, man, prog, vmlinux):
         codes = (ops.read(None, li.LI_PHYSADDR, missing << 12, buf, 8),
                  ops.read(None, li.LI_KVADDR, pob + (missing << 12), buf, 8))
         check(f"{name} binding-missing-page-plain-fault",
-              codes == ((-errno.ENODATA if name.endswith("/elf") else -li.LI_READ_FAULT),
+              codes == ((-errno.ENODATA if fmt == "elf" else -li.LI_READ_FAULT),
                         -li.LI_READ_FAULT),
               f"pfn {missing:#x}: {codes}")
 
@@ -652,7 +652,7 @@ def check_dump(name, man, d, dump, vmlinux, state):
     # once per dump format (a filtered kdump has missing pages)
     if d.get("format") not in state["bound"]:
         state["bound"].add(d.get("format"))
-        check_binding(name, man, prog, vmlinux)
+        check_binding(name, man, prog, vmlinux, d.get("format"))
     return True
 
 

@@ -34,8 +34,9 @@ import errno
 import json
 import os
 import struct
+import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import drgn
 
@@ -157,6 +158,20 @@ class _CodeInfo(ctypes.Structure):
         ("severity", ctypes.c_int),
         ("summary", ctypes.c_char_p),
     ]
+
+
+class _OptionInfo(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("letter", ctypes.c_int),
+        ("arg", ctypes.c_char_p),
+        ("help", ctypes.c_char_p),
+        ("flags", ctypes.c_uint),
+    ]
+
+
+LI_OPTION_RUN = 1 << 0
+LI_PROGRESS_ALWAYS = 1 << 0
 
 
 class LibInspectError(Exception):
@@ -285,6 +300,20 @@ def _declare(lib: ctypes.CDLL) -> None:
         lib.li_dump_map_captured.restype = ctypes.c_int
         lib.li_dump_map_close.argtypes = [ctypes.c_void_p]
         lib.li_dump_map_close.restype = None
+    # LIBINSPECT_1.6: the common options as data, the progress line
+    if not hasattr(lib, "li_option"):
+        raise OSError("this libinspect has no li_option "
+                      "(LIBINSPECT_1.6): rebuild or update it")
+    lib.li_option.argtypes = [ctypes.c_size_t]
+    lib.li_option.restype = ctypes.POINTER(_OptionInfo)
+    lib.li_progress_new.argtypes = [ctypes.c_int, ctypes.c_uint]
+    lib.li_progress_new.restype = ctypes.c_void_p
+    lib.li_progress_show.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                     ctypes.c_uint64, ctypes.c_uint64]
+    lib.li_progress_show.restype = None
+    for fn in (lib.li_progress_clear, lib.li_progress_free):
+        fn.argtypes = [ctypes.c_void_p]
+        fn.restype = None
     if hasattr(lib, "li_btf_target_open"):	# LIBINSPECT_1.1
         lib.li_btf_target_open.argtypes = [
             ctypes.POINTER(_Target), ctypes.POINTER(_BtfTargetOpts),
@@ -321,6 +350,56 @@ def codes_text(as_json: bool = False) -> str:
         return ctypes.string_at(p).decode()
     finally:
         lib.li_free(p)
+
+
+class OptionInfo(NamedTuple):
+    """One of the options every frontend takes (li_option())."""
+    name: str		# long name without "--"
+    letter: Optional[str]	# short option letter, or None
+    arg: Optional[str]	# the value's name ("LEVEL"), None: takes none
+    help: str
+    run: bool		# li_parse_option() takes it (Options.set)
+
+
+def options() -> List[OptionInfo]:
+    """The common options, in --help order (libinspect's li_option())."""
+    lib = library()
+    out = []
+    i = 0
+    while True:
+        o = lib.li_option(i)
+        if not o:
+            return out
+        o = o.contents
+        out.append(OptionInfo(o.name.decode(),
+                              chr(o.letter) if o.letter else None,
+                              o.arg.decode() if o.arg else None,
+                              o.help.decode(), bool(o.flags & LI_OPTION_RUN)))
+        i += 1
+
+
+class Progress:
+    """
+    libinspect's progress line on stderr (li_progress_*), the CLI's: by
+    default on a terminal once a run lasts a second; *always* for
+    --progress.  Call it as ``run_check``'s progress; :meth:`finish` erases
+    the line.
+    """
+
+    def __init__(self, always: bool = False) -> None:
+        self._lib = library()
+        self._meter = self._lib.li_progress_new(
+            2, LI_PROGRESS_ALWAYS if always else 0)
+
+    def __call__(self, phase: str, done: int, total: int) -> bool:
+        sys.stderr.flush()
+        self._lib.li_progress_show(self._meter, phase.encode(), done, total)
+        return False
+
+    def finish(self) -> None:
+        if self._meter:
+            self._lib.li_progress_free(self._meter)
+            self._meter = None
 
 
 class Options:
@@ -609,6 +688,8 @@ class DrgnTarget:
         except Exception:	# drgn raises plain Exception for bad files
             return None
         prog.cache["pgmapcheck_drgn.core_dump_path"] = path
+        # the same file: its map of captured memory is shared, not reopened
+        prog.cache["pgmapcheck_drgn.dump_map"] = _dump_map(self.prog)
         return prog
 
     def name_sources_in_text(self) -> None:

@@ -12,8 +12,7 @@ li_exit_status, li_codes_text), so they cannot drift from the CLI's.
 import argparse
 import os
 import sys
-import time
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import drgn
 
@@ -51,12 +50,26 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-#: The options whose values (or presence) libinspect parses, by attribute
-#: name of the parsed namespace and CLI long name.
-_LIB_OPTIONS = (("pgmap", "pgmap"), ("pfn", "pfn"),
-                ("max_findings", "max-findings"), ("fail_on", "fail-on"),
-                ("no_vmemmap", "no-vmemmap"), ("no_hugetlb", "no-hugetlb"),
-                ("no_holders", "no-holders"))
+def common_arguments() -> List[Tuple[str, Tuple[str, ...], Dict[str, Any]]]:
+    """
+    libinspect's common options (li_option()) as argparse arguments:
+    ``(name, flags, keywords)``; --progress and --no-progress share the
+    ``progress`` destination (None: automatic).  The CLI and the crash
+    extension build their parsers from the same table.
+    """
+    out = []
+    for o in li.options():
+        flags = ((f"-{o.letter}",) if o.letter else ()) + (f"--{o.name}",)
+        kw: Dict[str, Any] = {"help": o.help}
+        if o.arg:
+            kw["metavar"] = o.arg
+        else:
+            kw["action"] = "store_true"
+        if o.name in ("progress", "no-progress"):
+            kw.update(dest="progress", default=None, action="store_true"
+                      if o.name == "progress" else "store_false")
+        out.append((o.name, flags, kw))
+    return out
 
 
 def options_of(ns: argparse.Namespace) -> li.Options:
@@ -65,8 +78,11 @@ def options_of(ns: argparse.Namespace) -> li.Options:
     CLI's grammar and messages.  Raises ValueError with the message.
     """
     opts = li.Options()
-    for attr, name in _LIB_OPTIONS:
-        value = getattr(ns, attr, None)
+    for o in li.options():
+        if not o.run:
+            continue
+        name = o.name
+        value = getattr(ns, name.replace("-", "_"), None)
         if value is None or value is False:
             continue
         opts.set(name, None if value is True else value)
@@ -78,77 +94,26 @@ def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
     p = _Parser(prog=_PROG, usage=_USAGE_UNDER_DRGN, epilog=_EPILOG,
                 description="Check ZONE_DEVICE struct pages, their "
                 "dev_pagemaps and the vmemmap behind them.",
-                formatter_class=argparse.RawDescriptionHelpFormatter)
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                add_help=False)
     p.add_argument("-t", "--types", metavar="SOURCE",
                    choices=("auto", "dwarf", "btf"), default="auto",
                    help="auto (default): drgn's types if it has the kernel's "
                    "debug info, else btf; dwarf: drgn's debug info is "
                    "required; btf: libinspect reads the kernel's BTF and "
                    "kallsyms through drgn's memory, no vmlinux")
-    p.add_argument("-j", "--json", action="store_true",
-                   help="print the JSON report (libinspect/SCHEMA.md)")
-    p.add_argument("-p", "--pgmap", metavar="ADDR",
-                   help="check only this struct dev_pagemap")
-    p.add_argument("-P", "--pfn", metavar="START[-END]",
-                   help="check only pfns in [START, END] (inclusive)")
-    p.add_argument("-s", "--summary", action="store_true",
-                   help="print only the summary lines")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="print every stored finding and the kernel model")
-    p.add_argument("-f", "--fail-on", metavar="LEVEL",
-                   help="error (default), warning, info or never: exit 1 "
-                   "when a finding reaches LEVEL")
-    p.add_argument("-m", "--max-findings", metavar="N",
-                   help="findings stored per code (default 1000; counts "
-                   "stay exact)")
-    p.add_argument("--no-vmemmap", action="store_true",
-                   help="skip the vmemmap page-table accounting")
-    p.add_argument("--no-hugetlb", action="store_true",
-                   help="skip the hugetlb/HVO walk")
-    p.add_argument("--no-holders", action="store_true",
-                   help="skip the walk of user page tables that map "
-                   "device pages")
-    prog_group = p.add_mutually_exclusive_group()
-    prog_group.add_argument("--progress", dest="progress",
-                            action="store_true", default=None,
-                            help="show progress on stderr")
-    prog_group.add_argument("--no-progress", dest="progress",
-                            action="store_false",
-                            help="never show progress")
-    p.add_argument("--list-codes", action="store_true",
-                   help="list the finding codes and exit")
-    p.add_argument("-V", "--version", action="store_true",
-                   help="print the version and exit")
+    progress = p.add_mutually_exclusive_group()
+    for name, flags, kw in common_arguments():
+        if name == "help":
+            kw.update(action="help")
+        (progress if kw.get("dest") == "progress" else p).add_argument(
+            *flags, **kw)
     if standalone:
         p.add_argument("-k", "--vmlinux", metavar="VMLINUX",
                        help="debug vmlinux (default: searched by release)")
         p.add_argument("vmcore", metavar="VMCORE", nargs="?",
                        help="dump to check (default: the live kernel)")
     return p.parse_args(argv)
-
-
-class _Progress:
-    """Progress on stderr, at most a few times a second."""
-
-    def __init__(self) -> None:
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, phase: str, done: int, total: int) -> bool:
-        now = time.monotonic()
-        if now - self.last >= 0.5 or done == total:
-            self.last = now
-            pct = 100 * done // total if total else 100
-            sys.stderr.write(f"\rpgmapcheck: {phase} {pct:3d}% "
-                             f"({done}/{total})\033[K")
-            sys.stderr.flush()
-            self.shown = True
-        return False
-
-    def finish(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
 
 
 def _cmdline_args() -> List[str]:
@@ -367,10 +332,8 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         print(f"{_PROG}: {e}", file=sys.stderr)
         return 2
 
-    show = args.progress
-    if show is None:
-        show = sys.stderr.isatty()
-    progress = _Progress() if show else None
+    progress = None if args.progress is False else \
+        li.Progress(always=bool(args.progress))
     # the CLI's words: "PROG: DUMP: why" (li_check_error), 130 on ^C
     where = (args.vmcore if standalone else source) or "live kernel"
     if where == "live":

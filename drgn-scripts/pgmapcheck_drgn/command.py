@@ -41,8 +41,21 @@ from pgmapcheck_drgn import cli
 
 __all__ = ("ARGUMENTS", "program_paths")
 
+def _common() -> list:
+    """libinspect's common options; none when it cannot be loaded (the
+    command then says why when run)."""
+    try:
+        return cli.common_arguments()
+    except OSError:
+        return [("help", ("-h", "--help"),
+                 {"action": "store_true", "help": "print this help"})]
+
+
+_COMMON = _common()
+
 #: The CLI's options (``pgmapcheck --help``) but -k/VMCORE, in drgn's form:
-#: they make ``%help pgmapcheck`` and parse the command line.
+#: they make ``%help pgmapcheck`` and parse the command line.  All but -t
+#: come from libinspect's table (li_option()), as in the CLI and crash.
 ARGUMENTS = (
     argument("-t", "--types", metavar="SOURCE",
              choices=("auto", "dwarf", "btf"), default="auto",
@@ -50,39 +63,11 @@ ARGUMENTS = (
              "info, else btf; dwarf: drgn's debug info is required; btf: "
              "libinspect reads the kernel's BTF and kallsyms through drgn's "
              "memory, no vmlinux"),
-    argument("-j", "--json", action="store_true",
-             help="print the JSON report (libinspect/SCHEMA.md)"),
-    argument("-p", "--pgmap", metavar="ADDR",
-             help="check only the dev_pagemap at ADDR"),
-    argument("-P", "--pfn", metavar="START[-END]",
-             help="check only pfns START..END (inclusive)"),
-    argument("-s", "--summary", action="store_true",
-             help="text: summary lines only"),
-    argument("-v", "--verbose", action="store_true",
-             help="text: every stored finding and the kernel model"),
-    argument("-f", "--fail-on", metavar="LEVEL",
-             help="error (default), warning, info or never: return 1 when a "
-             "finding reaches LEVEL"),
-    argument("-m", "--max-findings", metavar="N",
-             help="findings stored per code (default 1000; counts stay "
-             "exact)"),
-    argument("--no-vmemmap", action="store_true",
-             help="skip the vmemmap page-table accounting"),
-    argument("--no-hugetlb", action="store_true",
-             help="skip the hugetlb/HVO walk"),
-    argument("--no-holders", action="store_true",
-             help="skip the walk of user page tables that map device pages"),
+    *(argument(*flags, **kw) for name, flags, kw in _COMMON
+      if kw.get("dest") != "progress"),
     mutually_exclusive_group(
-        argument("--progress", dest="progress", action="store_true",
-                 default=None, help="progress on stderr"),
-        argument("--no-progress", dest="progress", action="store_false",
-                 help="no progress (default: on when stderr is a terminal)"),
-    ),
-    argument("--list-codes", action="store_true",
-             help="print the finding codes, severities and meanings"),
-    argument("-V", "--version", action="store_true",
-             help="print the version"),
-    argument("-h", "--help", action="store_true", help="print this help"),
+        *(argument(*flags, **kw) for name, flags, kw in _COMMON
+          if kw.get("dest") == "progress")),
 )
 
 _DESCRIPTION = "check ZONE_DEVICE pages, dev_pagemaps and their vmemmap"
@@ -188,10 +173,8 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
     except (li.LibInspectError, ValueError) as e:
         raise CommandError(f"{name}: {e}") from None
 
-    show = ns.progress
-    if show is None:
-        show = sys.stderr.isatty()
-    progress = cli._Progress() if show else None
+    progress = None if ns.progress is False else \
+        li.Progress(always=bool(ns.progress))
     where = "live kernel" if source == "live" else source
     try:
         report = li.run_check(target, progress=progress, **opts.run_args())

@@ -24,10 +24,6 @@
 #include <sys/mman.h>
 #include "libinspect.h"
 
-/* Progress appears once a run has lasted this long. */
-#define PROGRESS_DELAY	1.0
-#define PROGRESS_PERIOD	0.25
-
 enum types {
 	TYPES_AUTO,
 	TYPES_DWARF,
@@ -44,13 +40,6 @@ struct cli {
 	int progress;			/* -1 auto, 0 off, 1 on */
 	int fail_on;			/* li_severity or LI_FAIL_NEVER */
 	struct li_options opts;
-};
-
-struct progress {
-	bool show, tty;
-	double start, last, delay;
-	char phase[32];
-	bool shown;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -70,7 +59,8 @@ static void usage_error(const char *fmt, ...)
 	exit(LI_EXIT_USAGE);
 }
 
-static const char help_text[] =
+/* --help: this head, the common options (li_option()), the tail. */
+static const char help_head[] =
 "NAME\n"
 "    pgmapcheck - check ZONE_DEVICE pages, dev_pagemaps and their vmemmap\n"
 "\n"
@@ -101,26 +91,9 @@ static const char help_text[] =
 "                         /sys/kernel/btf/vmlinux and /proc/kallsyms)\n"
 "        --btf FILE       BTF from FILE (raw BTF, or a vmlinux's .BTF\n"
 "                         section) instead of the dump's; implies\n"
-"                         --types btf\n"
-"    -j, --json           print the JSON report (libinspect/SCHEMA.md)\n"
-"    -p, --pgmap ADDR     check only the dev_pagemap at ADDR\n"
-"    -P, --pfn START[-END]\n"
-"                         check only pfns START..END (inclusive)\n"
-"    -s, --summary        text: summary lines only\n"
-"    -v, --verbose        text: every stored finding and the kernel model\n"
-"    -f, --fail-on LEVEL  error (default), warning, info or never: exit 1\n"
-"                         when a finding reaches LEVEL\n"
-"    -m, --max-findings N findings stored per code (counts stay exact)\n"
-"        --no-vmemmap     skip the vmemmap page-table accounting\n"
-"        --no-hugetlb     skip the hugetlb/HVO walk\n"
-"        --no-holders     skip the walk of user page tables that map\n"
-"                         device pages\n"
-"        --progress       progress on stderr\n"
-"        --no-progress    no progress (default: on when stderr is a\n"
-"                         terminal and the run lasts over a second)\n"
-"        --list-codes     print the finding codes, severities and meanings\n"
-"    -V, --version        print the version\n"
-"    -h, --help           print this help\n"
+"                         --types btf\n";
+
+static const char help_tail[] =
 "\n"
 "EXIT STATUS\n"
 "    0  no finding at or above the --fail-on level\n"
@@ -138,46 +111,100 @@ static const char help_text[] =
 "SEE ALSO\n"
 "    pgmapcheck(1), libinspect/README, libinspect/SCHEMA.md\n";
 
+/* getopt values of the long-only options: ours, then li_option(i)'s */
 enum {
-	OPT_NO_VMEMMAP = 0x100,
-	OPT_NO_HUGETLB,
-	OPT_NO_HOLDERS,
-	OPT_PROGRESS,
-	OPT_NO_PROGRESS,
-	OPT_LIST_CODES,
-	OPT_BTF,
+	OPT_BTF = 0x100,
+	OPT_COMMON = 0x200,
 };
 
-static const struct option long_opts[] = {
+/* The CLI's own options; the common ones come from li_option(). */
+static const struct option own_opts[] = {
 	{ "vmlinux", required_argument, NULL, 'k' },
 	{ "types", required_argument, NULL, 't' },
 	{ "btf", required_argument, NULL, OPT_BTF },
-	{ "json", no_argument, NULL, 'j' },
-	{ "pgmap", required_argument, NULL, 'p' },
-	{ "pfn", required_argument, NULL, 'P' },
-	{ "summary", no_argument, NULL, 's' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "fail-on", required_argument, NULL, 'f' },
-	{ "max-findings", required_argument, NULL, 'm' },
-	{ "no-vmemmap", no_argument, NULL, OPT_NO_VMEMMAP },
-	{ "no-hugetlb", no_argument, NULL, OPT_NO_HUGETLB },
-	{ "no-holders", no_argument, NULL, OPT_NO_HOLDERS },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "list-codes", no_argument, NULL, OPT_LIST_CODES },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
 };
+#define OWN_SHORT	"k:t:"
+#define NR_OWN		(sizeof(own_opts) / sizeof(own_opts[0]))
+#define MAX_COMMON	64
 
-/* The value options every frontend has: grammar and messages are the
- * library's (li_parse_option), so all three say the same. */
-static void lib_option(struct cli *c, const char *name, const char *arg)
+/* One option line of --help: "    -f, --fail-on LEVEL  help", wrapped. */
+static void help_option(const struct li_option_info *o)
+{
+	const char *w = o->help;
+	char left[64];
+	int col;
+
+	snprintf(left, sizeof(left), "    %c%c%s--%s%s%s", o->letter ? '-' : ' ',
+		 o->letter ? o->letter : ' ', o->letter ? ", " : "  ",
+		 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	col = printf("%s", left);
+	if (col > 24) {		/* no room for the text on this line */
+		fputs("\n", stdout);
+		col = 0;
+	}
+	while (*w) {
+		int len = strcspn(w, " ");
+
+		if (col >= 25 && col + 1 + len > 76) {
+			fputs("\n", stdout);
+			col = 0;
+		}
+		col += col < 25 ? printf("%*s", 25 - col, "") :
+		       printf(" ");
+		col += printf("%.*s", len, w);
+		w += len;
+		w += strspn(w, " ");
+	}
+	fputs("\n", stdout);
+}
+
+static void print_help(void)
+{
+	const struct li_option_info *o;
+	size_t i;
+
+	fputs(help_head, stdout);
+	for (i = 0; (o = li_option(i)); i++)
+		help_option(o);
+	fputs(help_tail, stdout);
+}
+
+static void print_version(void)
+{
+	printf("pgmapcheck (libinspect) %s, JSON schema %d\n", li_version(),
+	       LI_JSON_SCHEMA_VERSION);
+}
+
+/* A common option: the run's go to the library (its grammar and
+ * messages), the rest are the frontend's by name. */
+static void common_option(struct cli *c, const struct li_option_info *o,
+			  const char *arg)
 {
 	char err[256];
 
-	if (li_parse_option(&c->opts, &c->fail_on, name, arg, err, sizeof(err)))
-		usage_error("%s", err);
+	if (o->flags & LI_OPTION_RUN) {
+		if (li_parse_option(&c->opts, &c->fail_on, o->name, arg, err,
+				    sizeof(err)))
+			usage_error("%s", err);
+	} else if (!strcmp(o->name, "json")) {
+		c->json = true;
+	} else if (!strcmp(o->name, "summary")) {
+		c->summary = true;
+	} else if (!strcmp(o->name, "verbose")) {
+		c->verbose = true;
+	} else if (!strcmp(o->name, "progress")) {
+		c->progress = 1;
+	} else if (!strcmp(o->name, "no-progress")) {
+		c->progress = 0;
+	} else if (!strcmp(o->name, "list-codes")) {
+		c->list_codes = true;
+	} else if (!strcmp(o->name, "version")) {
+		print_version();
+		exit(0);
+	} else if (!strcmp(o->name, "help")) {
+		print_help();
+		exit(0);
+	}
 }
 
 static int parse_types(const char *arg)
@@ -220,21 +247,30 @@ static void choose_types(struct cli *c)
 		usage_error("file name too long");
 }
 
-static void print_version(void)
-{
-	printf("pgmapcheck (libinspect) %s, JSON schema %d\n", li_version(),
-	       LI_JSON_SCHEMA_VERSION);
-}
-
 static void parse_args(struct cli *c, int argc, char **argv)
 {
+	struct option lo[NR_OWN + MAX_COMMON + 1];
+	const struct li_option_info *o;
+	char shortopts[3 * MAX_COMMON + sizeof(OWN_SHORT)] = OWN_SHORT;
+	size_t i, n = NR_OWN, ns = strlen(OWN_SHORT);
 	int opt;
 
+	memcpy(lo, own_opts, sizeof(own_opts));
+	for (i = 0; (o = li_option(i)) && i < MAX_COMMON; i++) {
+		lo[n++] = (struct option){ o->name, o->arg ? required_argument :
+					   no_argument, NULL, OPT_COMMON + i };
+		if (o->letter) {
+			shortopts[ns++] = o->letter;
+			if (o->arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	memset(&lo[n], 0, sizeof(lo[n]));
+	shortopts[ns] = '\0';
 	c->progress = -1;
 	c->fail_on = LI_SEV_ERROR;
 	c->types = -1;
-	while ((opt = getopt_long(argc, argv, "k:t:jp:P:svf:m:Vh", long_opts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			c->vmlinux = optarg;
@@ -247,56 +283,21 @@ static void parse_args(struct cli *c, int argc, char **argv)
 				usage_error("--btf: empty file name");
 			c->btf = optarg;
 			break;
-		case 'j':
-			c->json = true;
-			break;
-		case 'p':
-			lib_option(c, "pgmap", optarg);
-			break;
-		case 'P':
-			lib_option(c, "pfn", optarg);
-			break;
-		case 's':
-			c->summary = true;
-			break;
-		case 'v':
-			c->verbose = true;
-			break;
-		case 'f':
-			lib_option(c, "fail-on", optarg);
-			break;
-		case 'm':
-			lib_option(c, "max-findings", optarg);
-			break;
-		case OPT_NO_VMEMMAP:
-			lib_option(c, "no-vmemmap", NULL);
-			break;
-		case OPT_NO_HUGETLB:
-			lib_option(c, "no-hugetlb", NULL);
-			break;
-		case OPT_NO_HOLDERS:
-			lib_option(c, "no-holders", NULL);
-			break;
-		case OPT_PROGRESS:
-			c->progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			c->progress = 0;
-			break;
-		case OPT_LIST_CODES:
-			c->list_codes = true;
-			break;
-		case 'V':
-			print_version();
-			exit(0);
-		case 'h':
-			fputs(help_text, stdout);
-			exit(0);
-		default:
+		case '?':
+		case ':':
 			/* getopt_long already said what is wrong */
 			fputs("Try 'pgmapcheck --help' for more information.\n",
 			      stderr);
 			exit(LI_EXIT_USAGE);
+		default:
+			if (opt >= OPT_COMMON)
+				o = li_option(opt - OPT_COMMON);
+			else
+				for (i = 0; (o = li_option(i)) &&
+					    o->letter != opt; i++)
+					;
+			if (o)
+				common_option(c, o, optarg);
 		}
 	}
 	if (optind < argc)
@@ -322,53 +323,13 @@ static int list_codes(bool json)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void progress_clear(struct progress *p)
-{
-	if (p->shown && p->tty)
-		fputs("\r\033[K", stderr);
-	p->shown = false;
-}
-
-/*
- * Always installed, so that ^C cancels the walk cleanly.  On a terminal one
- * line is rewritten in place; otherwise (--progress to a file) a line is
- * printed per phase and then every few seconds.
- */
+/* Always installed, so that ^C cancels the walk cleanly. */
 static int on_progress(void *arg, const char *phase, uint64_t done,
 		       uint64_t total)
 {
-	struct progress *p = arg;
-	double t = now();
-	bool new_phase = strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0;
-
 	if (interrupted)
 		return 1;
-	if (!p->show || t - p->start < p->delay)
-		return 0;
-	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD : 5.0))
-		return 0;
-	snprintf(p->phase, sizeof(p->phase), "%s", phase);
-	p->last = t;
-	if (p->tty)
-		fputs("\r\033[K", stderr);
-	if (total)
-		fprintf(stderr, "pgmapcheck: %s %llu/%llu (%.0f%%)", phase,
-			(unsigned long long)done, (unsigned long long)total,
-			100.0 * done / total);
-	else
-		fprintf(stderr, "pgmapcheck: %s %llu", phase,
-			(unsigned long long)done);
-	fputs(p->tty ? "" : "\n", stderr);
-	fflush(stderr);
-	p->shown = true;
+	li_progress_show(arg, phase, done, total);
 	return 0;
 }
 
@@ -464,7 +425,7 @@ static void heap_prefault(void)
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
-	struct progress prog = { 0 };
+	struct li_progress *meter = NULL;
 	struct li_target *t;
 	struct li_report *r = NULL;
 	char err[1024], *text_src = NULL;
@@ -486,16 +447,14 @@ int main(int argc, char **argv)
 		if (text_src)
 			t->source = text_src;
 	}
-	prog.tty = isatty(STDERR_FILENO);
-	prog.start = now();
-	/* automatic progress waits to see whether the run is long */
-	prog.show = c.progress == 1 || (c.progress == -1 && prog.tty);
-	prog.delay = c.progress == 1 ? 0 : PROGRESS_DELAY;
+	if (c.progress)
+		meter = li_progress_new(STDERR_FILENO, c.progress == 1 ?
+					LI_PROGRESS_ALWAYS : 0);
 	c.opts.progress = on_progress;
-	c.opts.progress_arg = &prog;
+	c.opts.progress_arg = meter;
 	signal(SIGINT, on_sigint);
 	ret = li_check(t, &c.opts, &r);
-	progress_clear(&prog);
+	li_progress_free(meter);
 	if (ret) {
 		fprintf(stderr, "pgmapcheck: %s: %s\n",
 			c.dump ? c.dump : "live kernel", li_check_error(ret));

@@ -330,6 +330,48 @@ const char *li_check_error(int err);
 char *li_codes_text(unsigned int flags);
 
 /*
+ * The options every frontend takes, as data (LIBINSPECT_1.6): the CLI,
+ * the crash extension and the drgn script build their parsers and help
+ * from this table, so names, letters and words cannot drift apart.
+ * LI_OPTION_RUN options go to li_parse_option(); the frontend acts on the
+ * others (output, progress, --list-codes, --version, --help) by name.
+ */
+#define LI_OPTION_RUN	(1u << 0)
+
+struct li_option_info {
+	const char *name;		/* long name without "--": "fail-on" */
+	int letter;			/* short option ('f'), or 0 */
+	const char *arg;		/* value's name ("LEVEL"); NULL: none */
+	const char *help;		/* one sentence, no final period */
+	unsigned int flags;		/* LI_OPTION_* */
+};
+
+/* Option i, in --help order; NULL past the last.  Fields are only ever
+ * added at the end, so a caller reads the ones it knows. */
+const struct li_option_info *li_option(size_t i);
+
+/*
+ * The progress line every frontend prints (LIBINSPECT_1.6), on fd: on a
+ * terminal one line rewritten in place ("\r\033[K"), elsewhere a line per
+ * phase and then every few seconds.  By default it shows only on a
+ * terminal and once a run has lasted a second (a short run prints
+ * nothing); LI_PROGRESS_ALWAYS (--progress) shows it from the start, on
+ * any fd.  li_progress_show() has the shape of li_options.progress minus
+ * the cancellation: a frontend's callback checks its own ^C flag, then
+ * calls it.  NULL meters are accepted (and show nothing).
+ */
+#define LI_PROGRESS_ALWAYS	(1u << 0)
+
+struct li_progress;
+struct li_progress *li_progress_new(int fd, unsigned int flags);
+void li_progress_show(struct li_progress *p, const char *phase,
+		      uint64_t done, uint64_t total);
+/* Erase a shown terminal line (before the report or an error message). */
+void li_progress_clear(struct li_progress *p);
+/* li_progress_clear(), then free. */
+void li_progress_free(struct li_progress *p);
+
+/*
  * Reading a report without its JSON (LIBINSPECT_1.4): what the JSON
  * document's "findings", "pgmaps" and "vmemmap" arrays hold, element by
  * element, in the same order.  The structs are size-prefixed: set sz to

@@ -44,11 +44,11 @@
 #pragma weak libbpf_set_print
 
 enum btt_class {
-	C_STRUCT = 1,
-	C_UNION,
-	C_ENUM,
-	C_TYPEDEF,
-	C_BASE,
+	C_STRUCT = LI_TI_STRUCT,
+	C_UNION = LI_TI_UNION,
+	C_ENUM = LI_TI_ENUM,
+	C_TYPEDEF = LI_TI_TYPEDEF,
+	C_BASE = LI_TI_BASE,
 	C_ENUMERATOR,
 	C_VAR,
 };
@@ -376,20 +376,18 @@ unsigned int btt_type_count(const struct btt *b)
 static int lookup_type(struct btt *b, const char *type, uint32_t *id,
 		       bool *pointer)
 {
-	static const int plain[] = { C_TYPEDEF, C_BASE, C_STRUCT, C_UNION };
-	static const int only[] = { [LI_TN_STRUCT] = C_STRUCT,
-				    [LI_TN_UNION] = C_UNION,
-				    [LI_TN_ENUM] = C_ENUM };
 	const struct btt_ent *e;
 	struct li_typename tn;
+	const int *kinds;
+	size_t n;
 	int err;
 
 	err = li_typename_parse(type, &tn);
 	if (err)
 		return err;
 	*pointer = tn.pointer;
-	err = tn.kind == LI_TN_PLAIN ? find(b, plain, 4, tn.name, tn.len, &e) :
-		find(b, &only[tn.kind], 1, tn.name, tn.len, &e);
+	n = li_typename_kinds(&tn, &kinds);
+	err = find(b, kinds, n, tn.name, tn.len, &e);
 	if (!err)
 		*id = e->id;
 	return err;

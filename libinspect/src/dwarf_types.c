@@ -31,11 +31,11 @@
 #include "typename.h"
 
 enum dwt_kind {
-	K_STRUCT = 1,
-	K_UNION,
-	K_ENUM,
-	K_TYPEDEF,
-	K_BASE,
+	K_STRUCT = LI_TI_STRUCT,
+	K_UNION = LI_TI_UNION,
+	K_ENUM = LI_TI_ENUM,
+	K_TYPEDEF = LI_TI_TYPEDEF,
+	K_BASE = LI_TI_BASE,
 	K_ENUMERATOR,
 	K_SYMBOL,
 };
@@ -276,20 +276,18 @@ static struct dwt_ent *find_any(struct dwt *d, const int *kinds, int nkinds,
 static int lookup_type(struct dwt *d, const char *type, Dwarf_Die *die,
 		       bool *pointer)
 {
-	static const int plain[] = { K_TYPEDEF, K_BASE, K_STRUCT, K_UNION };
-	static const int only[] = { [LI_TN_STRUCT] = K_STRUCT,
-				    [LI_TN_UNION] = K_UNION,
-				    [LI_TN_ENUM] = K_ENUM };
 	struct li_typename tn;
 	struct dwt_ent *e;
+	const int *kinds;
+	size_t n;
 	int err;
 
 	err = li_typename_parse(type, &tn);
 	if (err)
 		return err;
 	*pointer = tn.pointer;
-	e = tn.kind == LI_TN_PLAIN ? find_any(d, plain, 4, tn.name, tn.len) :
-		find_any(d, &only[tn.kind], 1, tn.name, tn.len);
+	n = li_typename_kinds(&tn, &kinds);
+	e = find_any(d, kinds, n, tn.name, tn.len);
 	if (!e)
 		return -ENOENT;
 	if (!dwarf_offdie(d->dbg, e->val, die))

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "internal.h"
 #include "errbuf.h"
 #include "report.h"
@@ -230,4 +232,143 @@ LI_EXPORT char *li_codes_text(unsigned int flags)
 	}
 	fclose(f);
 	return buf;
+}
+
+/*
+ * The frontends' common options.  Letters are shared too: crash took -n,
+ * -U and -H first, so the CLI and drgn have them as well.
+ */
+static const struct li_option_info option_table[] = {
+	{ "json", 'j', NULL, "print the JSON report (libinspect/SCHEMA.md)", 0 },
+	{ "pgmap", 'p', "ADDR", "check only the dev_pagemap at ADDR",
+	  LI_OPTION_RUN },
+	{ "pfn", 'P', "START[-END]", "check only pfns START..END (inclusive)",
+	  LI_OPTION_RUN },
+	{ "summary", 's', NULL, "text: summary lines only", 0 },
+	{ "verbose", 'v', NULL,
+	  "text: every stored finding and the kernel model", 0 },
+	{ "fail-on", 'f', "LEVEL",
+	  "error (default), warning, info or never: exit 1 when a finding reaches LEVEL",
+	  LI_OPTION_RUN },
+	{ "max-findings", 'm', "N",
+	  "findings stored per code (default 1000; counts stay exact)",
+	  LI_OPTION_RUN },
+	{ "no-vmemmap", 'n', NULL, "skip the vmemmap page-table accounting",
+	  LI_OPTION_RUN },
+	{ "no-hugetlb", 'U', NULL, "skip the hugetlb/HVO walk", LI_OPTION_RUN },
+	{ "no-holders", 'H', NULL,
+	  "skip the walk of user page tables that map device pages",
+	  LI_OPTION_RUN },
+	{ "progress", 0, NULL, "progress on stderr", 0 },
+	{ "no-progress", 0, NULL,
+	  "no progress (default: on when stderr is a terminal and the run lasts over a second)",
+	  0 },
+	{ "list-codes", 0, NULL,
+	  "print the finding codes, severities and meanings", 0 },
+	{ "version", 'V', NULL, "print the version", 0 },
+	{ "help", 'h', NULL, "print this help", 0 },
+};
+
+LI_EXPORT const struct li_option_info *li_option(size_t i)
+{
+	return i < sizeof(option_table) / sizeof(option_table[0]) ?
+	       &option_table[i] : NULL;
+}
+
+/* -- the progress line -- */
+
+#define PROGRESS_DELAY		1.0	/* automatic: only runs longer than this */
+#define PROGRESS_PERIOD_TTY	0.25
+#define PROGRESS_PERIOD_FILE	5.0
+
+struct li_progress {
+	int fd;
+	bool tty, always, shown;
+	double start, last;
+	char phase[32];
+};
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* All of buf or nothing more: a progress line is not worth an error. */
+static void put(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n <= 0 && errno != EINTR)
+			return;
+		if (n > 0) {
+			buf += n;
+			len -= n;
+		}
+	}
+}
+
+LI_EXPORT struct li_progress *li_progress_new(int fd, unsigned int flags)
+{
+	struct li_progress *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->fd = fd;
+	p->tty = isatty(fd);
+	p->always = flags & LI_PROGRESS_ALWAYS;
+	p->start = monotonic();
+	return p;
+}
+
+LI_EXPORT void li_progress_show(struct li_progress *p, const char *phase,
+				uint64_t done, uint64_t total)
+{
+	char line[160];
+	double t;
+	bool new_phase;
+	int n;
+
+	if (!p || !phase || (!p->always && !p->tty))
+		return;
+	t = monotonic();
+	if (!p->always && t - p->start < PROGRESS_DELAY)
+		return;
+	new_phase = strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0;
+	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD_TTY :
+					 PROGRESS_PERIOD_FILE))
+		return;
+	snprintf(p->phase, sizeof(p->phase), "%s", phase);
+	p->last = t;
+	if (total)
+		n = snprintf(line, sizeof(line), "%spgmapcheck: %s %llu/%llu (%.0f%%)%s",
+			     p->tty ? "\r\033[K" : "", phase,
+			     (unsigned long long)done,
+			     (unsigned long long)total, 100.0 * done / total,
+			     p->tty ? "" : "\n");
+	else
+		n = snprintf(line, sizeof(line), "%spgmapcheck: %s %llu%s",
+			     p->tty ? "\r\033[K" : "", phase,
+			     (unsigned long long)done, p->tty ? "" : "\n");
+	if (n > 0)
+		put(p->fd, line, (size_t)n < sizeof(line) ? (size_t)n :
+		    sizeof(line) - 1);
+	p->shown = true;
+}
+
+LI_EXPORT void li_progress_clear(struct li_progress *p)
+{
+	if (p && p->shown && p->tty)
+		put(p->fd, "\r\033[K", 4);
+	if (p)
+		p->shown = false;
+}
+
+LI_EXPORT void li_progress_free(struct li_progress *p)
+{
+	li_progress_clear(p);
+	free(p);
 }

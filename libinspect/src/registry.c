@@ -171,6 +171,12 @@ static void read_ranges(struct li_ctx *c, struct li_pgmap *g)
 	}
 }
 
+/* Every altmap finding names range 0's first pfn and the pgmap. */
+#define ALTMAP_FINDING(...)						\
+	li_report_add(c->r, LI_FINDING(ALTMAP_ACCOUNTING,		\
+				       .pfn = r0->start_pfn,		\
+				       .pgmap = g->addr), __VA_ARGS__)
+
 /* I2/S11: altmap invariants and the first initialised pfn of range 0. */
 static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 {
@@ -182,32 +188,20 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 	len = r0->end_pfn - r0->start_pfn + 1;
 	off = g->alt_reserve + g->alt_free;
 	if (g->alt_alloc + g->alt_align > g->alt_free)
-		li_report_add(c->r,
-			      LI_FINDING(ALTMAP_ACCOUNTING,
-					 .pfn = r0->start_pfn, .pgmap = g->addr),
-			      "alloc %llu + align %llu > free %llu",
+		ALTMAP_FINDING("alloc %llu + align %llu > free %llu",
 			      (unsigned long long)g->alt_alloc,
-			      (unsigned long long)g->alt_align,
-			      (unsigned long long)g->alt_free);
+			       (unsigned long long)g->alt_align,
+			       (unsigned long long)g->alt_free);
 	if (g->alt_base_pfn != r0->start_pfn || g->alt_end_pfn != r0->end_pfn)
-		li_report_add(c->r,
-			      LI_FINDING(ALTMAP_ACCOUNTING,
-					 .pfn = r0->start_pfn, .pgmap = g->addr),
-			      "altmap [%#llx-%#llx] differs from range 0 [%#llx-%#llx]",
+		ALTMAP_FINDING("altmap [%#llx-%#llx] differs from range 0 [%#llx-%#llx]",
 			      (unsigned long long)g->alt_base_pfn,
 			      (unsigned long long)g->alt_end_pfn,
 			      (unsigned long long)r0->start_pfn,
 			      (unsigned long long)r0->end_pfn);
 	if (g->nr_range != 1)
-		li_report_add(c->r,
-			      LI_FINDING(ALTMAP_ACCOUNTING,
-					 .pfn = r0->start_pfn, .pgmap = g->addr),
-			      "altmap valid with nr_range %d", g->nr_range);
+		ALTMAP_FINDING("altmap valid with nr_range %d", g->nr_range);
 	if (off > len) {
-		li_report_add(c->r,
-			      LI_FINDING(ALTMAP_ACCOUNTING,
-					 .pfn = r0->start_pfn, .pgmap = g->addr),
-			      "reserve %llu + free %llu exceed the range (%llu pfns)",
+		ALTMAP_FINDING("reserve %llu + free %llu exceed the range (%llu pfns)",
 			      (unsigned long long)g->alt_reserve,
 			      (unsigned long long)g->alt_free,
 			      (unsigned long long)len);
@@ -215,6 +209,7 @@ static void check_altmap(struct li_ctx *c, struct li_pgmap *g)
 	}
 	r0->first_pfn = r0->start_pfn + off;
 }
+#undef ALTMAP_FINDING
 
 static void check_fields(struct li_ctx *c, struct li_pgmap *g)
 {

@@ -62,3 +62,19 @@ int li_typename_parse(const char *type, struct li_typename *tn)
 	tn->len = n;
 	return 0;
 }
+
+size_t li_typename_kinds(const struct li_typename *tn, const int **kinds)
+{
+	static const int plain[] = { LI_TI_TYPEDEF, LI_TI_BASE, LI_TI_STRUCT,
+				     LI_TI_UNION };
+	static const int only[] = { [LI_TN_STRUCT] = LI_TI_STRUCT,
+				    [LI_TN_UNION] = LI_TI_UNION,
+				    [LI_TN_ENUM] = LI_TI_ENUM };
+
+	if (tn->kind == LI_TN_PLAIN) {
+		*kinds = plain;
+		return sizeof(plain) / sizeof(plain[0]);
+	}
+	*kinds = &only[tn->kind];
+	return 1;
+}

@@ -28,4 +28,17 @@ struct li_typename {
  */
 int li_typename_parse(const char *type, struct li_typename *tn);
 
+/* What both type indexes file a name under (the same numbers in each). */
+enum li_tn_index {
+	LI_TI_STRUCT = 1,
+	LI_TI_UNION,
+	LI_TI_ENUM,
+	LI_TI_TYPEDEF,
+	LI_TI_BASE,
+};
+
+/* The index kinds a parsed name may be filed under, most likely first:
+ * *kinds, and their number. */
+size_t li_typename_kinds(const struct li_typename *tn, const int **kinds);
+
 #endif
