@@ -324,15 +324,6 @@ static void on_sigint(int sig)
 	pgmapcheck_sigint = 1;
 }
 
-static int on_progress(void *arg, const char *phase, uint64_t done,
-		       uint64_t total)
-{
-	if (pgmapcheck_sigint)
-		return 1;
-	li_progress_show(arg, phase, done, total);
-	return 0;
-}
-
 /*
  * What crash itself prints while we read (error(INFO) of its readers, e.g.
  * diskdump's "uncompress failed" for a damaged block) goes to stdout and to
@@ -408,10 +399,13 @@ static int run_check(struct run_state *st, const struct li_target *t,
 	pc->cmd_cleanup = run_cleanup;
 	pc->cmd_cleanup_arg = st;
 
-	if (progress)
-		st->meter = li_progress_new(STDERR_FILENO, progress > 0 ?
-					    LI_PROGRESS_ALWAYS : 0);
-	opts->progress = on_progress;
+	/* installed even with --no-progress: it is how ^C cancels */
+	st->meter = li_progress_new(STDERR_FILENO, progress > 0 ?
+				    LI_PROGRESS_ALWAYS : progress == 0 ?
+				    LI_PROGRESS_NEVER : 0, &pgmapcheck_sigint);
+	if (!st->meter)
+		error(FATAL, "out of memory\n");
+	opts->progress = li_progress_show;
 	opts->progress_arg = st->meter;
 
 	quiet_crash(st);

@@ -306,11 +306,12 @@ def _declare(lib: ctypes.CDLL) -> None:
                       "(LIBINSPECT_1.6): rebuild or update it")
     lib.li_option.argtypes = [ctypes.c_size_t]
     lib.li_option.restype = ctypes.POINTER(_OptionInfo)
-    lib.li_progress_new.argtypes = [ctypes.c_int, ctypes.c_uint]
+    lib.li_progress_new.argtypes = [ctypes.c_int, ctypes.c_uint,
+                                    ctypes.c_void_p]
     lib.li_progress_new.restype = ctypes.c_void_p
     lib.li_progress_show.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
                                      ctypes.c_uint64, ctypes.c_uint64]
-    lib.li_progress_show.restype = None
+    lib.li_progress_show.restype = ctypes.c_int
     for fn in (lib.li_progress_clear, lib.li_progress_free):
         fn.argtypes = [ctypes.c_void_p]
         fn.restype = None
@@ -388,8 +389,9 @@ class Progress:
 
     def __init__(self, always: bool = False) -> None:
         self._lib = library()
+        # ^C is Python's KeyboardInterrupt here, not a flag for the meter
         self._meter = self._lib.li_progress_new(
-            2, LI_PROGRESS_ALWAYS if always else 0)
+            2, LI_PROGRESS_ALWAYS if always else 0, None)
 
     def __call__(self, phase: str, done: int, total: int) -> bool:
         sys.stderr.flush()

@@ -12,7 +12,7 @@ li_exit_status, li_codes_text), so they cannot drift from the CLI's.
 import argparse
 import os
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import drgn
 
@@ -87,6 +87,35 @@ def options_of(ns: argparse.Namespace) -> li.Options:
             continue
         opts.set(name, None if value is True else value)
     return opts
+
+
+class UsageError(ValueError):
+    """A usage error: the CLI's status 2 and "Try --help"."""
+
+
+def prepare(ns: argparse.Namespace, name: str) -> Union[int, li.Options]:
+    """
+    What both drgn frontends (this script and the drgn command) do before
+    a check: refuse --summary with --verbose, load libinspect, answer
+    --version (as *name*) and --list-codes, and parse the run's options.
+    Returns an exit status when that is all, else the run's options.
+    Raises UsageError or OSError (no libinspect).
+    """
+    if ns.summary and ns.verbose:
+        raise UsageError("--summary and --verbose exclude each other")
+    lib = li.library()
+    if ns.version:
+        print(f"{name} (libinspect) {lib.li_version().decode()}, "
+              f"JSON schema {li.LI_JSON_SCHEMA_VERSION}, "
+              f"drgn {drgn.__version__}")
+        return 0
+    if ns.list_codes:
+        sys.stdout.write(li.codes_text(ns.json))
+        return 0
+    try:
+        return options_of(ns)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
@@ -280,29 +309,17 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
     """
     standalone = prog is None
     args = parse_args(argv, standalone)
-    if args.summary and args.verbose:
-        print(f"{_PROG}: --summary and --verbose exclude each other",
-              file=sys.stderr)
-        return 2
     try:
-        lib = li.library()
-    except OSError as e:
-        print(f"{_PROG}: {e}", file=sys.stderr)
-        return 2
-    if args.version:
-        print(f"pgmapcheck.py (libinspect) {lib.li_version().decode()}, "
-              f"JSON schema {li.LI_JSON_SCHEMA_VERSION}, "
-              f"drgn {drgn.__version__}")
-        return 0
-    if args.list_codes:
-        sys.stdout.write(li.codes_text(args.json))
-        return 0
-    try:
-        opts = options_of(args)
-    except ValueError as e:
+        opts = prepare(args, "pgmapcheck.py")
+    except UsageError as e:
         print(f"{_PROG}: {e}\nTry '{_PROG} --help' for more information.",
               file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"{_PROG}: {e}", file=sys.stderr)
+        return 2
+    if isinstance(opts, int):
+        return opts
 
     if standalone and args.vmlinux and args.types == "btf":
         print(f"{_PROG}: -k gives a DWARF vmlinux: not with --types btf",

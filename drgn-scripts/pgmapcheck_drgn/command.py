@@ -145,25 +145,14 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
     if ns.help:
         sys.stdout.write(parser.format_help())
         return 0
-    if ns.summary and ns.verbose:
-        raise CommandArgumentError(
-            f"{name}: --summary and --verbose exclude each other")
     try:
-        lib = li.library()
+        opts = cli.prepare(ns, "pgmapcheck")
+    except cli.UsageError as e:
+        raise CommandArgumentError(f"{name}: {e}") from None
     except OSError as e:
         raise CommandError(f"{name}: {e}") from None
-    if ns.version:
-        print(f"pgmapcheck (libinspect) {lib.li_version().decode()}, "
-              f"JSON schema {li.LI_JSON_SCHEMA_VERSION}, "
-              f"drgn {drgn.__version__}")
-        return 0
-    if ns.list_codes:
-        sys.stdout.write(li.codes_text(ns.json))
-        return 0
-    try:
-        opts = cli.options_of(ns)	# libinspect's grammar and messages
-    except ValueError as e:
-        raise CommandArgumentError(f"{name}: {e}") from None
+    if isinstance(opts, int):
+        return opts
 
     source, vmlinux = program_paths(prog)
     if ns.types != "btf":

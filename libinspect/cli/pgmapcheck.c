@@ -323,16 +323,6 @@ static int list_codes(bool json)
 	return 0;
 }
 
-/* Always installed, so that ^C cancels the walk cleanly. */
-static int on_progress(void *arg, const char *phase, uint64_t done,
-		       uint64_t total)
-{
-	if (interrupted)
-		return 1;
-	li_progress_show(arg, phase, done, total);
-	return 0;
-}
-
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -447,10 +437,17 @@ int main(int argc, char **argv)
 		if (text_src)
 			t->source = text_src;
 	}
-	if (c.progress)
-		meter = li_progress_new(STDERR_FILENO, c.progress == 1 ?
-					LI_PROGRESS_ALWAYS : 0);
-	c.opts.progress = on_progress;
+	/* always installed, so that ^C cancels the walk cleanly */
+	meter = li_progress_new(STDERR_FILENO, c.progress == 1 ?
+				LI_PROGRESS_ALWAYS : c.progress == 0 ?
+				LI_PROGRESS_NEVER : 0, &interrupted);
+	if (!meter) {
+		fprintf(stderr, "pgmapcheck: out of memory\n");
+		li_kdump_target_close(t);
+		free(text_src);
+		return LI_EXIT_USAGE;
+	}
+	c.opts.progress = li_progress_show;
 	c.opts.progress_arg = meter;
 	signal(SIGINT, on_sigint);
 	ret = li_check(t, &c.opts, &r);

@@ -24,6 +24,7 @@
 #define LIBINSPECT_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -356,16 +357,19 @@ const struct li_option_info *li_option(size_t i);
  * phase and then every few seconds.  By default it shows only on a
  * terminal and once a run has lasted a second (a short run prints
  * nothing); LI_PROGRESS_ALWAYS (--progress) shows it from the start, on
- * any fd.  li_progress_show() has the shape of li_options.progress minus
- * the cancellation: a frontend's callback checks its own ^C flag, then
- * calls it.  NULL meters are accepted (and show nothing).
+ * any fd; LI_PROGRESS_NEVER (--no-progress) never.  li_progress_show() is
+ * a li_options.progress callback (progress_arg: the meter): it cancels
+ * the check (returns 1) once *cancel, the frontend's ^C flag (may be
+ * NULL), is set.  A NULL meter shows nothing and never cancels.
  */
 #define LI_PROGRESS_ALWAYS	(1u << 0)
+#define LI_PROGRESS_NEVER	(1u << 1)
 
 struct li_progress;
-struct li_progress *li_progress_new(int fd, unsigned int flags);
-void li_progress_show(struct li_progress *p, const char *phase,
-		      uint64_t done, uint64_t total);
+struct li_progress *li_progress_new(int fd, unsigned int flags,
+				    const volatile sig_atomic_t *cancel);
+int li_progress_show(void *meter, const char *phase, uint64_t done,
+		     uint64_t total);
 /* Erase a shown terminal line (before the report or an error message). */
 void li_progress_clear(struct li_progress *p);
 /* li_progress_clear(), then free. */

@@ -283,7 +283,8 @@ LI_EXPORT const struct li_option_info *li_option(size_t i)
 
 struct li_progress {
 	int fd;
-	bool tty, always, shown;
+	bool tty, always, never, shown;
+	const volatile sig_atomic_t *cancel;
 	double start, last;
 	char phase[32];
 };
@@ -311,7 +312,8 @@ static void put(int fd, const char *buf, size_t len)
 	}
 }
 
-LI_EXPORT struct li_progress *li_progress_new(int fd, unsigned int flags)
+LI_EXPORT struct li_progress *li_progress_new(int fd, unsigned int flags,
+					     const volatile sig_atomic_t *cancel)
 {
 	struct li_progress *p = calloc(1, sizeof(*p));
 
@@ -320,27 +322,34 @@ LI_EXPORT struct li_progress *li_progress_new(int fd, unsigned int flags)
 	p->fd = fd;
 	p->tty = isatty(fd);
 	p->always = flags & LI_PROGRESS_ALWAYS;
+	p->never = flags & LI_PROGRESS_NEVER;
+	p->cancel = cancel;
 	p->start = monotonic();
 	return p;
 }
 
-LI_EXPORT void li_progress_show(struct li_progress *p, const char *phase,
-				uint64_t done, uint64_t total)
+LI_EXPORT int li_progress_show(void *meter, const char *phase,
+			       uint64_t done, uint64_t total)
 {
+	struct li_progress *p = meter;
 	char line[160];
 	double t;
 	bool new_phase;
 	int n;
 
-	if (!p || !phase || (!p->always && !p->tty))
-		return;
+	if (!p)
+		return 0;
+	if (p->cancel && *p->cancel)
+		return 1;
+	if (!phase || p->never || (!p->always && !p->tty))
+		return 0;
 	t = monotonic();
 	if (!p->always && t - p->start < PROGRESS_DELAY)
-		return;
+		return 0;
 	new_phase = strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0;
 	if (!new_phase && t - p->last < (p->tty ? PROGRESS_PERIOD_TTY :
 					 PROGRESS_PERIOD_FILE))
-		return;
+		return 0;
 	snprintf(p->phase, sizeof(p->phase), "%s", phase);
 	p->last = t;
 	if (total)
@@ -357,6 +366,7 @@ LI_EXPORT void li_progress_show(struct li_progress *p, const char *phase,
 		put(p->fd, line, (size_t)n < sizeof(line) ? (size_t)n :
 		    sizeof(line) - 1);
 	p->shown = true;
+	return 0;
 }
 
 LI_EXPORT void li_progress_clear(struct li_progress *p)
