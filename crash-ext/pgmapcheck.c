@@ -227,9 +227,41 @@ static void __attribute__((constructor)) pgmapcheck_init(void)
 	register_extension(command_table);
 }
 
+/* The session's target: crash's memory and symbols (crash_target.c). */
+static struct li_target crash_t;
+/* Over it, libinspect's DWARF reader for the type questions, once a
+ * session; NULL: crash's gdb answers them (types_why says why). */
+static struct li_target *types_t;
+static bool types_tried;
+static char types_why[512];
+
 static void __attribute__((destructor)) pgmapcheck_fini(void)
 {
+	li_dwarf_target_close(types_t);
+	types_t = NULL;
 	crash_target_fini();
+}
+
+/*
+ * gdb takes a millisecond or more a type question, and a check asks about
+ * a hundred: most of the first run of a session.  libinspect's own DWARF
+ * reader answers from its memo in microseconds, the CLI's answers.  crash
+ * already matched the vmlinux to the dump; a vmlinux without DWARF (crash
+ * given a separate debuginfo libinspect cannot open) leaves it to gdb.
+ */
+static const struct li_target *check_target(void)
+{
+	if (!types_tried) {
+		types_tried = true;
+		if (li_dwarf_target_open(&crash_t, crash_t.vmlinux, &types_t,
+					 types_why, sizeof(types_why))) {
+			types_t = NULL;
+			/* stderr: fp may be a -j report */
+			fprintf(stderr, "pgmapcheck: types from crash's gdb, "
+				"not libinspect's DWARF reader: %s\n", types_why);
+		}
+	}
+	return types_t ? types_t : &crash_t;
 }
 
 /* -- options -- */
@@ -446,7 +478,6 @@ static void cmd_pgmapcheck(void)
 {
 	static struct run_state st = { .saved_stdout = -1 };
 	struct li_options opts;
-	struct li_target t;
 	unsigned int text = 0;
 	bool json = false;
 	char *query = NULL;
@@ -510,9 +541,11 @@ static void cmd_pgmapcheck(void)
 	if (text == (LI_TEXT_SUMMARY | LI_TEXT_VERBOSE))
 		error(FATAL, "--summary and --verbose exclude each other\n");
 
-	crash_target_init(&t);
+	crash_target_init(&crash_t);
 	if (query) {
-		if (crash_target_query(&t, query, fp) == -EINVAL)
+		/* crash's own answers: what the adapter gives without the
+		 * DWARF reader (sizeof, offsetof, enum) */
+		if (crash_target_query(&crash_t, query, fp) == -EINVAL)
 			error(FATAL, "invalid query: %s\n", query);
 		return;
 	}
@@ -520,7 +553,7 @@ static void cmd_pgmapcheck(void)
 	/* a previous run unwound by error(FATAL) may have left these */
 	run_cleanup(&st);
 	warn_zero_excluded();
-	err = run_check(&st, &t, &opts, progress);
+	err = run_check(&st, check_target(), &opts, progress);
 	if (err == -EINTR) {
 		run_cleanup(&st);
 		fprintf(fp, "pgmapcheck: %s: %s\n", source_name(),

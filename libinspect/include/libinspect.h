@@ -274,6 +274,19 @@ int li_btf_target_open(const struct li_target *mem,
 void li_btf_target_close(struct li_target *target);
 
 /*
+ * A target over mem whose type questions (type_size, member_offset,
+ * enum_value) libinspect answers from vmlinux's DWARF, with the CLI's
+ * reader and its memo of answers (LIBINSPECT_1.6); read, the symbols and
+ * VMCOREINFO stay mem's, which must outlive it.  For a frontend whose own
+ * type lookups are slow (crash's gdb: a millisecond or more a question).
+ * -EINVAL with a message when the dump's BUILD-ID is not vmlinux's; the
+ * errors of opening vmlinux (no DWARF, not ELF) likewise.
+ */
+int li_dwarf_target_open(const struct li_target *mem, const char *vmlinux,
+			 struct li_target **out, char *errbuf, size_t errlen);
+void li_dwarf_target_close(struct li_target *target);
+
+/*
  * What every frontend (CLI, crash extension, drgn script) shares, so that
  * they accept the same option values, give the same messages and the same
  * status (LIBINSPECT_1.2).
