@@ -76,6 +76,12 @@ struct walk {
 	uint64_t win_va, win_end;
 	uint64_t *win_fr;
 	int *win_err;
+	/*
+	 * The vmemmap accounting of the range (NULL: none), fed by the same
+	 * window walks: one pass over the range's page tables, not two.
+	 */
+	struct li_vacct *acct;
+	int acct_err;
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
@@ -151,6 +157,9 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
 {
 	struct walk *w = arg;
 
+	if (w->acct && (w->acct_err = li_vacct_feed(w->acct, e)))
+		return w->acct_err;
+
 	/* [va, end) lies in the walked span, which is 4 KiB aligned */
 	for (uint64_t va = e->va; va < e->end; va += LI_PAGE_SIZE) {
 		uint32_t v = (va - w->win_va) / LI_PAGE_SIZE;
@@ -165,8 +174,11 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
  * The frames behind the vmemmap of [pfn, pfn + cnt): one walk of the page
  * tables for the whole batch instead of a translation per vmemmap page.
  * Only where vmemmap pages hold whole struct pages (else the old path).
+ * The walk feeds the accounting too, after what lies before the window
+ * (holes the page walk skipped, pfns it does not walk).  0, or the
+ * accounting's error.
  */
-static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
+static int load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 {
 	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), off;
@@ -175,7 +187,7 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 
 	w->have_frames = false;
 	if (!w->m->mem.pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
-		return;
+		return 0;
 	if (!w->win_ok || va < w->win_va || end > w->win_end) {
 		/* up to the walk's last struct page (and the two after it) */
 		uint64_t lim = (li_page_va(w->m, hi + 3) + LI_PAGE_SIZE - 1) &
@@ -188,9 +200,11 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 			w->win_end = lim;
 		if (w->win_end < end)
 			w->win_end = end;
+		if (w->acct && (w->acct_err = li_vacct_fill(w->acct, w->win_va)))
+			return w->acct_err;
 		if (li_pt_walk(&w->c->pg, w->c->pg.root, w->win_va, w->win_end,
 			       LI_PT_KERNEL, &v))
-			return;
+			return w->acct_err;
 		w->win_ok = true;
 	}
 	off = (va - w->win_va) / LI_PAGE_SIZE;
@@ -198,6 +212,7 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 	w->fr_err = w->win_err + off;
 	w->fr_va = va;
 	w->have_frames = true;
+	return 0;
 }
 
 /* One vmemmap page by its frame; a target without physical reads, by va. */
@@ -606,11 +621,14 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	/* page[1] and page[2] of a head must be in the buffer */
 	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
 	bool prev_bad[MAX_SEEN];
+	int err;
 
 	/* the verdicts on frames of earlier batches, before marking reuses seen[] */
 	memcpy(prev_bad, w->seen_bad, sizeof(prev_bad));
 	/* aliases first: the frames they name are not read again */
-	load_frames(w, pfn, cnt + extra, w->hi);
+	err = load_frames(w, pfn, cnt + extra, w->hi);
+	if (err)
+		return err;
 	mark_aliases(w, pfn, cnt);
 	read_batch(w, pfn, cnt + extra, cnt);
 	/*
@@ -710,9 +728,10 @@ static bool pfn_filter(const struct li_options *o, uint64_t *lo, uint64_t *hi)
 	return *lo <= *hi;
 }
 
-static int walk_pgmap(struct walk *w, struct li_pgmap *g)
+static int walk_pgmap(struct walk *w, size_t gi)
 {
 	const struct li_model *m = w->m;
+	struct li_pgmap *g = &w->c->r->pgmaps[gi];
 	int err;
 
 	w->g = g;
@@ -723,6 +742,8 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 	for (int k = 0; k < g->nr_valid; k++) {
 		uint64_t lo, hi;
 
+		if (w->acct)
+			li_vacct_begin(w->acct, gi, k);
 		w->rg = &g->ranges[k];
 		lo = w->rg->first_pfn;
 		hi = w->rg->end_pfn;
@@ -730,12 +751,15 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 		w->head.valid = false;
 		w->dyn_end = 0;
 		w->seen_head = UINT64_MAX;
-		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
-			continue;
-		w->hi = hi;
-		w->win_ok = false;
-		err = walk_range(w, lo, hi);
-		if (err)
+		if (lo <= hi && pfn_filter(w->c->opts, &lo, &hi)) {
+			w->hi = hi;
+			w->win_ok = false;
+			err = walk_range(w, lo, hi);
+			if (err)
+				return err;
+		}
+		/* what the walk's windows did not cover, and the verdicts */
+		if (w->acct && (err = li_vacct_end(w->acct)))
 			return err;
 	}
 	return 0;
@@ -768,13 +792,18 @@ int li_walk_pages(struct li_ctx *c)
 		for (int k = 0; k < c->r->pgmaps[i].nr_valid; k++)
 			c->progress_total += c->r->pgmaps[i].ranges[k].end_pfn + 1 -
 					     c->r->pgmaps[i].ranges[k].first_pfn;
+	err = li_vacct_open(c, &w.acct);
 	for (size_t i = 0; i < c->r->nr_pgmaps && !err; i++) {
 		struct li_pgmap *g = &c->r->pgmaps[i];
 
-		if (!g->readable || (c->opts->pgmap && c->opts->pgmap != g->addr))
+		if (c->opts->pgmap && c->opts->pgmap != g->addr)
 			continue;
-		err = walk_pgmap(&w, g);
+		if (g->readable)
+			err = walk_pgmap(&w, i);
+		else if (w.acct)
+			err = li_vacct_pgmap(w.acct, i);
 	}
+	li_vacct_close(w.acct, err);
 out:
 	free(w.buf);
 	free(w.ok);
