@@ -51,7 +51,12 @@ struct walk {
 	bool dedup_skip;		/* skip frames already checked */
 	uint8_t *buf;
 	uint8_t *ok;			/* per struct page: read */
-	uint8_t *skip;			/* per struct page: aliased */
+	/*
+	 * Per vmemmap page of the batch: an alias (when nr_skip), its struct
+	 * pages all skipped.  Per page, not per struct page: marking 64 bytes
+	 * a page was the walk's costliest store.
+	 */
+	uint8_t *skip;
 	/*
 	 * Per vmemmap page of the batch that is an alias: the batch's vmemmap
 	 * page holding its frame's first copy (>= 0), or -1 - j for seen[j]
@@ -139,17 +144,37 @@ static void nc_add(struct walk *w, uint64_t pfn, int err)
  */
 static uint64_t hole_pfns(struct walk *w, uint64_t pfn, uint64_t hi, int *why)
 {
+	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), n;
 	struct li_xlat x;
 	int err;
 
 	if (!w->m->mem.pgd_phys)
 		return 0;
+	/*
+	 * Inside the window, its walk answers (the same tables, the same
+	 * errors): a translation would read the batch's PTE table a second
+	 * time, a decompression per 2 MiB of vmemmap in a kdump file.
+	 */
+	if (w->win_ok && va >= w->win_va && va < w->win_end &&
+	    !(va % LI_PAGE_SIZE) && !(LI_PAGE_SIZE % psz)) {
+		uint64_t v = (va - w->win_va) / LI_PAGE_SIZE, e;
+		uint64_t nv = (w->win_end - w->win_va) / LI_PAGE_SIZE;
+
+		err = w->win_err[v];
+		if (err != -EFAULT && err != -ENODATA)
+			return 0;
+		for (e = v + 1; e < nv && w->win_err[e] == err; e++)
+			;
+		*why = err;
+		n = (e - v) * (LI_PAGE_SIZE / psz);
+		return n < hi - pfn + 1 ? n : hi - pfn + 1;
+	}
 	err = li_xlat(&w->c->pg, va, &x);
 	if ((err && err != -ENODATA) || (!err && x.level))
 		return 0;
 	*why = err ? err : -EFAULT;
-	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / w->m->page.page_size;
+	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / psz;
 	return n < hi - pfn + 1 ? n : hi - pfn + 1;
 }
 
@@ -311,7 +336,7 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 			uint32_t end = v * per + per < cnt ? v * per + per : cnt;
 
 			/* an alias: all its struct pages marked (mark_aliases()) */
-			if (end <= cnt_marked && w->skip[v * per]) {
+			if (end <= cnt_marked && w->nr_skip && w->skip[v]) {
 				read_frames(w, r, v, cnt, errs);
 				r = v + 1;
 			}
@@ -328,7 +353,7 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 			bool need = false;
 
 			for (i = i0; i < i0 + per && i < cnt && !need; i++)
-				need = i >= cnt_marked || !w->skip[i];
+				need = i >= cnt_marked || !w->skip[i / per];
 			if (need)
 				continue;
 			read_span(w, va, run, a, cnt, errs);
@@ -345,13 +370,17 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 	const uint64_t psz = w->m->page.page_size;
 	uint64_t va0 = li_page_va(w->m, pfn);
 	uint32_t per = LI_PAGE_SIZE / psz;
+	/* the page before was an alias of this frame, to this source */
+	bool last_ok = false;
+	uint64_t last_phys = 0;
+	int32_t last_src = 0;
 
-	memset(w->skip, 0, cnt);
 	w->nr_skip = 0;
 	for (int i = 0; i < w->nseen; i++)
 		w->seen_v[i] = -1;	/* seen in an earlier batch */
 	if (!w->dedup_skip || va0 % LI_PAGE_SIZE)
 		return;
+	memset(w->skip, 0, (cnt + per - 1) / per);
 	for (uint32_t v = 0; v * per < cnt; v++) {
 		uint64_t first = pfn + (uint64_t)v * per;
 		uint64_t head = w->rg->first_pfn +
@@ -369,15 +398,25 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		if (head != w->seen_head) {
 			w->seen_head = head;
 			w->nseen = 0;
+			last_ok = false;
 		}
-		for (int i = 0; i < w->nseen && seen < 0; i++)
-			if (w->seen[i] == x.phys)
-				seen = i;
+		/* a shared tail repeats the frame: the answer just given */
+		if (last_ok && x.phys == last_phys) {
+			seen = 0;
+		} else {
+			for (int i = 0; i < w->nseen && seen < 0; i++)
+				if (w->seen[i] == x.phys)
+					seen = i;
+			if (seen >= 0) {
+				last_ok = true;
+				last_phys = x.phys;
+				last_src = w->seen_v[seen] >= 0 ? w->seen_v[seen] :
+					   -1 - seen;
+			}
+		}
 		if (seen >= 0) {
-			memset(w->skip + (size_t)v * per, 1,
-			       cnt - v * per < per ? cnt - v * per : per);
-			w->alias_of[v] = w->seen_v[seen] >= 0 ? w->seen_v[seen] :
-					 -1 - seen;
+			w->skip[v] = 1;
+			w->alias_of[v] = last_src;
 			w->nr_skip++;
 			continue;
 		}
@@ -620,6 +659,9 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	const uint64_t psz = w->m->page.page_size;
 	/* page[1] and page[2] of a head must be in the buffer */
 	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
+	/* struct pages per vmemmap page: a power of 2 where aliases are marked */
+	const uint32_t per = psz <= LI_PAGE_SIZE ? LI_PAGE_SIZE / psz : 1;
+	const int vshift = __builtin_ctz(per);
 	bool prev_bad[MAX_SEEN];
 	int err;
 
@@ -649,14 +691,14 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 			nc_add(w, p, w->batch_err);
 			continue;
 		}
-		if (w->skip[i]) {
+		if (w->nr_skip && w->skip[i >> vshift]) {
 			/*
 			 * The rest of an aliased vmemmap page at once (all
 			 * marked, none read): its frame's verdict answers for
 			 * every struct page in it.
 			 */
-			uint32_t per = LI_PAGE_SIZE / psz, k = per - i % per;
-			int32_t src = w->alias_of[i / per];
+			uint32_t k = per - (i & (per - 1));
+			int32_t src = w->alias_of[i >> vshift];
 
 			if (k > cnt - i)
 				k = cnt - i;

@@ -64,6 +64,7 @@ struct li_vacct {
 	 */
 	bool cmp;
 	uint64_t vfirst, vpc, heads, first_pfn, n;
+	int vpc_shift;
 	uint64_t f0, f1, uses;
 	bool bad;
 };
@@ -168,7 +169,8 @@ static void cmp_page(struct li_vacct *a, uint64_t va, int level, uint64_t frame)
 
 	if (va < a->vfirst || pos >= a->heads * a->vpc)
 		return;
-	i = pos % a->vpc;
+	/* vpc is a power of 2 (li_pgmap_dedups()): no division per page */
+	i = pos & (a->vpc - 1);
 	if (!i) {
 		a->f0 = a->f1 = a->uses = 0;
 		a->bad = false;
@@ -188,7 +190,7 @@ static void cmp_page(struct li_vacct *a, uint64_t va, int level, uint64_t frame)
 			a->bad = true;
 	}
 	if (i == a->vpc - 1)
-		cmp_done(a, pos / a->vpc);
+		cmp_done(a, pos >> a->vpc_shift);
 }
 
 /* A hole [va, end): every compound it touches is off the pattern, in O(1). */
@@ -319,6 +321,7 @@ void li_vacct_begin(struct li_vacct *a, size_t gi, int k)
 	a->vfirst = li_page_va(m, r->first_pfn);
 	a->cmp = a->dedup && vpc >= 2 && !(a->vfirst % LI_PAGE_SIZE);
 	a->vpc = vpc;
+	a->vpc_shift = vpc ? __builtin_ctzll(vpc) : 0;
 	a->n = n;
 	a->first_pfn = r->first_pfn;
 	a->heads = r->end_pfn + 1 > r->first_pfn ? (r->end_pfn + 1 - r->first_pfn) / n : 0;
@@ -331,8 +334,16 @@ void li_vacct_begin(struct li_vacct *a, size_t gi, int k)
  */
 int li_vacct_feed(struct li_vacct *a, const struct li_pt_entry *e)
 {
-	struct li_pt_entry part = *e;
+	struct li_pt_entry part;
 
+	/* the usual case as it is: a copy per PTE cost more than its count */
+	if (e->va >= a->next && e->end <= a->va1) {
+		if (e->va >= e->end)
+			return 0;
+		a->next = e->end;
+		return acct_entry(a, e);
+	}
+	part = *e;
 	if (part.va < a->next) {
 		if (part.kind == LI_PT_LEAF)
 			part.phys += a->next - part.va;
