@@ -54,6 +54,8 @@
 #define KT_DIRECT_MIN	(64u << 10)
 /* libkdumpfile's page cache, in pages: see kt_open_dump() */
 #define KT_CACHE_PAGES	64
+/* kt_scan_kdump() reads the page bitmap in slices of this size */
+#define KT_BM_SLICE	(256u << 10)
 
 enum kt_types {
 	KT_TYPES_DWARF,
@@ -699,6 +701,43 @@ out:
 	return ret;
 }
 
+/*
+ * Set bits of len bytes (whole words as they lie, then the tail: a
+ * population count needs no byte order).  With the CPU's popcnt where it
+ * has one: x86-64's baseline lacks it, and libgcc's table count took ~5x
+ * longer over the 17 MB bitmap of a 512 GiB machine.
+ */
+#define KT_POPCOUNT_BODY(p, len, n) do {					\
+	for (size_t i = 0; i + 8 <= (len); i += 8)				\
+		(n) += __builtin_popcountll(li_get_u64((p), i));		\
+	for (size_t i = (len) & ~(size_t)7; i < (len); i++)			\
+		(n) += __builtin_popcount((p)[i]);				\
+} while (0)
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt")))
+static uint64_t kt_popcount_hw(const uint8_t *p, size_t len)
+{
+	uint64_t n = 0;
+
+	KT_POPCOUNT_BODY(p, len, n);
+	return n;
+}
+#endif
+
+static uint64_t kt_popcount(const uint8_t *p, size_t len)
+{
+	uint64_t n = 0;
+
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("popcnt"))
+		return kt_popcount_hw(p, len);
+#endif
+	KT_POPCOUNT_BODY(p, len, n);
+	return n;
+}
+
 /* libkdumpfile prefixes the reason with the attribute it was setting. */
 static const char *kt_err_reason(kdump_ctx_t *kd)
 {
@@ -732,7 +771,7 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 			 char *errbuf, size_t errlen)
 {
 	uint8_t h[KT_DD_HDR], sh[104], pd[KT_PD_SIZE], *bm = NULL;
-	uint64_t size, bs, hdr_end, bm_len, n = 0, pd_end, end, off;
+	uint64_t size, bs, hdr_end, bm_len, bm_off, n = 0, pd_end, end, off;
 	int32_t version, sub;
 	struct stat st;
 	int ret = 0;
@@ -774,20 +813,24 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 						 (unsigned long long)size);
 		}
 	}
-	/* one descriptor per bit of the second bitmap */
+	/*
+	 * One descriptor per bit of the second bitmap, counted a slice at a
+	 * time: the bitmap (17 MB for 512 GiB) is never all in memory, and
+	 * the slice stays in the cache.
+	 */
 	bm_len = bm_len * bs / 2;
-	bm = malloc(bm_len);
+	bm_off = (1 + (uint64_t)sub) * bs + bm_len;
+	bm = malloc(KT_BM_SLICE);
 	if (!bm)
 		return -ENOMEM;
-	if (kt_pread(fd, bm, bm_len, (1 + (uint64_t)sub) * bs + bm_len)) {
-		ret = -EIO;
-		goto out;
+	for (uint64_t o = 0, l; o < bm_len; o += l) {
+		l = bm_len - o < KT_BM_SLICE ? bm_len - o : KT_BM_SLICE;
+		if (kt_pread(fd, bm, l, bm_off + o)) {
+			ret = -EIO;
+			goto out;
+		}
+		n += kt_popcount(bm, l);
 	}
-	/* a population count needs no byte order: whole words, as they lie */
-	for (uint64_t i = 0; i + 8 <= bm_len; i += 8)
-		n += __builtin_popcountll(li_get_u64(bm, i));
-	for (uint64_t i = bm_len & ~7ull; i < bm_len; i++)
-		n += __builtin_popcount(bm[i]);
 	pd_end = hdr_end + n * KT_PD_SIZE;
 	end = pd_end;
 	/* pages are written in descriptor order: the last one ends the file */
@@ -816,10 +859,15 @@ static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
 			ret = -ENOMEM;
 			goto out;
 		}
+		/* a truncated file (rare): its bitmap whole, read again */
+		if (kt_pread(fd, k->dd_bitmap, words * 8, bm_off)) {
+			ret = -EIO;
+			goto out;
+		}
 		for (uint64_t i = 0; i < words; i++) {
 			if (!(i % 64))
 				k->dd_prefix[i / 64] = acc;
-			k->dd_bitmap[i] = kt_le64(bm + 8 * i);
+			k->dd_bitmap[i] = kt_le64((const uint8_t *)&k->dd_bitmap[i]);
 			acc += __builtin_popcountll(k->dd_bitmap[i]);
 		}
 	}

@@ -51,7 +51,12 @@ struct walk {
 	bool dedup_skip;		/* skip frames already checked */
 	uint8_t *buf;
 	uint8_t *ok;			/* per struct page: read */
-	uint8_t *skip;			/* per struct page: aliased */
+	/*
+	 * Per vmemmap page of the batch: an alias (when nr_skip), its struct
+	 * pages all skipped.  Per page, not per struct page: marking 64 bytes
+	 * a page was the walk's costliest store.
+	 */
+	uint8_t *skip;
 	/*
 	 * Per vmemmap page of the batch that is an alias: the batch's vmemmap
 	 * page holding its frame's first copy (>= 0), or -1 - j for seen[j]
@@ -76,6 +81,12 @@ struct walk {
 	uint64_t win_va, win_end;
 	uint64_t *win_fr;
 	int *win_err;
+	/*
+	 * The vmemmap accounting of the range (NULL: none), fed by the same
+	 * window walks: one pass over the range's page tables, not two.
+	 */
+	struct li_vacct *acct;
+	int acct_err;
 	/* the compound being walked */
 	struct head_state head;
 	uint64_t seen[MAX_SEEN];
@@ -133,23 +144,46 @@ static void nc_add(struct walk *w, uint64_t pfn, int err)
  */
 static uint64_t hole_pfns(struct walk *w, uint64_t pfn, uint64_t hi, int *why)
 {
+	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), n;
 	struct li_xlat x;
 	int err;
 
 	if (!w->m->mem.pgd_phys)
 		return 0;
+	/*
+	 * Inside the window, its walk answers (the same tables, the same
+	 * errors): a translation would read the batch's PTE table a second
+	 * time, a decompression per 2 MiB of vmemmap in a kdump file.
+	 */
+	if (w->win_ok && va >= w->win_va && va < w->win_end &&
+	    !(va % LI_PAGE_SIZE) && !(LI_PAGE_SIZE % psz)) {
+		uint64_t v = (va - w->win_va) / LI_PAGE_SIZE, e;
+		uint64_t nv = (w->win_end - w->win_va) / LI_PAGE_SIZE;
+
+		err = w->win_err[v];
+		if (err != -EFAULT && err != -ENODATA)
+			return 0;
+		for (e = v + 1; e < nv && w->win_err[e] == err; e++)
+			;
+		*why = err;
+		n = (e - v) * (LI_PAGE_SIZE / psz);
+		return n < hi - pfn + 1 ? n : hi - pfn + 1;
+	}
 	err = li_xlat(&w->c->pg, va, &x);
 	if ((err && err != -ENODATA) || (!err && x.level))
 		return 0;
 	*why = err ? err : -EFAULT;
-	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / w->m->page.page_size;
+	n = ((x.hole_end ? x.hole_end : UINT64_MAX) - va) / psz;
 	return n < hi - pfn + 1 ? n : hi - pfn + 1;
 }
 
 static int frame_entry(void *arg, const struct li_pt_entry *e)
 {
 	struct walk *w = arg;
+
+	if (w->acct && (w->acct_err = li_vacct_feed(w->acct, e)))
+		return w->acct_err;
 
 	/* [va, end) lies in the walked span, which is 4 KiB aligned */
 	for (uint64_t va = e->va; va < e->end; va += LI_PAGE_SIZE) {
@@ -165,8 +199,11 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
  * The frames behind the vmemmap of [pfn, pfn + cnt): one walk of the page
  * tables for the whole batch instead of a translation per vmemmap page.
  * Only where vmemmap pages hold whole struct pages (else the old path).
+ * The walk feeds the accounting too, after what lies before the window
+ * (holes the page walk skipped, pfns it does not walk).  0, or the
+ * accounting's error.
  */
-static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
+static int load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 {
 	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), off;
@@ -175,7 +212,7 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 
 	w->have_frames = false;
 	if (!w->m->mem.pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)
-		return;
+		return 0;
 	if (!w->win_ok || va < w->win_va || end > w->win_end) {
 		/* up to the walk's last struct page (and the two after it) */
 		uint64_t lim = (li_page_va(w->m, hi + 3) + LI_PAGE_SIZE - 1) &
@@ -188,9 +225,11 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 			w->win_end = lim;
 		if (w->win_end < end)
 			w->win_end = end;
+		if (w->acct && (w->acct_err = li_vacct_fill(w->acct, w->win_va)))
+			return w->acct_err;
 		if (li_pt_walk(&w->c->pg, w->c->pg.root, w->win_va, w->win_end,
 			       LI_PT_KERNEL, &v))
-			return;
+			return w->acct_err;
 		w->win_ok = true;
 	}
 	off = (va - w->win_va) / LI_PAGE_SIZE;
@@ -198,6 +237,7 @@ static void load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 	w->fr_err = w->win_err + off;
 	w->fr_va = va;
 	w->have_frames = true;
+	return 0;
 }
 
 /* One vmemmap page by its frame; a target without physical reads, by va. */
@@ -296,7 +336,7 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 			uint32_t end = v * per + per < cnt ? v * per + per : cnt;
 
 			/* an alias: all its struct pages marked (mark_aliases()) */
-			if (end <= cnt_marked && w->skip[v * per]) {
+			if (end <= cnt_marked && w->nr_skip && w->skip[v]) {
 				read_frames(w, r, v, cnt, errs);
 				r = v + 1;
 			}
@@ -313,7 +353,7 @@ static void read_batch(struct walk *w, uint64_t pfn, uint32_t cnt,
 			bool need = false;
 
 			for (i = i0; i < i0 + per && i < cnt && !need; i++)
-				need = i >= cnt_marked || !w->skip[i];
+				need = i >= cnt_marked || !w->skip[i / per];
 			if (need)
 				continue;
 			read_span(w, va, run, a, cnt, errs);
@@ -330,13 +370,17 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 	const uint64_t psz = w->m->page.page_size;
 	uint64_t va0 = li_page_va(w->m, pfn);
 	uint32_t per = LI_PAGE_SIZE / psz;
+	/* the page before was an alias of this frame, to this source */
+	bool last_ok = false;
+	uint64_t last_phys = 0;
+	int32_t last_src = 0;
 
-	memset(w->skip, 0, cnt);
 	w->nr_skip = 0;
 	for (int i = 0; i < w->nseen; i++)
 		w->seen_v[i] = -1;	/* seen in an earlier batch */
 	if (!w->dedup_skip || va0 % LI_PAGE_SIZE)
 		return;
+	memset(w->skip, 0, (cnt + per - 1) / per);
 	for (uint32_t v = 0; v * per < cnt; v++) {
 		uint64_t first = pfn + (uint64_t)v * per;
 		uint64_t head = w->rg->first_pfn +
@@ -354,15 +398,25 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 		if (head != w->seen_head) {
 			w->seen_head = head;
 			w->nseen = 0;
+			last_ok = false;
 		}
-		for (int i = 0; i < w->nseen && seen < 0; i++)
-			if (w->seen[i] == x.phys)
-				seen = i;
+		/* a shared tail repeats the frame: the answer just given */
+		if (last_ok && x.phys == last_phys) {
+			seen = 0;
+		} else {
+			for (int i = 0; i < w->nseen && seen < 0; i++)
+				if (w->seen[i] == x.phys)
+					seen = i;
+			if (seen >= 0) {
+				last_ok = true;
+				last_phys = x.phys;
+				last_src = w->seen_v[seen] >= 0 ? w->seen_v[seen] :
+					   -1 - seen;
+			}
+		}
 		if (seen >= 0) {
-			memset(w->skip + (size_t)v * per, 1,
-			       cnt - v * per < per ? cnt - v * per : per);
-			w->alias_of[v] = w->seen_v[seen] >= 0 ? w->seen_v[seen] :
-					 -1 - seen;
+			w->skip[v] = 1;
+			w->alias_of[v] = last_src;
 			w->nr_skip++;
 			continue;
 		}
@@ -605,12 +659,18 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 	const uint64_t psz = w->m->page.page_size;
 	/* page[1] and page[2] of a head must be in the buffer */
 	uint32_t extra = pfn + cnt <= w->rg->end_pfn - 2 ? 2 : 0;
+	/* struct pages per vmemmap page: a power of 2 where aliases are marked */
+	const uint32_t per = psz <= LI_PAGE_SIZE ? LI_PAGE_SIZE / psz : 1;
+	const int vshift = __builtin_ctz(per);
 	bool prev_bad[MAX_SEEN];
+	int err;
 
 	/* the verdicts on frames of earlier batches, before marking reuses seen[] */
 	memcpy(prev_bad, w->seen_bad, sizeof(prev_bad));
 	/* aliases first: the frames they name are not read again */
-	load_frames(w, pfn, cnt + extra, w->hi);
+	err = load_frames(w, pfn, cnt + extra, w->hi);
+	if (err)
+		return err;
 	mark_aliases(w, pfn, cnt);
 	read_batch(w, pfn, cnt + extra, cnt);
 	/*
@@ -631,14 +691,14 @@ static int walk_batch(struct walk *w, uint64_t pfn, uint32_t cnt)
 			nc_add(w, p, w->batch_err);
 			continue;
 		}
-		if (w->skip[i]) {
+		if (w->nr_skip && w->skip[i >> vshift]) {
 			/*
 			 * The rest of an aliased vmemmap page at once (all
 			 * marked, none read): its frame's verdict answers for
 			 * every struct page in it.
 			 */
-			uint32_t per = LI_PAGE_SIZE / psz, k = per - i % per;
-			int32_t src = w->alias_of[i / per];
+			uint32_t k = per - (i & (per - 1));
+			int32_t src = w->alias_of[i >> vshift];
 
 			if (k > cnt - i)
 				k = cnt - i;
@@ -710,9 +770,10 @@ static bool pfn_filter(const struct li_options *o, uint64_t *lo, uint64_t *hi)
 	return *lo <= *hi;
 }
 
-static int walk_pgmap(struct walk *w, struct li_pgmap *g)
+static int walk_pgmap(struct walk *w, size_t gi)
 {
 	const struct li_model *m = w->m;
+	struct li_pgmap *g = &w->c->r->pgmaps[gi];
 	int err;
 
 	w->g = g;
@@ -723,6 +784,8 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 	for (int k = 0; k < g->nr_valid; k++) {
 		uint64_t lo, hi;
 
+		if (w->acct)
+			li_vacct_begin(w->acct, gi, k);
 		w->rg = &g->ranges[k];
 		lo = w->rg->first_pfn;
 		hi = w->rg->end_pfn;
@@ -730,12 +793,15 @@ static int walk_pgmap(struct walk *w, struct li_pgmap *g)
 		w->head.valid = false;
 		w->dyn_end = 0;
 		w->seen_head = UINT64_MAX;
-		if (lo > hi || !pfn_filter(w->c->opts, &lo, &hi))
-			continue;
-		w->hi = hi;
-		w->win_ok = false;
-		err = walk_range(w, lo, hi);
-		if (err)
+		if (lo <= hi && pfn_filter(w->c->opts, &lo, &hi)) {
+			w->hi = hi;
+			w->win_ok = false;
+			err = walk_range(w, lo, hi);
+			if (err)
+				return err;
+		}
+		/* what the walk's windows did not cover, and the verdicts */
+		if (w->acct && (err = li_vacct_end(w->acct)))
 			return err;
 	}
 	return 0;
@@ -768,13 +834,18 @@ int li_walk_pages(struct li_ctx *c)
 		for (int k = 0; k < c->r->pgmaps[i].nr_valid; k++)
 			c->progress_total += c->r->pgmaps[i].ranges[k].end_pfn + 1 -
 					     c->r->pgmaps[i].ranges[k].first_pfn;
+	err = li_vacct_open(c, &w.acct);
 	for (size_t i = 0; i < c->r->nr_pgmaps && !err; i++) {
 		struct li_pgmap *g = &c->r->pgmaps[i];
 
-		if (!g->readable || (c->opts->pgmap && c->opts->pgmap != g->addr))
+		if (c->opts->pgmap && c->opts->pgmap != g->addr)
 			continue;
-		err = walk_pgmap(&w, g);
+		if (g->readable)
+			err = walk_pgmap(&w, i);
+		else if (w.acct)
+			err = li_vacct_pgmap(w.acct, i);
 	}
+	li_vacct_close(w.acct, err);
 out:
 	free(w.buf);
 	free(w.ok);

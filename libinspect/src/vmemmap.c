@@ -44,13 +44,17 @@ bool li_pgmap_dedups(const struct li_model *m, const struct li_pgmap *g)
 	return m->rules.dedup_needs_v_gt_2 ? v > 2 : true;
 }
 
-struct acct {
+struct li_vacct {
 	struct li_ctx *c;
 	struct li_u64set all, init;
 	struct li_vmem_row *row;
 	const struct li_pgmap *g;
 	/* the range being walked: [va0, va1), initialised from vinit */
 	uint64_t va0, va1, vinit;
+	uint64_t next;			/* counted up to here */
+	size_t gi;			/* index of g in the report */
+	int k;				/* range of g */
+	bool dedup;
 	uint64_t outside;		/* PMD-mapped pages outside the altmap */
 	uint64_t last_all, last_init;	/* frames just added (+1, 0: none) */
 	/*
@@ -60,6 +64,7 @@ struct acct {
 	 */
 	bool cmp;
 	uint64_t vfirst, vpc, heads, first_pfn, n;
+	int vpc_shift;
 	uint64_t f0, f1, uses;
 	bool bad;
 };
@@ -91,7 +96,7 @@ static int read_u32(struct li_ctx *c, uint64_t va, uint32_t *v)
 }
 
 /* S6: the reused frame's refcount is 1 + one per extra PTE mapping it. */
-static void check_shared_frame(struct acct *a, uint64_t head_pfn,
+static void check_shared_frame(struct li_vacct *a, uint64_t head_pfn,
 			       uint64_t frame, uint64_t uses)
 {
 	struct li_ctx *c = a->c;
@@ -113,7 +118,7 @@ static void check_shared_frame(struct acct *a, uint64_t head_pfn,
 }
 
 /* One compound of a dedup'ing pgmap: expect F0, F1, then F1 again. */
-static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
+static void account_compound(struct li_vacct *a, uint64_t head_pfn, uint64_t vpages)
 {
 	struct li_ctx *c = a->c;
 	uint64_t va = li_page_va(c->m, head_pfn), uses = 0;
@@ -146,7 +151,7 @@ static void account_compound(struct acct *a, uint64_t head_pfn, uint64_t vpages)
 }
 
 /* Compound k is over: count it, and check its shared frame if it kept the pattern. */
-static void cmp_done(struct acct *a, uint64_t k)
+static void cmp_done(struct li_vacct *a, uint64_t k)
 {
 	if (a->f0 == a->f1)
 		a->bad = true;
@@ -158,13 +163,14 @@ static void cmp_done(struct acct *a, uint64_t k)
 }
 
 /* Vmemmap page va of the walk, mapped (level, frame) or not (level 0). */
-static void cmp_page(struct acct *a, uint64_t va, int level, uint64_t frame)
+static void cmp_page(struct li_vacct *a, uint64_t va, int level, uint64_t frame)
 {
 	uint64_t pos = (va - a->vfirst) / LI_PAGE_SIZE, i;
 
 	if (va < a->vfirst || pos >= a->heads * a->vpc)
 		return;
-	i = pos % a->vpc;
+	/* vpc is a power of 2 (li_pgmap_dedups()): no division per page */
+	i = pos & (a->vpc - 1);
 	if (!i) {
 		a->f0 = a->f1 = a->uses = 0;
 		a->bad = false;
@@ -184,11 +190,11 @@ static void cmp_page(struct acct *a, uint64_t va, int level, uint64_t frame)
 			a->bad = true;
 	}
 	if (i == a->vpc - 1)
-		cmp_done(a, pos / a->vpc);
+		cmp_done(a, pos >> a->vpc_shift);
 }
 
 /* A hole [va, end): every compound it touches is off the pattern, in O(1). */
-static void cmp_hole(struct acct *a, uint64_t va, uint64_t end)
+static void cmp_hole(struct li_vacct *a, uint64_t va, uint64_t end)
 {
 	uint64_t lim = a->heads * a->vpc, p0, p1, k0, k1;
 
@@ -219,7 +225,7 @@ static bool altmap_frame_ok(const struct li_pgmap *g, uint64_t phys)
 }
 
 /* Progress every 65536 vmemmap pages (and cancellation with it). */
-static int acct_progress(struct acct *a, uint64_t va)
+static int acct_progress(struct li_vacct *a, uint64_t va)
 {
 	uint64_t i = (va - a->va0) / LI_PAGE_SIZE;
 
@@ -230,7 +236,7 @@ static int acct_progress(struct acct *a, uint64_t va)
 /* One entry of the range's page tables: count its 4 KiB vmemmap pages. */
 static int acct_entry(void *arg, const struct li_pt_entry *e)
 {
-	struct acct *a = arg;
+	struct li_vacct *a = arg;
 	struct li_vmem_row *row = a->row;
 	uint64_t pages = (e->end - e->va + LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
 	int err;
@@ -277,20 +283,23 @@ static int acct_entry(void *arg, const struct li_pt_entry *e)
 	return 0;
 }
 
-static int account_range(struct acct *a, const struct li_pgmap *g, int k)
+/*
+ * Range k of pgmap gi: the row, and the state its entries are counted into
+ * (li_vacct_feed(), li_vacct_fill()) until li_vacct_end().
+ */
+void li_vacct_begin(struct li_vacct *a, size_t gi, int k)
 {
-	struct li_ctx *c = a->c;
-	const struct li_model *m = c->m;
+	const struct li_pgmap *g = &a->c->r->pgmaps[gi];
+	const struct li_model *m = a->c->m;
 	const struct li_range *r = &g->ranges[k];
-	struct li_vmem_row *row = a->row;
-	uint64_t va0 = li_page_va(m, r->start_pfn) & ~(LI_PAGE_SIZE - 1);
-	uint64_t va1 = li_page_va(m, r->end_pfn + 1);
-	bool dedup = li_pgmap_dedups(m, g);
+	struct li_vmem_row *row = &a->c->r->vmem[a->c->r->nr_vmem++];
 	uint64_t n = 1ULL << g->vmemmap_shift;
 	uint64_t vpc = n * m->page.page_size / LI_PAGE_SIZE;
-	const struct li_pt_visitor v = { .entry = acct_entry, .arg = a };
-	int err;
 
+	a->g = g;
+	a->gi = gi;
+	a->k = k;
+	a->row = row;
 	row->pgmap = g->addr;
 	row->range = k;
 	row->start_pfn = r->start_pfn;
@@ -301,20 +310,83 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->complete = true;
 	li_set_reset(&a->all);
 	li_set_reset(&a->init);
-	a->va0 = va0;
-	a->va1 = va1;
+	a->va0 = li_page_va(m, r->start_pfn) & ~(LI_PAGE_SIZE - 1);
+	a->va1 = li_page_va(m, r->end_pfn + 1);
+	a->next = a->va0;
 	a->vinit = li_page_va(m, r->first_pfn) & ~(LI_PAGE_SIZE - 1);
 	a->outside = 0;
 	a->last_all = a->last_init = 0;
 	/* compounds on whole vmemmap pages are judged during the walk */
+	a->dedup = li_pgmap_dedups(m, g);
 	a->vfirst = li_page_va(m, r->first_pfn);
-	a->cmp = dedup && vpc >= 2 && !(a->vfirst % LI_PAGE_SIZE);
+	a->cmp = a->dedup && vpc >= 2 && !(a->vfirst % LI_PAGE_SIZE);
 	a->vpc = vpc;
+	a->vpc_shift = vpc ? __builtin_ctzll(vpc) : 0;
 	a->n = n;
 	a->first_pfn = r->first_pfn;
 	a->heads = r->end_pfn + 1 > r->first_pfn ? (r->end_pfn + 1 - r->first_pfn) / n : 0;
 	a->bad = true;
-	err = li_pt_walk(&c->pg, c->pg.root, va0, va1, LI_PT_KERNEL, &v);
+}
+
+/*
+ * An entry of a walk over the range's vmemmap, in address order: the part
+ * not counted yet (walks may overlap, or reach past the range).
+ */
+int li_vacct_feed(struct li_vacct *a, const struct li_pt_entry *e)
+{
+	struct li_pt_entry part;
+
+	/* the usual case as it is: a copy per PTE cost more than its count */
+	if (e->va >= a->next && e->end <= a->va1) {
+		if (e->va >= e->end)
+			return 0;
+		a->next = e->end;
+		return acct_entry(a, e);
+	}
+	part = *e;
+	if (part.va < a->next) {
+		if (part.kind == LI_PT_LEAF)
+			part.phys += a->next - part.va;
+		part.va = a->next;
+	}
+	if (part.end > a->va1)
+		part.end = a->va1;
+	if (part.va >= part.end)
+		return 0;
+	a->next = part.end;
+	return acct_entry(a, &part);
+}
+
+static int fill_entry(void *arg, const struct li_pt_entry *e)
+{
+	return li_vacct_feed(arg, e);
+}
+
+/* Count [next, upto) by a walk of its own: what no other walk covered. */
+int li_vacct_fill(struct li_vacct *a, uint64_t upto)
+{
+	const struct li_pt_visitor v = { .entry = fill_entry, .arg = a };
+	struct li_paging *pg = &a->c->pg;
+
+	if (upto > a->va1)
+		upto = a->va1;
+	if (a->next >= upto)
+		return 0;
+	return li_pt_walk(pg, pg->root, a->next, upto, LI_PT_KERNEL, &v);
+}
+
+/* The rest of the range, then its verdicts. */
+int li_vacct_end(struct li_vacct *a)
+{
+	struct li_ctx *c = a->c;
+	const struct li_model *m = c->m;
+	const struct li_pgmap *g = a->g;
+	const struct li_range *r = &g->ranges[a->k];
+	struct li_vmem_row *row = a->row;
+	uint64_t n = a->n, vpc = a->vpc;
+	int k = a->k, err;
+
+	err = li_vacct_fill(a, a->va1);
 	if (err)
 		return err;
 	/* S11: section-sized vmemmap of an altmap pgmap lives in the device */
@@ -330,10 +402,10 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 	row->init_frames = a->init.nr;
 	row->complete = !a->all.full && !a->init.full;
 	/* predicted: 2 frames per compound when reused, else one per page */
-	if (dedup && vpc >= 2) {
+	if (a->dedup && vpc >= 2) {
 		uint64_t heads = (r->end_pfn + 1 - r->first_pfn) / n;
 
-		row->predicted = (va1 - va0) / LI_PAGE_SIZE - heads * vpc +
+		row->predicted = (a->va1 - a->va0) / LI_PAGE_SIZE - heads * vpc +
 				 heads * 2;
 		for (uint64_t h = r->first_pfn; !a->cmp && h + n - 1 <= r->end_pfn; h += n) {
 			uint64_t hva = li_page_va(m, h), skip;
@@ -365,41 +437,76 @@ static int account_range(struct acct *a, const struct li_pgmap *g, int k)
 			      "range %d: %llu vmemmap pages backed by %llu frames, %s predicts %llu (%llu compounds off pattern)",
 			      k, (unsigned long long)row->vmemmap_pages,
 			      (unsigned long long)row->frames,
-			      dedup ? "compound reuse" : "no sharing",
+			      a->dedup ? "compound reuse" : "no sharing",
 			      (unsigned long long)row->predicted,
 			      (unsigned long long)row->compounds_unexpected);
+	return li_progress(c, "vmemmap", a->gi + 1, c->r->nr_pgmaps);
+}
+
+/*
+ * The accounting of one pass: NULL (*out) when there is none to do (no
+ * page tables, or not asked for).  The rows are in pgmap and range order,
+ * whichever walk feeds them.
+ */
+int li_vacct_open(struct li_ctx *c, struct li_vacct **out)
+{
+	struct li_report *r = c->r;
+	struct li_vacct *a;
+	size_t nrows = 0;
+
+	*out = NULL;
+	if (!c->m->mem.pgd_phys || r->vmem ||
+	    (c->opts->flags & (LI_OPT_NO_VMEMMAP | LI_OPT_PGMAPS_ONLY)))
+		return 0;
+	for (size_t i = 0; i < r->nr_pgmaps; i++)
+		nrows += r->pgmaps[i].nr_valid;
+	a = calloc(1, sizeof(*a));
+	r->vmem = calloc(nrows ? nrows : 1, sizeof(*r->vmem));
+	if (!a || !r->vmem) {
+		free(a);
+		return -ENOMEM;
+	}
+	a->c = c;
+	*out = a;
 	return 0;
+}
+
+/* Pgmap i (not being walked): each range by walks of its own. */
+int li_vacct_pgmap(struct li_vacct *a, size_t i)
+{
+	int err = 0;
+
+	for (int k = 0; k < a->c->r->pgmaps[i].nr_valid && !err; k++) {
+		li_vacct_begin(a, i, k);
+		err = li_vacct_end(a);
+	}
+	return err;
+}
+
+void li_vacct_close(struct li_vacct *a, int err)
+{
+	if (!a)
+		return;
+	a->c->r->vmemmap_done = !err;
+	free(a->all.v);
+	free(a->init.v);
+	free(a);
 }
 
 int li_vmemmap_account(struct li_ctx *c)
 {
-	struct li_report *r = c->r;
-	struct acct a = { .c = c };
-	size_t nrows = 0;
-	int err = 0;
+	struct li_vacct *a;
+	int err;
 
-	if (!c->m->mem.pgd_phys)
+	/* done already when the page walk fed it (li_walk_pages()) */
+	if (c->r->vmemmap_done)
 		return 0;
-	for (size_t i = 0; i < r->nr_pgmaps; i++)
-		nrows += r->pgmaps[i].nr_valid;
-	r->vmem = calloc(nrows ? nrows : 1, sizeof(*r->vmem));
-	if (!r->vmem)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->nr_pgmaps && !err; i++) {
-		const struct li_pgmap *g = &r->pgmaps[i];
-
-		if (c->opts->pgmap && c->opts->pgmap != g->addr)
-			continue;
-		a.g = g;
-		for (int k = 0; k < g->nr_valid && !err; k++) {
-			a.row = &r->vmem[r->nr_vmem++];
-			err = account_range(&a, g, k);
-			if (!err)
-				err = li_progress(c, "vmemmap", i + 1, r->nr_pgmaps);
-		}
-	}
-	free(a.all.v);
-	free(a.init.v);
-	r->vmemmap_done = !err;
+	err = li_vacct_open(c, &a);
+	if (err || !a)
+		return err;
+	for (size_t i = 0; i < c->r->nr_pgmaps && !err; i++)
+		if (!c->opts->pgmap || c->opts->pgmap == c->r->pgmaps[i].addr)
+			err = li_vacct_pgmap(a, i);
+	li_vacct_close(a, err);
 	return err;
 }
