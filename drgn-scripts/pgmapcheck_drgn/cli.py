@@ -118,6 +118,26 @@ def prepare(ns: argparse.Namespace, name: str) -> Union[int, li.Options]:
         raise UsageError(str(e)) from None
 
 
+def check(target: "li.DrgnTarget", ns: argparse.Namespace,
+          opts: li.Options) -> "li.Report":
+    """li.run_check with the run's options and the progress line that
+    --progress/--no-progress ask for, erased before it returns or raises
+    (KeyboardInterrupt for ^C, LibInspectError)."""
+    progress = None if ns.progress is False else \
+        li.Progress(always=bool(ns.progress))
+    try:
+        return li.run_check(target, progress=progress, **opts.run_args())
+    finally:
+        if progress:
+            progress.finish()
+
+
+def text_flags(ns: argparse.Namespace) -> int:
+    """The text report's flags for --summary and --verbose."""
+    return (li.LI_TEXT_SUMMARY if ns.summary else 0) | \
+        (li.LI_TEXT_VERBOSE if ns.verbose else 0)
+
+
 def parse_args(argv: List[str], standalone: bool) -> argparse.Namespace:
     """Parse the CLI's options (plus -k/VMCORE when run without drgn)."""
     p = _Parser(prog=_PROG, usage=_USAGE_UNDER_DRGN, epilog=_EPILOG,
@@ -349,34 +369,21 @@ def main(prog: Optional[drgn.Program], argv: List[str]) -> int:
         print(f"{_PROG}: {e}", file=sys.stderr)
         return 2
 
-    progress = None if args.progress is False else \
-        li.Progress(always=bool(args.progress))
     # the CLI's words: "PROG: DUMP: why" (li_check_error), 130 on ^C
     where = (args.vmcore if standalone else source) or "live kernel"
     if where == "live":
         where = "live kernel"
     try:
-        report = li.run_check(target, progress=progress, **opts.run_args())
+        report = check(target, args, opts)
     except KeyboardInterrupt:
-        if progress:
-            progress.finish()
         print(f"{_PROG}: {where}: interrupted", file=sys.stderr)
         return li.LI_EXIT_INTERRUPTED
     except li.LibInspectError as e:
-        if progress:
-            progress.finish()
         print(f"{_PROG}: {where}: {e.message}", file=sys.stderr)
         return 2
-    if progress:
-        progress.finish()
     with report:
-        flags = 0
-        if args.summary:
-            flags |= li.LI_TEXT_SUMMARY
-        if args.verbose:
-            flags |= li.LI_TEXT_VERBOSE
         sys.stdout.flush()
-        ret = report.write(sys.stdout.fileno(), args.json, flags)
+        ret = report.write(sys.stdout.fileno(), args.json, text_flags(args))
         if ret < 0:
             print(f"{_PROG}: writing the report: {li.strerror(ret)}",
                   file=sys.stderr)

@@ -162,23 +162,13 @@ def _cmd_pgmapcheck(prog: drgn.Program, name: str, args: Sequence[str], *,
     except (li.LibInspectError, ValueError) as e:
         raise CommandError(f"{name}: {e}") from None
 
-    progress = None if ns.progress is False else \
-        li.Progress(always=bool(ns.progress))
     where = "live kernel" if source == "live" else source
     try:
-        report = li.run_check(target, progress=progress, **opts.run_args())
+        report = cli.check(target, ns, opts)
     except KeyboardInterrupt:
         raise CommandError(f"{name}: {where}: interrupted") from None
     except li.LibInspectError as e:
         raise CommandError(f"{name}: {where}: {e.message}") from None
-    finally:
-        if progress:
-            progress.finish()
     with report:
-        flags = 0
-        if ns.summary:
-            flags |= li.LI_TEXT_SUMMARY
-        if ns.verbose:
-            flags |= li.LI_TEXT_VERBOSE
-        _write(report, ns.json, flags)
+        _write(report, ns.json, cli.text_flags(ns))
         return report.exit_status(opts.fail_on)

@@ -382,11 +382,10 @@ static int lookup_type(struct btt *b, const char *type, uint32_t *id,
 	size_t n;
 	int err;
 
-	err = li_typename_parse(type, &tn);
+	err = li_typename_kinds(type, &tn, &kinds, &n);
 	if (err)
 		return err;
 	*pointer = tn.pointer;
-	n = li_typename_kinds(&tn, &kinds);
 	err = find(b, kinds, n, tn.name, tn.len, &e);
 	if (!err)
 		*id = e->id;

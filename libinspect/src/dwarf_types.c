@@ -282,11 +282,10 @@ static int lookup_type(struct dwt *d, const char *type, Dwarf_Die *die,
 	size_t n;
 	int err;
 
-	err = li_typename_parse(type, &tn);
+	err = li_typename_kinds(type, &tn, &kinds, &n);
 	if (err)
 		return err;
 	*pointer = tn.pointer;
-	n = li_typename_kinds(&tn, &kinds);
 	e = find_any(d, kinds, n, tn.name, tn.len);
 	if (!e)
 		return -ENOENT;

@@ -63,7 +63,8 @@ int li_typename_parse(const char *type, struct li_typename *tn)
 	return 0;
 }
 
-size_t li_typename_kinds(const struct li_typename *tn, const int **kinds)
+int li_typename_kinds(const char *type, struct li_typename *tn,
+		      const int **kinds, size_t *nkinds)
 {
 	static const int plain[] = { LI_TI_TYPEDEF, LI_TI_BASE, LI_TI_STRUCT,
 				     LI_TI_UNION };
@@ -71,10 +72,16 @@ size_t li_typename_kinds(const struct li_typename *tn, const int **kinds)
 				    [LI_TN_UNION] = LI_TI_UNION,
 				    [LI_TN_ENUM] = LI_TI_ENUM };
 
+	int err = li_typename_parse(type, tn);
+
+	if (err)
+		return err;
 	if (tn->kind == LI_TN_PLAIN) {
 		*kinds = plain;
-		return sizeof(plain) / sizeof(plain[0]);
+		*nkinds = sizeof(plain) / sizeof(plain[0]);
+	} else {
+		*kinds = &only[tn->kind];
+		*nkinds = 1;
 	}
-	*kinds = &only[tn->kind];
-	return 1;
+	return 0;
 }

@@ -37,8 +37,9 @@ enum li_tn_index {
 	LI_TI_BASE,
 };
 
-/* The index kinds a parsed name may be filed under, most likely first:
- * *kinds, and their number. */
-size_t li_typename_kinds(const struct li_typename *tn, const int **kinds);
+/* li_typename_parse(), and the index kinds the name may be filed under,
+ * most likely first: *kinds, *nkinds of them. */
+int li_typename_kinds(const char *type, struct li_typename *tn,
+		      const int **kinds, size_t *nkinds);
 
 #endif
