@@ -24,11 +24,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import stable  # noqa: E402
+from testlib import ROOT, CACHE, report, skip, stable  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
 KERNEL = "6.1.0-57-amd64"
 DUMPDIR = os.path.join(CACHE, "corpus", KERNEL, "faults")
 DUMP = os.path.join(DUMPDIR, "vmcore.elf")
@@ -38,15 +35,6 @@ SCRIPT = os.path.join(ROOT, "drgn-scripts", "pgmapcheck.py")
 PYTHON = "/usr/bin/python3"	# where Debian's drgn 0.0.22 is
 CRASH = shutil.which("crash") or "/usr/bin/crash"
 TIMEOUT = 900
-
-
-def report(name, good, why=""):
-    if good:
-        print(f"ok {name}", flush=True)
-    else:
-        print(f"not ok {name} - {' '.join(str(why).split())[:400]}",
-              flush=True)
-    return good
 
 
 def message(text):
@@ -190,11 +178,11 @@ def main():
     vml, man = vmlinux()
     for need in (CLI, EXT, DUMP, vml):
         if not os.path.exists(need):
-            print(f"skip frontends - {need} missing (make; make vmcores)")
+            skip("frontends", f"{need} missing (make; make vmcores)")
             return 0
     if subprocess.run([PYTHON, "-c", "import drgn"],
                       capture_output=True).returncode:
-        print(f"skip frontends - no drgn for {PYTHON}")
+        skip("frontends", f"no drgn for {PYTHON}")
         return 0
     rows = matrix(man)
     work = tempfile.mkdtemp(prefix="frontends.")

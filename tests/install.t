@@ -51,10 +51,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
 from testlib import load_json, stable  # noqa: E402
+from testlib import ROOT, CACHE, report, skip  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
 WORK = os.path.join(CACHE, "install")
 MIRROR = os.environ.get("PGMAPCHECK_MIRROR", "http://deb.debian.org/debian")
 SUITES = os.environ.get("PGMAPCHECK_INSTALL_SUITES", "bookworm sid").split()
@@ -79,19 +77,6 @@ SID_LAYER_PKGS = ("build-essential", "debhelper", "dh-python",
 LAYER_VERSION = "1"
 STEP_TIMEOUT = 1800
 STARTED = time.monotonic()
-
-
-def report(name, good, why=""):
-    if good:
-        print(f"ok {name}", flush=True)
-    else:
-        why = " ".join(str(why).split())[:500]
-        print(f"not ok {name} - {why}", flush=True)
-    return good
-
-
-def skip(name, why):
-    print(f"skip {name} - {why}", flush=True)
 
 
 def note(msg):
