@@ -18,13 +18,6 @@
 #   * /proc/kallsyms and /sys/kernel/btf/vmlinux of this machine, parsed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-li=$(dirname "$here")/libinspect
-cli=$li/build/pgmapcheck
-cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
-py=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$here/testlib.sh"
 
 # ---- build ---------------------------------------------------------------
