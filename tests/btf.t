@@ -736,6 +736,17 @@ else
 fi
 
 # ---- BTF of fixtures -----------------------------------------------------
+# btf_answers OBJ NAME DETAIL FAIL-NAME: the BTF of OBJ answers the queries of
+# $tmp/expect (QUERY=answer lines, the compiler's) as they say
+btf_answers() {
+	mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
+	"$probe" --btf "$1" "${queries[@]}" >"$tmp/got" 2>&1
+	if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
+		pass "$2: ${#queries[@]} answers equal the compiler's$3"
+	else
+		fail "$4" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
+	fi
+}
 if ! command -v pahole >/dev/null; then
 	fail "pahole present" "apt-get install dwarves"
 else
@@ -757,25 +768,14 @@ else
 			"off:struct fxb_outer:arr[1]x=error -22" "off:struct fxb_outer *:x=error -2" \
 			"size:struct fxb_nope=error -2" "size:union fxb_outer=error -2" "enum:FXB_NOPE=error -2" \
 			"symsize:fxb_global=error -2" "symsize:fxb_nope=error -2" >>"$tmp/expect"
-		mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
-		"$probe" --btf "$fx.o" "${queries[@]}" >"$tmp/got" 2>&1
-		if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
-			pass "DWARF $dw fixture's BTF: ${#queries[@]} answers equal the compiler's (bitfields, nested anonymous members, flags.f/done.done paths, arrays, typedef chains, qualifiers, s32/u32/64-bit enumerators, per-cpu vars, absent names)"
-		else
-			fail "DWARF $dw fixture's BTF: answers equal the compiler's" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
-		fi
+		btf_answers "$fx.o" "DWARF $dw fixture's BTF" " (bitfields, nested anonymous members, flags.f/done.done paths, arrays, typedef chains, qualifiers, s32/u32/64-bit enumerators, per-cpu vars, absent names)" \
+			"DWARF $dw fixture's BTF: answers equal the compiler's"
 	done
 	# tests/dwarf-fixture.c: BTF answers as the DWARF index does (all but symbols)
 	if cc -g -O0 -c -o "$tmp/dwfx.o" "$here/dwarf-fixture.c" && cc -o "$tmp/dwfx" "$tmp/dwfx.o" &&
 	   pahole -J "$tmp/dwfx.o" >/dev/null 2>&1; then
 		"$tmp/dwfx" | grep -v '^sym' >"$tmp/expect"
-		mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
-		"$probe" --btf "$tmp/dwfx.o" "${queries[@]}" >"$tmp/got" 2>&1
-		if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
-			pass "tests/dwarf-fixture.c through BTF: ${#queries[@]} answers equal the compiler's"
-		else
-			fail "tests/dwarf-fixture.c through BTF" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
-		fi
+		btf_answers "$tmp/dwfx.o" "tests/dwarf-fixture.c through BTF" "" "tests/dwarf-fixture.c through BTF"
 	else
 		fail "tests/dwarf-fixture.c through BTF" "cannot build it"
 	fi
