@@ -131,10 +131,10 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import badinput_lib as L  # noqa: E402
+from testlib import CACHE, stable as fe_stable  # noqa: E402
 
 TOP = os.path.dirname(HERE)
 LI = os.path.join(TOP, "libinspect")
-CACHE = os.environ.get("PGMAPCHECK_CACHE") or os.path.expanduser("~/.cache/pgmapcheck")
 BUILDS = os.environ.get("BADINPUT_BUILDS", "build build-san").split()
 FILTERS = [w for w in re.split(r"[\s,]+", os.environ.get("BADINPUT_CASES", "")) if w]
 TIME_BOUND = 10.0
@@ -779,15 +779,6 @@ def fe_first_difference(a, b, path="$"):
                 return d
         return None
     return None if a == b else path
-
-
-def fe_stable(doc):
-    if isinstance(doc, dict):
-        return {k: fe_stable(v) for k, v in doc.items()
-                if k != "target" and not re.search(r"time|elapsed|duration|seconds", k)}
-    if isinstance(doc, list):
-        return [fe_stable(v) for v in doc]
-    return doc
 
 
 def fe_judge(fe, name, cli, r):

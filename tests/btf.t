@@ -18,19 +18,13 @@
 #   * /proc/kallsyms and /sys/kernel/btf/vmlinux of this machine, parsed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-li=$(dirname "$here")/libinspect
-cli=$li/build/pgmapcheck
-cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
-py=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$here/testlib.sh"
 
 # ---- build ---------------------------------------------------------------
 # btf-unit asks btf_types.c and kallsyms.c directly (and li_check through a
-# recording wrapper); libbpf is referenced weakly by the library, so it is
-# linked --no-as-needed here as the Makefile does.
+# recording wrapper), tests/target-probe.c (--btf) the type questions of a
+# BTF file; libbpf is referenced weakly by the library, so it is linked
+# --no-as-needed here (and in tests/build-target-probe) as the Makefile does.
 cat >"$tmp/btf-unit.c" <<'EOC'
 /* btf-unit: the BTF and kallsyms halves of the shipped target (tests/btf.t) */
 #define _GNU_SOURCE	/* memmem */
@@ -41,40 +35,6 @@ cat >"$tmp/btf-unit.c" <<'EOC'
 #include "libinspect.h"
 #include "btf_types.h"
 #include "kallsyms.h"
-
-static int query(struct btt *b, const char *q)
-{
-	char type[256], *colon;
-	uint64_t u;
-	int64_t s;
-	int err;
-
-	if (!strncmp(q, "size:", 5)) {
-		err = btt_type_size(b, q + 5, &u);
-		if (!err)
-			printf("%llu", (unsigned long long)u);
-	} else if (!strncmp(q, "off:", 4)) {
-		snprintf(type, sizeof(type), "%s", q + 4);
-		colon = strchr(type, ':');
-		if (!colon)
-			return -EINVAL;
-		*colon = '\0';
-		err = btt_member_offset(b, type, colon + 1, &u);
-		if (!err)
-			printf("%llu", (unsigned long long)u);
-	} else if (!strncmp(q, "enum:", 5)) {
-		err = btt_enum_value(b, q + 5, &s);
-		if (!err)
-			printf("%lld", (long long)s);
-	} else if (!strncmp(q, "var:", 4)) {
-		err = btt_var_size(b, q + 4, &u);
-		if (!err)
-			printf("%llu", (unsigned long long)u);
-	} else {
-		err = -EINVAL;
-	}
-	return err;
-}
 
 static void *slurp(const char *path, size_t *len)
 {
@@ -101,11 +61,13 @@ static void *slurp(const char *path, size_t *len)
  * input error, and a parsed one answers questions without crashing. */
 static int fuzz(const char *path, unsigned int seed, int rounds)
 {
-	static const char *const qs[] = {
-		"size:struct fx_outer", "off:struct fx_outer:d.deep",
-		"off:struct fx_outer:arr[2].b", "enum:FX_BIG", "var:fx_pcpu",
-		"size:struct page", "off:struct page:flags",
-		"off:struct dev_pagemap:ref.data", "enum:ZONE_DEVICE",
+	/* the questions: a type's size, a member's offset (type, member), an
+	 * enumerator's value, a variable's size */
+	static const char *const qs[][2] = {
+		{ "struct fx_outer", NULL }, { "struct fx_outer", "d.deep" },
+		{ "struct fx_outer", "arr[2].b" }, { "FX_BIG", "" }, { NULL, "fx_pcpu" },
+		{ "struct page", NULL }, { "struct page", "flags" },
+		{ "struct dev_pagemap", "ref.data" }, { "ZONE_DEVICE", "" },
 	};
 	size_t len, i, accepted = 0, refused = 0, bad = 0;
 	unsigned char *orig = slurp(path, &len), *buf;
@@ -144,8 +106,18 @@ static int fuzz(const char *path, unsigned int seed, int rounds)
 		}
 		accepted++;
 		for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-			query(b, qs[i]);
-			putchar('\n');
+			uint64_t u = 0;
+			int64_t s = 0;
+
+			if (!qs[i][0])
+				e = btt_var_size(b, qs[i][1], &u);
+			else if (!qs[i][1])
+				e = btt_type_size(b, qs[i][0], &u);
+			else if (!qs[i][1][0])
+				e = btt_enum_value(b, qs[i][0], &s);
+			else
+				e = btt_member_offset(b, qs[i][0], qs[i][1], &u);
+			printf("%d %llu %lld\n", e, (unsigned long long)u, (long long)s);
 		}
 		btt_close(b);
 	}
@@ -566,24 +538,6 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "memonly"))
 		return memonly(argv[2]);
-	if (argc >= 3 && !strcmp(argv[1], "btf")) {
-		struct btt *b;
-
-		err = btt_open_file(argv[2], &b, errbuf, sizeof(errbuf));
-		if (err) {
-			printf("error %d: %s\n", err, errbuf);
-			return 1;
-		}
-		for (int i = 3; i < argc; i++) {
-			printf("%s=", argv[i]);
-			err = query(b, argv[i]);
-			if (err)
-				printf("error %d", err);
-			putchar('\n');
-		}
-		btt_close(b);
-		return 0;
-	}
 	if (argc == 3 && !strcmp(argv[1], "btfmem")) {
 		size_t len;
 		void *data = slurp(argv[2], &len);
@@ -630,7 +584,7 @@ int main(int argc, char **argv)
 		return questions(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "missing"))
 		return missing(argv[2], argv[3]);
-	fprintf(stderr, "usage: btf-unit btf FILE Q... | btfmem FILE | fuzz FILE SEED N | "
+	fprintf(stderr, "usage: btf-unit btfmem FILE | fuzz FILE SEED N | "
 		"kallsyms FILE SYM... | ksyms DUMP [SPEC] | questions DUMP VMLINUX | missing DUMP SYM | "
 		"memonly DUMP\n");
 	return 2;
@@ -741,8 +695,8 @@ int main(void)
 	ENUM(FXB_ANON);
 	ENUM(FXB_BIG);
 	ENUM(FXB_BIGNEG);
-	printf("var:fxb_pcpu=%zu\n", sizeof(fxb_pcpu));
-	printf("var:fxb_pcpu_word=%zu\n", sizeof(fxb_pcpu_word));
+	printf("symsize:fxb_pcpu=%zu\n", sizeof(fxb_pcpu));
+	printf("symsize:fxb_pcpu_word=%zu\n", sizeof(fxb_pcpu_word));
 	return 0;
 }
 EOC
@@ -751,13 +705,15 @@ bpflibs="$(pkg-config --libs libaddrxlat libkdumpfile libdw libelf) -Wl,--no-as-
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 unit=$tmp/btf-unit
 unit_san=$tmp/btf-unit-san
+probe=$tmp/target-probe
 # shellcheck disable=SC2086
 if make -C "$li" >"$tmp/build.log" 2>&1 && make -C "$li" SANITIZE=1 >>"$tmp/build.log" 2>&1 &&
    cc -O1 -g -Wall -Wextra -Werror -I"$li/include" -I"$li/src" -o "$unit" "$tmp/btf-unit.c" \
 	"$li/build/libinspect.a" $bpflibs >>"$tmp/build.log" 2>&1 &&
    cc -O1 -g $san -Wall -Wextra -Werror -I"$li/include" -I"$li/src" -o "$unit_san" "$tmp/btf-unit.c" \
-	"$li/build-san/libinspect.a" $bpflibs >>"$tmp/build.log" 2>&1; then
-	pass "build libinspect (-Werror, libbpf $(pkg-config --modversion libbpf)), the CLI and btf-unit (also ASan+UBSan)"
+	"$li/build-san/libinspect.a" $bpflibs >>"$tmp/build.log" 2>&1 &&
+   "$here/build-target-probe" "$probe" 2>>"$tmp/build.log"; then
+	pass "build libinspect (-Werror, libbpf $(pkg-config --modversion libbpf)), the CLI, btf-unit (also ASan+UBSan) and target-probe"
 else
 	fail "build libinspect, the CLI and btf-unit" "$(tail -c 600 "$tmp/build.log")"
 	exit 1
@@ -780,6 +736,17 @@ else
 fi
 
 # ---- BTF of fixtures -----------------------------------------------------
+# btf_answers OBJ NAME DETAIL FAIL-NAME: the BTF of OBJ answers the queries of
+# $tmp/expect (QUERY=answer lines, the compiler's) as they say
+btf_answers() {
+	mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
+	"$probe" --btf "$1" "${queries[@]}" >"$tmp/got" 2>&1
+	if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
+		pass "$2: ${#queries[@]} answers equal the compiler's$3"
+	else
+		fail "$4" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
+	fi
+}
 if ! command -v pahole >/dev/null; then
 	fail "pahole present" "apt-get install dwarves"
 else
@@ -800,26 +767,15 @@ else
 			"off:struct fxb_outer:flags.f.x=error -2" "off:struct fxb_outer:arr[x]=error -22" \
 			"off:struct fxb_outer:arr[1]x=error -22" "off:struct fxb_outer *:x=error -2" \
 			"size:struct fxb_nope=error -2" "size:union fxb_outer=error -2" "enum:FXB_NOPE=error -2" \
-			"var:fxb_global=error -2" "var:fxb_nope=error -2" >>"$tmp/expect"
-		mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
-		"$unit" btf "$fx.o" "${queries[@]}" >"$tmp/got" 2>&1
-		if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
-			pass "DWARF $dw fixture's BTF: ${#queries[@]} answers equal the compiler's (bitfields, nested anonymous members, flags.f/done.done paths, arrays, typedef chains, qualifiers, s32/u32/64-bit enumerators, per-cpu vars, absent names)"
-		else
-			fail "DWARF $dw fixture's BTF: answers equal the compiler's" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
-		fi
+			"symsize:fxb_global=error -2" "symsize:fxb_nope=error -2" >>"$tmp/expect"
+		btf_answers "$fx.o" "DWARF $dw fixture's BTF" " (bitfields, nested anonymous members, flags.f/done.done paths, arrays, typedef chains, qualifiers, s32/u32/64-bit enumerators, per-cpu vars, absent names)" \
+			"DWARF $dw fixture's BTF: answers equal the compiler's"
 	done
 	# tests/dwarf-fixture.c: BTF answers as the DWARF index does (all but symbols)
 	if cc -g -O0 -c -o "$tmp/dwfx.o" "$here/dwarf-fixture.c" && cc -o "$tmp/dwfx" "$tmp/dwfx.o" &&
 	   pahole -J "$tmp/dwfx.o" >/dev/null 2>&1; then
 		"$tmp/dwfx" | grep -v '^sym' >"$tmp/expect"
-		mapfile -t queries < <(cut -d= -f1 "$tmp/expect")
-		"$unit" btf "$tmp/dwfx.o" "${queries[@]}" >"$tmp/got" 2>&1
-		if diff "$tmp/expect" "$tmp/got" >"$tmp/diff"; then
-			pass "tests/dwarf-fixture.c through BTF: ${#queries[@]} answers equal the compiler's"
-		else
-			fail "tests/dwarf-fixture.c through BTF" "$(grep '^[<>]' "$tmp/diff" | head -6 | tr '\n' ' ')"
-		fi
+		btf_answers "$tmp/dwfx.o" "tests/dwarf-fixture.c through BTF" "" "tests/dwarf-fixture.c through BTF"
 	else
 		fail "tests/dwarf-fixture.c through BTF" "cannot build it"
 	fi
@@ -889,9 +845,9 @@ then
 else
 	fail "a kernel's BTF fuzzed" "no .BTF in ${kv:-any vmlinux of the cache}"
 fi
-expect "a file without BTF (/bin/true): input error" 1 "" "$unit" btf /bin/true
-grep -q '^error -[0-9]*: /bin/true: no such file, or no .BTF section in it$\|^error -22: /bin/true is not valid BTF' "$tmp/out" ||
-	fail "a file without BTF: the message says so" "$(head -c 200 "$tmp/out")"
+expect "a file without BTF (/bin/true): input error" 2 "" "$probe" --btf /bin/true
+grep -q '^target-probe: /bin/true: no such file, or no .BTF section in it (-[0-9]*)$\|^target-probe: /bin/true is not valid BTF.* (-22)$' "$tmp/err" ||
+	fail "a file without BTF: the message says so" "$(head -c 200 "$tmp/err")"
 
 # ---- kallsyms text files ---------------------------------------------------
 printf '%s\n' "ffffffff81000000 T _stext" "ffffffff81001000 t dup_sym" \
@@ -921,7 +877,7 @@ fi
 
 # ---- this machine's /proc/kallsyms and /sys/kernel/btf/vmlinux -----------
 if [ -r /sys/kernel/btf/vmlinux ]; then
-	"$unit" btf /sys/kernel/btf/vmlinux "size:struct page" "off:struct page:_refcount" "enum:ZONE_DEVICE" >"$tmp/out" 2>&1
+	"$probe" --btf /sys/kernel/btf/vmlinux "size:struct page" "off:struct page:_refcount" "enum:ZONE_DEVICE" >"$tmp/out" 2>&1
 	if grep -q '^size:struct page=[0-9]' "$tmp/out" && grep -q '^off:struct page:_refcount=[0-9]' "$tmp/out"; then
 		pass "/sys/kernel/btf/vmlinux of $(uname -r) parses: $(grep -E '^(size|off)' "$tmp/out" | tr '\n' ' ')"
 	else

@@ -4,14 +4,6 @@
 # libinspect/src/kdump_target.c) against drgn and crash on the real corpus.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-li=$top/libinspect
-cli=$li/build/pgmapcheck
-cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
-py=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$here/testlib.sh"
 
 # ---- build ---------------------------------------------------------------

@@ -28,23 +28,14 @@ import os
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(HERE)
-LI = os.path.join(TOP, "libinspect")
-BUILD = os.environ.get("PGMAPCHECK_BUILD") or "build"
-LABEL = os.environ.get("PGMAPCHECK_TOOLSET", "")
-PREFIX = LABEL + "/" if LABEL else ""
-CACHE = os.environ.get("PGMAPCHECK_CACHE", os.path.expanduser("~/.cache/pgmapcheck"))
-failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import ROOT, CACHE, BUILD, report, skip  # noqa: E402
+
+LI = os.path.join(ROOT, "libinspect")
 
 
 def result(ok, name, why=""):
-    global failed
-    if ok:
-        print("ok %s%s" % (PREFIX, name), flush=True)
-    else:
-        failed += 1
-        print("not ok %s%s - %s" % (PREFIX, name, why), flush=True)
+    report(name, ok, why)
 
 
 def run(binary, vmlinux, dump, extra=()):
@@ -158,8 +149,8 @@ def check_dump(name, m, dump, doc, rc):
         if doc["summary"]["pages_not_captured"]:
             # a filtered capture without the memmap (--map=dev) has no
             # refcounts to count: said (MEMMAP_NOT_CAPTURED), not judged
-            print("skip %s%s-referenced-count - %d struct pages not captured"
-                  % (PREFIX, name, doc["summary"]["pages_not_captured"]), flush=True)
+            skip(name + "-referenced-count", "%d struct pages not captured"
+                 % doc["summary"]["pages_not_captured"])
         elif referenced != want:
             idle_bad.append("%d pages above idle, %d pinned compounds, %d mapped (mappings %s)" % (
                 referenced, len(pinned), len(mapped), "counted" if counted else "not counted"))
@@ -255,8 +246,7 @@ def check_partial(name, m, dump, doc, rc):
     got = {pgmap_key(p) for p in doc["pgmaps"]}
     result(got <= pgmaps, name + "-pgmaps-subset", "report %s not in manifest %s" % (
         sorted(got - pgmaps), sorted(pgmaps)))
-    print("skip %s%s-oracles - the dump lacks part of pgmap_array (STRUCT_NOT_CAPTURED)"
-          % (PREFIX, name), flush=True)
+    skip(name + "-oracles", "the dump lacks part of pgmap_array (STRUCT_NOT_CAPTURED)")
 
 
 DEVICE_HOLDS = ("devdax", "file")     # holder kinds that map device memory
@@ -272,8 +262,8 @@ def check_holders(name, m, dump, doc):
         herr = [x for x in doc["findings"] if x["code"].startswith("HOLDER_")]
         result(not herr, name + "-holders-unreadable-no-verdict",
                "%s" % [(x["code"], hex(x["pfn"])) for x in herr[:3]])
-        print("skip %s%s-holders-match-manifest - the capture lacks memory the walk "
-              "needs (holder_walk %s)" % (PREFIX, name, hw), flush=True)
+        skip(name + "-holders-match-manifest", "the capture lacks memory the walk "
+             "needs (holder_walk %s)" % hw)
         return
     if holders is None or not hw.get("walked") or hw.get("stopped"):
         result(False, name + "-holders-walked", "holder_walk %s" % hw)
@@ -329,7 +319,7 @@ def main():
             m = json.load(open(mf))
         except (OSError, ValueError) as e:
             # the generator is rewriting this scenario right now
-            print("skip %s%s - manifest unreadable: %s" % (PREFIX, mf, e))
+            skip(mf, "manifest unreadable: %s" % e)
             continue
         rel = m["kernel"]["release"]
         vmlinux = m["kernel"].get("vmlinux") or os.path.join(CACHE, "kernels", rel, "vmlinux")

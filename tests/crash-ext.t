@@ -33,35 +33,16 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import load_json, mismatch, stable  # noqa: E402
+from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI  # noqa: E402
+from testlib import report, skip  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
-BUILD = os.environ.get("PGMAPCHECK_BUILD") or "build"
-LABEL = os.environ.get("PGMAPCHECK_TOOLSET", "")
-PREFIX = LABEL + "/" if LABEL else ""
-MUST_OPEN = os.environ.get("PGMAPCHECK_MUST_OPEN") == "1"
 # PGMAPCHECK_SCENARIOS="a b": only these scenarios' dumps (tests/sid.t)
 SCENARIOS = os.environ.get("PGMAPCHECK_SCENARIOS", "").split()
-CLI = os.path.join(ROOT, "libinspect", BUILD, "pgmapcheck")
 EXT = os.path.join(ROOT, "crash-ext", BUILD, "pgmapcheck.so")
 CRASH = shutil.which("crash") or "/usr/bin/crash"
 CRASH_TIMEOUT = 900
 FORMATS = ("elf", "kdump", "kdump-panic")
 OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-f", "-n", "-U", "-H", "-Q")
-
-
-def report(name, good, why=""):
-    if good:
-        print(f"ok {PREFIX}{name}", flush=True)
-    else:
-        why = " ".join(str(why).split())[:400]
-        print(f"not ok {PREFIX}{name} - {why}", flush=True)
-    return good
-
-
-def skip(name, why):
-    print(f"skip {PREFIX}{name} - {why}", flush=True)
 
 
 # How this crash opens each kernel (vmlinux path): [] plainly,

@@ -24,22 +24,14 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import ROOT, CACHE, report as check  # noqa: E402
+
 GUEST = os.path.join(ROOT, "vmcores/guest")
 SCENARIO = os.environ.get("PGMAPCHECK_LIVE_SCENARIO", "faults")
 TIMEOUT = 1800
 JOB = "/run/pgmc/job"	# the job directory, as the guest sees it
 SID_ROOT = os.path.join(CACHE, "chroot", "sid")
-
-
-def check(name, cond, why):
-    """One TAP-ish line: ok NAME / not ok NAME - why."""
-    line = f"ok {name}" if cond else \
-        f"not ok {name} - {' '.join(str(why).split())[:500]}"
-    print(line, flush=True)
-    return bool(cond)
 
 
 def kernel_releases():

@@ -31,14 +31,12 @@ import shutil
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
-BUILD = os.environ.get("PGMAPCHECK_BUILD") or "build"
-LABEL = os.environ.get("PGMAPCHECK_TOOLSET", "")
-PREFIX = LABEL + "/" if LABEL else ""
-MUST_OPEN = os.environ.get("PGMAPCHECK_MUST_OPEN") == "1"
-CLI = os.path.join(ROOT, "libinspect", BUILD, "pgmapcheck")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI  # noqa: E402
+from testlib import report as check, skip  # noqa: E402
+from testlib import stable as normalize  # noqa: E402
+
 LIB = os.path.join(ROOT, "libinspect", BUILD, "libinspect.so.1")
 # the binding (here and in the drgn script's processes) loads this build's
 os.environ["LIBINSPECT"] = LIB
@@ -48,65 +46,16 @@ TIMEOUT = 900
 sys.path.insert(0, os.path.join(ROOT, "drgn-scripts"))
 
 
-def ok(name):
-    print(f"ok {PREFIX}{name}", flush=True)
-
-
 def not_ok(name, why):
-    why = " ".join(str(why).split())[:400]
-    print(f"not ok {PREFIX}{name} - {why}", flush=True)
-
-
-def skip(name, why):
-    why = " ".join(str(why).split())[:400]
-    print(f"skip {PREFIX}{name} - {why}", flush=True)
-
-
-def check(name, cond, why):
-    if cond:
-        ok(name)
-    else:
-        not_ok(name, why)
-    return cond
+    check(name, False, why)
 
 
 def addr(v):
     return v if isinstance(v, int) else int(v, 0)
 
 
-# Keys that legitimately differ between two runs of the same check.
-VOLATILE = ("time", "elapsed", "duration", "seconds")
-
-
-def normalize(doc):
-    if isinstance(doc, dict):
-        return {k: normalize(v) for k, v in doc.items()
-                if k != "target" and not any(w in k for w in VOLATILE)}
-    if isinstance(doc, list):
-        return [normalize(v) for v in doc]
-    return doc
-
-
 def first_difference(a, b, path="$"):
-    if type(a) is not type(b):
-        return f"{path}: {a!r:.80} != {b!r:.80}"
-    if isinstance(a, dict):
-        for k in sorted(set(a) | set(b)):
-            if k not in a or k not in b:
-                return f"{path}.{k}: only in {'cli' if k in a else 'drgn'}"
-            d = first_difference(a[k], b[k], f"{path}.{k}")
-            if d:
-                return d
-        return None
-    if isinstance(a, list):
-        if len(a) != len(b):
-            return f"{path}: {len(a)} items != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = first_difference(x, y, f"{path}[{i}]")
-            if d:
-                return d
-        return None
-    return None if a == b else f"{path}: {a!r:.80} != {b!r:.80}"
+    return testlib.first_difference(a, b, path, ("cli", "drgn"))
 
 
 def run_json(cmd):

@@ -5,11 +5,6 @@
 # speed on the real debug vmlinux of the corpus.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-li=$(dirname "$here")/libinspect
-cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$here/testlib.sh"
 
 probe=$tmp/target-probe

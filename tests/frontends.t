@@ -24,11 +24,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import stable  # noqa: E402
+from testlib import ROOT, CACHE, report, skip, stable  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
 KERNEL = "6.1.0-57-amd64"
 DUMPDIR = os.path.join(CACHE, "corpus", KERNEL, "faults")
 DUMP = os.path.join(DUMPDIR, "vmcore.elf")
@@ -38,15 +35,6 @@ SCRIPT = os.path.join(ROOT, "drgn-scripts", "pgmapcheck.py")
 PYTHON = "/usr/bin/python3"	# where Debian's drgn 0.0.22 is
 CRASH = shutil.which("crash") or "/usr/bin/crash"
 TIMEOUT = 900
-
-
-def report(name, good, why=""):
-    if good:
-        print(f"ok {name}", flush=True)
-    else:
-        print(f"not ok {name} - {' '.join(str(why).split())[:400]}",
-              flush=True)
-    return good
 
 
 def message(text):
@@ -161,6 +149,22 @@ def run_crash(vml, rows, work):
     return out, ""
 
 
+def same_as_cli(name, fe, run, detail, cli, argv):
+    """Frontend fe's run of row name (exit status, None if not known; stdout;
+    the text with its message) against the CLI's (status, stdout, stderr,
+    output_of): the same status, message and output; detail follows a
+    status mismatch."""
+    rc, out, said = run
+    c_rc, c_out, c_err, want = cli
+    if rc is not None:
+        report(f"{name} {fe} status = cli", rc == c_rc,
+               f"{fe} {rc} cli {c_rc}: {detail}")
+    report(f"{name} {fe} message = cli", message(said) == message(c_err),
+           f"{fe} {message(said)!r} cli {message(c_err)!r}")
+    report(f"{name} {fe} output = cli", output_of(rc, out, argv) == want,
+           f"{fe} {out[:150]!r} cli {c_out[:150]!r}")
+
+
 def output_of(status, stdout, argv):
     if status == 2:
         return None
@@ -195,11 +199,11 @@ def main():
     vml, man = vmlinux()
     for need in (CLI, EXT, DUMP, vml):
         if not os.path.exists(need):
-            print(f"skip frontends - {need} missing (make; make vmcores)")
+            skip("frontends", f"{need} missing (make; make vmcores)")
             return 0
     if subprocess.run([PYTHON, "-c", "import drgn"],
                       capture_output=True).returncode:
-        print(f"skip frontends - no drgn for {PYTHON}")
+        skip("frontends", f"no drgn for {PYTHON}")
         return 0
     rows = matrix(man)
     work = tempfile.mkdtemp(prefix="frontends.")
@@ -213,26 +217,14 @@ def main():
             report(f"{name} cli sane", c_rc in (0, 1, 2) and
                    (c_rc == 2) == (message(c_err) is not None),
                    f"exit {c_rc}: {c_err[-200:]}")
-            report(f"{name} drgn status = cli", d_rc == c_rc,
-                   f"drgn {d_rc} cli {c_rc}: {d_err[-200:]}")
-            report(f"{name} drgn message = cli",
-                   message(d_err) == message(c_err),
-                   f"drgn {message(d_err)!r} cli {message(c_err)!r}")
-            report(f"{name} drgn output = cli",
-                   output_of(d_rc, d_out, argv) == want,
-                   f"drgn {d_out[:150]!r} cli {c_out[:150]!r}")
+            cli = (c_rc, c_out, c_err, want)
+            same_as_cli(name, "drgn", (d_rc, d_out, d_err), d_err[-200:],
+                        cli, argv)
             if crash is None:
                 continue
             k_rc, k_out, k_err = crash[name]
-            if k_rc is not None:
-                report(f"{name} crash status = cli", k_rc == c_rc,
-                       f"crash {k_rc} cli {c_rc}: {k_out[:200]!r}")
-            report(f"{name} crash message = cli",
-                   message(k_out) == message(c_err),
-                   f"crash {message(k_out)!r} cli {message(c_err)!r}")
-            report(f"{name} crash output = cli",
-                   output_of(k_rc, k_out, argv) == want,
-                   f"crash {k_out[:150]!r} cli {c_out[:150]!r}")
+            same_as_cli(name, "crash", (k_rc, k_out, k_out),
+                        repr(k_out[:200]), cli, argv)
         check_interrupt(vml)
     finally:
         shutil.rmtree(work, ignore_errors=True)

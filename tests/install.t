@@ -51,10 +51,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
 from testlib import load_json, stable  # noqa: E402
+from testlib import ROOT, CACHE, report, skip  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE",
-                       os.path.expanduser("~/.cache/pgmapcheck"))
 WORK = os.path.join(CACHE, "install")
 MIRROR = os.environ.get("PGMAPCHECK_MIRROR", "http://deb.debian.org/debian")
 SUITES = os.environ.get("PGMAPCHECK_INSTALL_SUITES", "bookworm sid").split()
@@ -79,19 +77,6 @@ SID_LAYER_PKGS = ("build-essential", "debhelper", "dh-python",
 LAYER_VERSION = "1"
 STEP_TIMEOUT = 1800
 STARTED = time.monotonic()
-
-
-def report(name, good, why=""):
-    if good:
-        print(f"ok {name}", flush=True)
-    else:
-        why = " ".join(str(why).split())[:500]
-        print(f"not ok {name} - {why}", flush=True)
-    return good
-
-
-def skip(name, why):
-    print(f"skip {name} - {why}", flush=True)
 
 
 def note(msg):
@@ -257,18 +242,28 @@ def build_bookworm(key):
         new = byproducts() - before
         report("bookworm/make deb leaves nothing beside the tree", not new,
                sorted(new))
-        with open(os.path.join(tmp, "build.log"), "w") as f:
-            f.write(p.stdout + p.stderr)
-        with open(os.path.join(tmp, "status"), "w") as f:
-            f.write(f"{p.returncode} {time.monotonic() - t0:.0f}\n")
-        if not built_debs(tmp):
-            report("bookworm/make deb", False,
-                   f"exit {p.returncode}: {(p.stdout + p.stderr)[-400:]}")
+        if not keep_debs(p, t0, tmp, d, "bookworm/make deb"):
             shutil.rmtree(tmp, ignore_errors=True)
             return None
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(os.path.dirname(d), exist_ok=True)
-        os.rename(tmp, d)
+    return d
+
+
+def keep_debs(p, t0, out, d, name):
+    """A package build's log and status (process p, started at t0) into
+    its output directory out; if it built the packages, out becomes d (the
+    cache for these sources) and d is returned, else the failure is
+    reported as name and None returned."""
+    with open(os.path.join(out, "build.log"), "w") as f:
+        f.write(p.stdout + p.stderr)
+    with open(os.path.join(out, "status"), "w") as f:
+        f.write(f"{p.returncode} {time.monotonic() - t0:.0f}\n")
+    if not built_debs(out):
+        report(name, False,
+               f"exit {p.returncode}: {(p.stdout + p.stderr)[-400:]}")
+        return None
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.dirname(d), exist_ok=True)
+    os.rename(out, d)
     return d
 
 
@@ -422,18 +417,7 @@ def build_sid(key, lowers, files):
                     [(os.path.join(run_dir, "src"), "/build/src", True),
                      (out, "/build/out", False)],
                     "/build/src/pgmapcheck/debian/build-debs /build/out")
-        with open(os.path.join(out, "build.log"), "w") as f:
-            f.write(p.stdout + p.stderr)
-        with open(os.path.join(out, "status"), "w") as f:
-            f.write(f"{p.returncode} {time.monotonic() - t0:.0f}\n")
-        if not built_debs(out):
-            report("sid/build-debs", False,
-                   f"exit {p.returncode}: {(p.stdout + p.stderr)[-400:]}")
-            return None
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(os.path.dirname(d), exist_ok=True)
-        os.rename(out, d)
-        return d
+        return keep_debs(p, t0, out, d, "sid/build-debs")
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 

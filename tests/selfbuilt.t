@@ -29,23 +29,19 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+from testlib import ROOT, report, skip  # noqa: E402
+
 SB = os.path.join(ROOT, "vmcores", "selfbuilt")
 CLI = os.path.join(ROOT, "libinspect", "build", "pgmapcheck")
 DRGN = os.path.join(ROOT, "drgn-scripts", "pgmapcheck.py")
 EXT = os.path.join(ROOT, "crash-ext", "build", "pgmapcheck.so")
 PY = "/usr/bin/python3"
-failed = 0
 
 
 def result(good, name, why=""):
-    global failed
-    if good:
-        print("ok %s" % name, flush=True)
-    else:
-        failed += 1
-        print("not ok %s - %s" % (name, " ".join(str(why).split())[:400]), flush=True)
-    return good
+    return report(name, good, why)
 
 
 def run_json(argv, timeout=900):
@@ -93,10 +89,6 @@ def live(job, name):
             return rc, json.load(f)
     except (OSError, ValueError) as e:
         return -1, {"_error": str(e)}
-
-
-def skip(name, why):
-    print("skip %s - %s" % (name, why), flush=True)
 
 
 def leaked(doc):
@@ -275,7 +267,7 @@ def main():
             man = json.load(f)
         result(rel.startswith("6.1.") and "-pgmc-" in rel, "%s-selfbuilt-kernel" % scen, rel)
         CHECKS[scen](man, os.path.join(out, "job"))
-    return 1 if failed else 0
+    return 1 if testlib.failures else 0
 
 
 if __name__ == "__main__":

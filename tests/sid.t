@@ -17,13 +17,14 @@ the host's crash 8.0.2 cannot open.
 import glob
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CACHE = os.environ.get("PGMAPCHECK_CACHE") or os.path.expanduser("~/.cache/pgmapcheck")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+from testlib import ROOT, CACHE, first_difference, stable  # noqa: E402
+
 CHROOT = os.path.join(ROOT, "vmcores/sid-chroot")
 BUILD = "build-sid"
 HOST_CLI = os.path.join(ROOT, "libinspect/build/pgmapcheck")
@@ -34,11 +35,7 @@ SID_ENV = ["PGMAPCHECK_BUILD=" + BUILD, "PGMAPCHECK_TOOLSET=sid", "PGMAPCHECK_MU
 
 
 def report(name, good, why=""):
-    if good:
-        print("ok sid/%s" % name, flush=True)
-    else:
-        print("not ok sid/%s - %s" % (name, " ".join(str(why).split())[:400]), flush=True)
-    return good
+    return testlib.report("sid/" + name, good, why)
 
 
 def in_chroot(*cmd, **kw):
@@ -88,41 +85,6 @@ def relay(prog):
     print("# sid/%s: %ds in the chroot" % (prog, time.time() - start), flush=True)
 
 
-VOLATILE = re.compile(r"time|elapsed|duration|seconds")
-
-
-def stable(doc):
-    """The report without what may differ between builds and runs (as
-    crash-ext.t's stable())."""
-    if isinstance(doc, dict):
-        return {k: stable(v) for k, v in doc.items() if k != "target" and not VOLATILE.search(k)}
-    if isinstance(doc, list):
-        return [stable(v) for v in doc]
-    return doc
-
-
-def first_difference(a, b, path="$"):
-    if type(a) is not type(b):
-        return "%s: host %.80r, sid %.80r" % (path, a, b)
-    if isinstance(a, dict):
-        for k in sorted(set(a) | set(b)):
-            if k not in a or k not in b:
-                return "%s.%s: only in %s" % (path, k, "host" if k in a else "sid")
-            d = first_difference(a[k], b[k], "%s.%s" % (path, k))
-            if d:
-                return d
-        return None
-    if isinstance(a, list):
-        if len(a) != len(b):
-            return "%s: host %d items, sid %d" % (path, len(a), len(b))
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = first_difference(x, y, "%s[%d]" % (path, i))
-            if d:
-                return d
-        return None
-    return None if a == b else "%s: host %.80r, sid %.80r" % (path, a, b)
-
-
 def cli_doc(p):
     try:
         return stable(json.loads(p.stdout))
@@ -161,7 +123,7 @@ def compare_clis():
                     host.returncode, host.stderr.strip()[-150:], sid.returncode,
                     sid.stderr.strip()[-150:]))
                 continue
-            why = first_difference(a, b)
+            why = first_difference(a, b, names=("host", "sid"))
             if host.returncode != sid.returncode:
                 why = "exit host %d, sid %d; %s" % (host.returncode, sid.returncode, why or "")
             report(name, why is None, why)

@@ -21,6 +21,12 @@
  *
  * asks the DWARF/symtab half of the target (dwarf_types.c) about any ELF
  * file with debug info, without a dump (tests/dwarf-types.t).
+ *
+ *   target-probe --btf FILE QUERY...
+ *
+ * asks the BTF half (btf_types.c) about a raw BTF file or an ELF file's
+ * .BTF section (tests/btf.t); symsize:NAME is then the size BTF gives a
+ * variable (per-cpu ones: BTF has no other), sym:NAME is -ENOENT.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@
 #include <string.h>
 #include "libinspect.h"
 #include "dwarf_types.h"
+#include "btf_types.h"
 
 static int do_read(const struct li_target *t, enum li_addr_space sp,
 		   const char *arg)
@@ -101,77 +108,110 @@ static int query(const struct li_target *t, const char *q)
 	return err;
 }
 
-/* The li_target_ops of the DWARF index alone: no memory. */
-static int elf_read(void *ctx, enum li_addr_space sp, uint64_t addr,
-		    void *buf, size_t len)
+/* Each QUERY=answer on a line of its own. */
+static void answer(const struct li_target *t, int n, char **queries)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		printf("%s=", queries[i]);
+		err = query(t, queries[i]);
+		if (err)
+			printf("error %d", err);
+		putchar('\n');
+	}
+}
+
+/* The li_target_ops of a type index alone, the DWARF one (--elf) or the
+ * BTF one (--btf): no memory. */
+struct index {
+	struct dwt *d;
+	struct btt *b;
+};
+
+static int ix_read(void *ctx, enum li_addr_space sp, uint64_t addr,
+		   void *buf, size_t len)
 {
 	(void)ctx, (void)sp, (void)addr, (void)buf, (void)len;
 	return -EFAULT;
 }
 
-static int elf_type_size(void *ctx, const char *type, uint64_t *size)
+static int ix_type_size(void *ctx, const char *type, uint64_t *size)
 {
-	return dwt_type_size(ctx, type, size);
+	const struct index *x = ctx;
+
+	return x->b ? btt_type_size(x->b, type, size) :
+		      dwt_type_size(x->d, type, size);
 }
 
-static int elf_member_offset(void *ctx, const char *type, const char *member,
-			     uint64_t *off)
+static int ix_member_offset(void *ctx, const char *type, const char *member,
+			    uint64_t *off)
 {
-	return dwt_member_offset(ctx, type, member, off);
+	const struct index *x = ctx;
+
+	return x->b ? btt_member_offset(x->b, type, member, off) :
+		      dwt_member_offset(x->d, type, member, off);
 }
 
-static int elf_enum_value(void *ctx, const char *name, int64_t *value)
+static int ix_enum_value(void *ctx, const char *name, int64_t *value)
 {
-	return dwt_enum_value(ctx, name, value);
+	const struct index *x = ctx;
+
+	return x->b ? btt_enum_value(x->b, name, value) :
+		      dwt_enum_value(x->d, name, value);
 }
 
-static int elf_symbol_address(void *ctx, const char *name, uint64_t *addr)
+static int ix_symbol_address(void *ctx, const char *name, uint64_t *addr)
 {
-	return dwt_symbol(ctx, name, addr, NULL, NULL);
+	const struct index *x = ctx;
+
+	return x->b ? -ENOENT : dwt_symbol(x->d, name, addr, NULL, NULL);
 }
 
-static int elf_symbol_size(void *ctx, const char *name, uint64_t *size)
+static int ix_symbol_size(void *ctx, const char *name, uint64_t *size)
 {
-	return dwt_symbol(ctx, name, NULL, size, NULL);
+	const struct index *x = ctx;
+
+	return x->b ? btt_var_size(x->b, name, size) :
+		      dwt_symbol(x->d, name, NULL, size, NULL);
 }
 
-static int elf_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
+static int ix_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
 {
 	(void)ctx, (void)key, (void)val, (void)len;
 	return -ENOENT;
 }
 
-static const struct li_target_ops elf_ops = {
-	.read = elf_read,
-	.type_size = elf_type_size,
-	.member_offset = elf_member_offset,
-	.enum_value = elf_enum_value,
-	.symbol_address = elf_symbol_address,
-	.symbol_size = elf_symbol_size,
-	.vmcoreinfo = elf_vmcoreinfo,
+static const struct li_target_ops index_ops = {
+	.read = ix_read,
+	.type_size = ix_type_size,
+	.member_offset = ix_member_offset,
+	.enum_value = ix_enum_value,
+	.symbol_address = ix_symbol_address,
+	.symbol_size = ix_symbol_size,
+	.vmcoreinfo = ix_vmcoreinfo,
 };
 
-static int probe_elf(int argc, char **argv)
+static int probe_index(int argc, char **argv)
 {
-	struct li_target t = { .ops = &elf_ops };
+	struct index x = { NULL, NULL };
+	struct li_target t = { .ops = &index_ops, .ctx = &x };
 	char errbuf[1024];
-	struct dwt *d;
-	int i, err;
+	int err;
 
-	err = dwt_open(argv[2], &d, errbuf, sizeof(errbuf));
+	if (!strcmp(argv[1], "--btf"))
+		err = btt_open_file(argv[2], &x.b, errbuf, sizeof(errbuf));
+	else
+		err = dwt_open(argv[2], &x.d, errbuf, sizeof(errbuf));
 	if (err) {
 		fprintf(stderr, "target-probe: %s (%d)\n", errbuf, err);
 		return 2;
 	}
-	t.ctx = d;
-	for (i = 3; i < argc; i++) {
-		printf("%s=", argv[i]);
-		err = query(&t, argv[i]);
-		if (err)
-			printf("error %d", err);
-		putchar('\n');
-	}
-	dwt_close(d);
+	answer(&t, argc - 3, argv + 3);
+	if (x.b)
+		btt_close(x.b);
+	else
+		dwt_close(x.d);
 	return 0;
 }
 
@@ -182,8 +222,8 @@ int main(int argc, char **argv)
 	char errbuf[1024];
 	int i = 1, err;
 
-	if (argc > 2 && !strcmp(argv[1], "--elf"))
-		return probe_elf(argc, argv);
+	if (argc > 2 && (!strcmp(argv[1], "--elf") || !strcmp(argv[1], "--btf")))
+		return probe_index(argc, argv);
 	if (argc > 2 && !strcmp(argv[1], "-k")) {
 		vmlinux = argv[2];
 		i = 3;
@@ -199,13 +239,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("vmlinux=%s\n", t->vmlinux ? t->vmlinux : "");
-	for (i++; i < argc; i++) {
-		printf("%s=", argv[i]);
-		err = query(t, argv[i]);
-		if (err)
-			printf("error %d", err);
-		putchar('\n');
-	}
+	answer(t, argc - i - 1, argv + i + 1);
 	li_kdump_target_close(t);
 	return 0;
 }

@@ -4,6 +4,45 @@ import json
 import os
 import re
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("PGMAPCHECK_CACHE") or \
+    os.path.expanduser("~/.cache/pgmapcheck")
+
+# The toolset a program checks, from the environment (defaults: the host's;
+# tests/sid.t relays crash-ext.t, drgn.t and corpus-cli.t into the sid
+# chroot with the other one):
+#   PGMAPCHECK_BUILD=build-sid   libinspect/<it>/ and crash-ext/<it>/
+#   PGMAPCHECK_TOOLSET=sid       test names start with "sid/"
+#   PGMAPCHECK_MUST_OPEN=1       the frontend must open every dump
+BUILD = os.environ.get("PGMAPCHECK_BUILD") or "build"
+LABEL = os.environ.get("PGMAPCHECK_TOOLSET", "")
+PREFIX = LABEL + "/" if LABEL else ""
+MUST_OPEN = os.environ.get("PGMAPCHECK_MUST_OPEN") == "1"
+CLI = os.path.join(ROOT, "libinspect", BUILD, "pgmapcheck")
+
+# How many "not ok" lines report() has printed.
+failures = 0
+
+
+def oneline(why, most=500):
+    """A reason on one line (a TAP line ends at the first newline)."""
+    return " ".join(str(why).split())[:most]
+
+
+def report(name, good, why=""):
+    """One assertion: "ok NAME", else "not ok NAME - WHY"; returns good."""
+    global failures
+    if good:
+        print(f"ok {PREFIX}{name}", flush=True)
+    else:
+        failures += 1
+        print(f"not ok {PREFIX}{name} - {oneline(why)}", flush=True)
+    return good
+
+
+def skip(name, why):
+    print(f"skip {PREFIX}{name} - {oneline(why)}", flush=True)
+
 
 def stable(doc):
     """A JSON report without what may differ between frontends and runs."""
@@ -40,6 +79,31 @@ def mismatch(a, b, names=("cli", "crash")):
             return f"{k}: {names[0]} {la.get(k, '<absent>')!r:.60} " \
                    f"{names[1]} {lb.get(k, '<absent>')!r:.60}"
     return ""
+
+
+def first_difference(a, b, path="$", names=("cli", "crash")):
+    """Where documents a and b first differ, with both values under their
+    names; None when they are equal."""
+    if type(a) is not type(b):
+        return f"{path}: {names[0]} {a!r:.80}, {names[1]} {b!r:.80}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {names[0] if k in a else names[1]}"
+            d = first_difference(a[k], b[k], f"{path}.{k}", names)
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {names[0]} {len(a)} items, {names[1]} {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]", names)
+            if d:
+                return d
+        return None
+    return None if a == b else \
+        f"{path}: {names[0]} {a!r:.80}, {names[1]} {b!r:.80}"
 
 
 def load_json(path):

@@ -1,5 +1,15 @@
-# What the test programs in bash share (tests/*.t source it after setting
-# $tmp, a scratch directory).
+# What the test programs in bash share.  They set $here (the tests
+# directory) and source this, which sets:
+#   top    the checkout         li     libinspect/ in it
+#   cli    the CLI of li/build  cache  $PGMAPCHECK_CACHE (the corpus, kernels)
+#   py     the Python with drgn tmp    a scratch directory, gone at exit
+top=$(dirname "$here")
+li=$top/libinspect
+cli=$li/build/pgmapcheck
+cache=${PGMAPCHECK_CACHE:-$HOME/.cache/pgmapcheck}
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 pass() { echo "ok $1"; }
 fail() { echo "not ok $1 - $2"; }
