@@ -378,15 +378,12 @@ static int lookup_type(struct btt *b, const char *type, uint32_t *id,
 {
 	const struct btt_ent *e;
 	struct li_typename tn;
-	const int *kinds;
-	size_t n;
-	int err;
+	int err = li_typename_parse(type, &tn);
 
-	err = li_typename_kinds(type, &tn, &kinds, &n);
 	if (err)
 		return err;
 	*pointer = tn.pointer;
-	err = find(b, kinds, n, tn.name, tn.len, &e);
+	err = find(b, tn.kinds, tn.nkinds, tn.name, tn.len, &e);
 	if (!err)
 		*id = e->id;
 	return err;

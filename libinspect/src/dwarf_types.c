@@ -278,15 +278,11 @@ static int lookup_type(struct dwt *d, const char *type, Dwarf_Die *die,
 {
 	struct li_typename tn;
 	struct dwt_ent *e;
-	const int *kinds;
-	size_t n;
-	int err;
 
-	err = li_typename_kinds(type, &tn, &kinds, &n);
-	if (err)
-		return err;
+	if (li_typename_parse(type, &tn))
+		return -EINVAL;
 	*pointer = tn.pointer;
-	e = find_any(d, kinds, n, tn.name, tn.len);
+	e = find_any(d, tn.kinds, tn.nkinds, tn.name, tn.len);
 	if (!e)
 		return -ENOENT;
 	if (!dwarf_offdie(d->dbg, e->val, die))

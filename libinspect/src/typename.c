@@ -23,7 +23,7 @@ static const char *const base_aliases[][2] = {
 	{ "unsigned short", "short unsigned int" },
 };
 
-int li_typename_parse(const char *type, struct li_typename *tn)
+static int parse_name(const char *type, struct li_typename *tn)
 {
 	size_t i, n;
 
@@ -63,25 +63,23 @@ int li_typename_parse(const char *type, struct li_typename *tn)
 	return 0;
 }
 
-int li_typename_kinds(const char *type, struct li_typename *tn,
-		      const int **kinds, size_t *nkinds)
+int li_typename_parse(const char *type, struct li_typename *tn)
 {
 	static const int plain[] = { LI_TI_TYPEDEF, LI_TI_BASE, LI_TI_STRUCT,
 				     LI_TI_UNION };
 	static const int only[] = { [LI_TN_STRUCT] = LI_TI_STRUCT,
 				    [LI_TN_UNION] = LI_TI_UNION,
 				    [LI_TN_ENUM] = LI_TI_ENUM };
-
-	int err = li_typename_parse(type, tn);
+	int err = parse_name(type, tn);
 
 	if (err)
 		return err;
 	if (tn->kind == LI_TN_PLAIN) {
-		*kinds = plain;
-		*nkinds = sizeof(plain) / sizeof(plain[0]);
+		tn->kinds = plain;
+		tn->nkinds = sizeof(plain) / sizeof(plain[0]);
 	} else {
-		*kinds = &only[tn->kind];
-		*nkinds = 1;
+		tn->kinds = &only[tn->kind];
+		tn->nkinds = 1;
 	}
 	return 0;
 }

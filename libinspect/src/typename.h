@@ -7,6 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* What both type indexes file a name under (the same numbers in each). */
+enum li_tn_index {
+	LI_TI_STRUCT = 1,
+	LI_TI_UNION,
+	LI_TI_ENUM,
+	LI_TI_TYPEDEF,
+	LI_TI_BASE,
+};
+
 enum li_tn_kind {
 	LI_TN_PLAIN,		/* "page", "u64": a typedef, base, struct or union */
 	LI_TN_STRUCT,		/* "struct page": a struct only */
@@ -19,6 +28,10 @@ struct li_typename {
 	const char *name;	/* not NUL-terminated: len bytes */
 	size_t len;
 	bool pointer;		/* it ended in '*' */
+	/* the index kinds (enum li_tn_index) to look it up under, most
+	 * likely first */
+	const int *kinds;
+	size_t nkinds;
 };
 
 /*
@@ -27,19 +40,5 @@ struct li_typename {
  * DWARF and pahole in BTF ("long unsigned int").  -EINVAL: no name left.
  */
 int li_typename_parse(const char *type, struct li_typename *tn);
-
-/* What both type indexes file a name under (the same numbers in each). */
-enum li_tn_index {
-	LI_TI_STRUCT = 1,
-	LI_TI_UNION,
-	LI_TI_ENUM,
-	LI_TI_TYPEDEF,
-	LI_TI_BASE,
-};
-
-/* li_typename_parse(), and the index kinds the name may be filed under,
- * most likely first: *kinds, *nkinds of them. */
-int li_typename_kinds(const char *type, struct li_typename *tn,
-		      const int **kinds, size_t *nkinds);
 
 #endif
