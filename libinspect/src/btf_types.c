@@ -463,42 +463,54 @@ static int find_member(const struct btt *b, const struct btf_type *t,
 	return -ENOENT;
 }
 
-/* "[N]" suffixes: step into the element type of an array. */
-static int index_array(const struct btt *b, const char **pp,
-		       const struct btf_type **cur, uint64_t *total)
+/* The member path's steps over BTF (li_member_path). */
+struct btt_path {
+	const struct btt *b;
+	const struct btf_type *cur;	/* typedefs peeled; NULL: void */
+};
+
+static int btt_path_member(void *ctx, const char *name, size_t n,
+			   uint64_t *off)
 {
-	const char *p = *pp;
-	unsigned long long idx;
+	struct btt_path *w = ctx;
+	uint32_t mtype;
+	int err;
+
+	if (!w->cur || !btf_is_composite(w->cur))
+		return -ENOENT;
+	err = find_member(w->b, w->cur, name, n, &mtype, off, 0);
+	if (!err)
+		w->cur = peel(w->b, &mtype);
+	return err;
+}
+
+static int btt_path_element(void *ctx, uint64_t *size)
+{
+	struct btt_path *w = ctx;
 	uint32_t elem;
 	int64_t esize;
-	char *end;
 
-	while (*p == '[') {
-		idx = strtoull(p + 1, &end, 0);
-		if (end == p + 1 || *end != ']')
-			return -EINVAL;
-		if (!*cur || !btf_is_array(*cur))
-			return -ENOENT;
-		elem = btf_array(*cur)->type;
-		esize = btf__resolve_size(b->btf, elem);
-		if (esize < 0)
-			return -ENOENT;
-		*total += idx * (uint64_t)esize;
-		*cur = peel(b, &elem);
-		p = end + 1;
-	}
-	*pp = p;
+	if (!w->cur || !btf_is_array(w->cur))
+		return -ENOENT;
+	elem = btf_array(w->cur)->type;
+	esize = btf__resolve_size(w->b->btf, elem);
+	if (esize < 0)
+		return -ENOENT;
+	*size = esize;
+	w->cur = peel(w->b, &elem);
 	return 0;
 }
 
 int btt_member_offset(struct btt *b, const char *type, const char *path,
 		      uint64_t *offset)
 {
-	const struct btf_type *cur;
-	uint64_t total = 0, off;
-	const char *p = path;
-	uint32_t id, mtype;
+	static const struct li_path_ops ops = {
+		.member = btt_path_member,
+		.element = btt_path_element,
+	};
+	struct btt_path w = { .b = b };
 	bool pointer;
+	uint32_t id;
 	int err;
 
 	if (!b || !type || !path || !*path || !offset)
@@ -508,30 +520,10 @@ int btt_member_offset(struct btt *b, const char *type, const char *path,
 		return err;
 	if (pointer)
 		return -ENOENT;
-	cur = peel(b, &id);
-	if (!cur)
+	w.cur = peel(b, &id);
+	if (!w.cur)
 		return -ENOENT;
-	while (*p) {
-		size_t n = strcspn(p, ".[");
-
-		if (!n || !cur || !btf_is_composite(cur))
-			return n ? -ENOENT : -EINVAL;
-		err = find_member(b, cur, p, n, &mtype, &off, 0);
-		if (err)
-			return err;
-		total += off;
-		p += n;
-		cur = peel(b, &mtype);
-		err = index_array(b, &p, &cur, &total);
-		if (err)
-			return err;
-		if (*p == '.')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	*offset = total;
-	return 0;
+	return li_member_path(path, &ops, &w, offset);
 }
 
 int btt_enum_value(struct btt *b, const char *name, int64_t *value)

@@ -399,38 +399,42 @@ static int find_member(Dwarf_Die *agg, const char *name, size_t n,
 	return -ENOENT;
 }
 
-/* "[N]" suffixes: step into the element type of an array. */
-static int index_array(const char **pp, Dwarf_Die *cur, uint64_t *total)
+/* The member path's steps over DWARF (li_member_path). */
+static int dwt_path_member(void *ctx, const char *name, size_t n,
+			   uint64_t *off)
 {
-	const char *p = *pp;
-	Dwarf_Die elem;
-	Dwarf_Word esize;
-	char *end;
-	unsigned long long idx;
+	Dwarf_Die *cur = ctx, m;
+	int err;
 
-	while (*p == '[') {
-		idx = strtoull(p + 1, &end, 0);
-		if (end == p + 1 || *end != ']')
-			return -EINVAL;
-		if (dwarf_tag(cur) != DW_TAG_array_type)
-			return -ENOENT;
-		if (die_type(cur, &elem) || dwarf_aggregate_size(&elem, &esize))
-			return -ENOENT;
-		*total += idx * esize;
-		if (dwarf_peel_type(&elem, cur))
-			return -ENOENT;
-		p = end + 1;
-	}
-	*pp = p;
-	return 0;
+	if (!is_aggregate(cur))
+		return -ENOENT;
+	err = find_member(cur, name, n, &m, off, 0);
+	if (err)
+		return err;
+	return member_type(&m, cur) ? -ENOENT : 0;
+}
+
+static int dwt_path_element(void *ctx, uint64_t *size)
+{
+	Dwarf_Die *cur = ctx, elem;
+	Dwarf_Word esize;
+
+	if (dwarf_tag(cur) != DW_TAG_array_type)
+		return -ENOENT;
+	if (die_type(cur, &elem) || dwarf_aggregate_size(&elem, &esize))
+		return -ENOENT;
+	*size = esize;
+	return dwarf_peel_type(&elem, cur) ? -ENOENT : 0;
 }
 
 static int q_member_offset(struct dwt *d, const char *type, const char *path,
 			   struct dwm_answer *ans)
 {
-	Dwarf_Die cur, m;
-	uint64_t total = 0, off;
-	const char *p = path;
+	static const struct li_path_ops ops = {
+		.member = dwt_path_member,
+		.element = dwt_path_element,
+	};
+	Dwarf_Die cur;
 	bool pointer;
 	int err;
 
@@ -439,28 +443,7 @@ static int q_member_offset(struct dwt *d, const char *type, const char *path,
 		return err;
 	if (pointer || dwarf_peel_type(&cur, &cur))
 		return -ENOENT;
-	while (*p) {
-		size_t n = strcspn(p, ".[");
-
-		if (!n || !is_aggregate(&cur))
-			return n ? -ENOENT : -EINVAL;
-		err = find_member(&cur, p, n, &m, &off, 0);
-		if (err)
-			return err;
-		total += off;
-		p += n;
-		if (member_type(&m, &cur))
-			return -ENOENT;
-		err = index_array(&p, &cur, &total);
-		if (err)
-			return err;
-		if (*p == '.')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	ans->val = total;
-	return 0;
+	return li_member_path(path, &ops, &cur, &ans->val);
 }
 
 static int q_enum_value(struct dwt *d, const char *name, const char *unused,

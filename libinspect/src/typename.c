@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "typename.h"
 
@@ -81,5 +82,43 @@ int li_typename_parse(const char *type, struct li_typename *tn)
 		tn->kinds = &only[tn->kind];
 		tn->nkinds = 1;
 	}
+	return 0;
+}
+
+int li_member_path(const char *path, const struct li_path_ops *ops,
+		   void *ctx, uint64_t *offset)
+{
+	uint64_t total = 0, v;
+	const char *p = path;
+	int err;
+
+	while (*p) {
+		size_t n = strcspn(p, ".[");
+
+		if (!n)
+			return -EINVAL;
+		err = ops->member(ctx, p, n, &v);
+		if (err)
+			return err;
+		total += v;
+		for (p += n; *p == '['; ) {
+			unsigned long long idx;
+			char *end;
+
+			idx = strtoull(p + 1, &end, 0);
+			if (end == p + 1 || *end != ']')
+				return -EINVAL;
+			err = ops->element(ctx, &v);
+			if (err)
+				return err;
+			total += idx * v;
+			p = end + 1;
+		}
+		if (*p == '.')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	*offset = total;
 	return 0;
 }

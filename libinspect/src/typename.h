@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What both type indexes file a name under (the same numbers in each). */
 enum li_tn_index {
@@ -40,5 +41,21 @@ struct li_typename {
  * DWARF and pahole in BTF ("long unsigned int").  -EINVAL: no name left.
  */
 int li_typename_parse(const char *type, struct li_typename *tn);
+
+/*
+ * A member path of the kernel model ("ref.data", "a[3].b"), walked once
+ * for both type indexes: member() steps into member name[0..n) of the
+ * current type (its offset in *off), element() into the element type of
+ * the current array (its size in *size); each -ENOENT where the current
+ * type has no such thing.  The sum of offsets in *offset; -EINVAL for a
+ * malformed path ("a..b", "a[x]").
+ */
+struct li_path_ops {
+	int (*member)(void *ctx, const char *name, size_t n, uint64_t *off);
+	int (*element)(void *ctx, uint64_t *size);
+};
+
+int li_member_path(const char *path, const struct li_path_ops *ops,
+		   void *ctx, uint64_t *offset);
 
 #endif
