@@ -379,9 +379,11 @@ def crash_cannot_open(vmlinux, dump):
     errs = [l for l in lines if l.startswith("crash:")]
     return (errs or lines or ["crash exited with status %d" % p.returncode])[0]
 
-def check_percpu(m, dump, tag):
-    """runqueues + __per_cpu_offset[cpu] must be cpu's struct rq."""
-    a = probe_answers(m, dump, ["sym:runqueues", "sym:__per_cpu_offset", "off:struct rq:cpu"])
+PERCPU = ["sym:runqueues", "sym:__per_cpu_offset", "off:struct rq:cpu"]
+
+def check_percpu(m, dump, tag, a):
+    """runqueues + __per_cpu_offset[cpu] must be cpu's struct rq (a: the
+    answers to PERCPU)."""
     rq, pco, off = int(a["sym:runqueues"], 16), int(a["sym:__per_cpu_offset"], 16), int(a["off:struct rq:cpu"])
     offs = probe_answers(m, dump, ["readv:%#x:16" % pco])["readv:%#x:16" % pco]
     cpus = [int.from_bytes(bytes.fromhex(offs[i:i + 16]), "little") for i in (0, 16)]
@@ -414,7 +416,14 @@ def check_dump(m, d, elf_dump):
               "readv:%s:4096" % g["page"]] if g else []),
     }
     queries = [q for qs in groups.values() for q in qs]
-    ans = probe_answers(m, dump, queries)
+    # every question that depends on no other answer, in one target-probe
+    # run (one DWARF pass); the answers are per question, as in separate runs
+    info_q = ["info:OSRELEASE", "info:KERNELOFFSET"]
+    oracle = [o for o in m.get("vmemmap_oracle", []) if o.get("frames")][:1]
+    oracle_q = ["readv:%s:4096" % oracle[0]["va_start"],
+                "readp:%s:4096" % hex(int(oracle[0]["frames"][0], 16) << 12)] if oracle else []
+    errno_q = ["readv:0xffff800000000000:8", "readp:%#x:8" % (1 << 44)]
+    ans = probe_answers(m, dump, queries + info_q + oracle_q + PERCPU + errno_q)
     for gname, qs in groups.items():
         bad = []
         for q in qs:
@@ -424,17 +433,14 @@ def check_dump(m, d, elf_dump):
         report("backend %s: %s equal drgn's" % (tag, gname), bad, len(qs))
 
     # VMCOREINFO, and the vmemmap translation against QEMU's gva2gpa oracle.
-    info = probe_answers(m, dump, ["info:OSRELEASE", "info:KERNELOFFSET"])
+    info = {q: ans.get(q) for q in info_q}
     want = int(m["kernel"].get("kaslr_offset", "0x0"), 16)
     ok = info["info:OSRELEASE"] == m["kernel"]["release"] and \
         int(info["info:KERNELOFFSET"] or "0", 16) == want
     print("%s backend %s: vmcoreinfo OSRELEASE/KERNELOFFSET%s" % (
         "ok" if ok else "not ok", tag, "" if ok else " - got %r" % info))
-    oracle = [o for o in m.get("vmemmap_oracle", []) if o.get("frames")][:1]
     if oracle:
-        o = oracle[0]
-        qs = ["readv:%s:4096" % o["va_start"], "readp:%s:4096" % hex(int(o["frames"][0], 16) << 12)]
-        a = probe_answers(m, dump, qs)
+        qs, a = oracle_q, ans
         if a[qs[0]].startswith("error") and a[qs[1]].startswith("error"):
             print("ok backend %s: vmemmap page not captured, virtual and physical reads both fail (%s)" % (tag, a[qs[0]]))
         else:
@@ -442,11 +448,10 @@ def check_dump(m, d, elf_dump):
             print("%s backend %s: vmemmap page read by VA equals its gva2gpa frame read by PA%s" % (
                 "ok" if same else "not ok", tag, "" if same else " - differ"))
 
-    check_percpu(m, dump, tag.split(" ")[0])
+    check_percpu(m, dump, tag.split(" ")[0], ans)
 
     # errno mapping: no translation -> -EFAULT, not in the dump -> -ENODATA.
-    qs = ["readv:0xffff800000000000:8", "readp:%#x:8" % (1 << 44)]
-    a = probe_answers(m, dump, qs)
+    qs, a = errno_q, ans
     ok = a[qs[0]] == "error -14" and a[qs[1]] == "error -61"
     print("%s backend %s: unmapped VA gives -EFAULT, absent PA gives -ENODATA%s" % (
         "ok" if ok else "not ok", tag, "" if ok else " - got %s, %s" % (a[qs[0]], a[qs[1]])))

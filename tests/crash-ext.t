@@ -32,6 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
 from testlib import load_json, mismatch, stable  # noqa: E402
 from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI  # noqa: E402
 from testlib import report, skip  # noqa: E402
@@ -53,10 +54,34 @@ OPTIONS = ("-j", "-s", "-v", "-p", "-P", "-m", "-f", "-n", "-U", "-H", "-Q")
 MODES = {}
 
 
-def crash_probe(vmlinux, dump, args, strict=False):
+# Bare crash's start-up on a dump (the plain probe: "sys", nothing of ours)
+# is a function of crash, the vmlinux and the dump: kept here and asked
+# again only when one of them changes (a crash start-up is 7-25 s of CPU,
+# and crash 8.0.2 fails on every 6.12/7.x dump).  The strict probe runs our
+# extension: never kept.  A session that fails where the kept answer said
+# crash starts asks crash again.
+STARTUPS = os.path.join(CACHE, "crash-startup%s.json" % (
+    "-" + LABEL if LABEL else ""))
+
+
+def ident(path):
+    st = os.stat(path)
+    return [path, st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def startup_key(vmlinux, dump, args):
+    return json.dumps([ident(CRASH), ident(vmlinux), ident(dump), args])
+
+
+def crash_probe(vmlinux, dump, args, strict=False, fresh=False):
     """strict (a degraded start, --no_modules): crash must also run the
     extension's summary without faulting, or it is not a usable crash for
     this kernel (crash 8.0.2 on 6.12 starts so, then faults in gdb)."""
+    key = None if strict else startup_key(vmlinux, dump, args)
+    kept = testlib.load(STARTUPS)
+    if key in kept and not fresh:
+        k = kept[key]
+        return k["works"], k["out"], k["rc"]
     cmds = "sys\n" + (f"extend {EXT}\npgmapcheck -s\n" if strict else "") + "q\n"
     p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s", *args,
                         vmlinux, dump], input=cmds, capture_output=True,
@@ -65,13 +90,21 @@ def crash_probe(vmlinux, dump, args, strict=False):
     works = p.returncode == 0 and re.search(r"^\s*RELEASE: \S", out, re.M) \
         and "segmentation violation" not in out and \
         (not strict or "SUMMARY:" in out)
+    if key and p.returncode != 124:	# not a timeout: crash's own answer
+        kept = testlib.load(STARTUPS)
+        kept[key] = {"works": bool(works), "out": out[-20000:],
+                     "rc": p.returncode}
+        testlib.save(STARTUPS, kept)
     return bool(works), out, p.returncode
 
 
-def crash_mode(vmlinux, dump):
-    """(args, None) if crash opens this kernel, else (None, crash's error)."""
+def crash_mode(vmlinux, dump, fresh=False):
+    """(args, None) if crash opens this kernel, else (None, crash's error).
+    fresh: ask crash again, not the kept answer."""
+    if fresh:
+        MODES.pop(vmlinux, None)
     if vmlinux not in MODES:
-        works, out, rc = crash_probe(vmlinux, dump, [])
+        works, out, rc = crash_probe(vmlinux, dump, [], fresh=fresh)
         mode, why = ([], None) if works else (None, None)
         if not works:
             lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
@@ -106,11 +139,11 @@ def crash_run(vmlinux, dump, lines, env=None):
         os.unlink(cmds)
 
 
-def crash_cannot_open(vmlinux, dump):
+def crash_cannot_open(vmlinux, dump, fresh=False):
     """None if bare crash starts up on the dump's kernel (with
     --no_modules if that is what it takes), else crash's own error line:
     trying is the only test of support."""
-    return crash_mode(vmlinux, dump)[1]
+    return crash_mode(vmlinux, dump, fresh)[1]
 
 
 def cli_json(vmlinux, dump, extra):
@@ -171,9 +204,9 @@ def option_runs(man):
     return runs
 
 
-def cannot_open(name, vmlinux, dump):
+def cannot_open(name, vmlinux, dump, fresh=False):
     """True (after a failure or skip line) if crash itself cannot open it."""
-    why = crash_cannot_open(vmlinux, dump)
+    why = crash_cannot_open(vmlinux, dump, fresh)
     if why is None:
         return False
     if MUST_OPEN:
@@ -197,7 +230,7 @@ def check_dump(name, man, vmlinux, dump, work):
     rc, out = crash_run(vmlinux, dump, lines)
     # ours or crash's?  Ask crash alone.
     if (rc != 0 or "shared object loaded" not in out) and \
-            cannot_open(name, vmlinux, dump):
+            cannot_open(name, vmlinux, dump, fresh=True):
         return False
     if not report(f"{name} crash-session", rc == 0 and
                   "shared object loaded" in out and

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import ROOT, CACHE, report as check  # noqa: E402
@@ -85,6 +86,9 @@ def stage_checkout(dest, builds):
 GUEST_CMD = r"""
 {setup}
 cd / || exit 97
+# phase times (the test prints them): the guest's uptime, then one stamp
+# after each command
+echo "{ts}-start $(date +%s.%N) $(cut -d' ' -f1 /proc/uptime)" >> {job}/times
 V={vmlinux}
 export PGMAPCHECK_CACHE={cache}
 # drgn loads the vmlinux DWARF once (tens of seconds under TCG) for both
@@ -93,15 +97,18 @@ export PGMAPCHECK_CACHE={cache}
 {run} env LIBINSPECT={lib} timeout 1200 drgn -q -s $V {jobin}/live-both.py \
 	{root} {jobin} {jobin}/{ts} > {job}/{ts}-drgn.out 2>&1
 echo $? > {job}/{ts}-both.rc
+echo "{ts}-drgn $(date +%s.%N)" >> {job}/times
 # drgn did not start the script (it cannot open this kernel): its own error
 [ -e {job}/{ts}-drgn.rc ] || {{ cp {job}/{ts}-drgn.out {job}/{ts}-drgn.err;
 	cp {job}/{ts}-both.rc {job}/{ts}-drgn.rc; }}
 {run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
 	-k $V > {job}/{ts}-cli.json 2> {job}/{ts}-cli.err
 echo $? > {job}/{ts}-cli.rc
+echo "{ts}-cli $(date +%s.%N)" >> {job}/times
 {run} timeout 1200 {root}/libinspect/{build}/pgmapcheck --json --no-progress \
 	--types btf > {job}/{ts}-clibtf.json 2> {job}/{ts}-clibtf.err
 echo $? > {job}/{ts}-clibtf.rc
+echo "{ts}-clibtf $(date +%s.%N)" >> {job}/times
 """
 
 BOTH = r"""
@@ -164,6 +171,9 @@ S={sid}
 mount -t proc proc $S/proc && mount --rbind /dev $S/dev &&
 mount --rbind /sys $S/sys && mount --bind {job} $S/mnt &&
 mount --bind {kdir} $S/srv || exit 96
+# as vmcores/sid-chroot does on the host: the cache at its own path, so the
+# sid CLI finds the kernel's type memo there as the host's CLI does
+[ ! -d $S{cache} ] || mount --bind {cache} $S{cache}
 """
 
 
@@ -183,12 +193,29 @@ def guest_cmd(krel, toolsets):
             root = "/mnt/checkout"
             parts.append(GUEST_CMD.format(
                 setup=SID_SETUP.format(sid=shlex.quote(SID_ROOT), job=JOB,
-                                       kdir=shlex.quote(kdir)),
+                                       kdir=shlex.quote(kdir),
+                                       cache=shlex.quote(CACHE)),
                 run="chroot $S", root=root, build="build-sid",
                 lib=root + "/libinspect/build-sid/libinspect.so.1",
                 vmlinux="/srv/vmlinux", cache=shlex.quote(CACHE),
                 job=JOB, jobin="/mnt", ts=ts))
     return "\n".join(parts) + "\necho guest-commands-done\n"
+
+
+def phase_times(text):
+    """'boot and scenario Ns, host-drgn Ns, ...' from the guest's stamps."""
+    out, prev = [], None
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) < 2:
+            continue
+        if f[0].endswith("-start"):
+            if prev is None and len(f) > 2:
+                out.append(f"boot and scenario {float(f[2]):.0f}s")
+        else:
+            out.append(f"{f[0]} {float(f[1]) - float(prev):.1f}s")
+        prev = f[1]
+    return ", ".join(out)
 
 
 def parse_kmsg(path):
@@ -269,6 +296,7 @@ def live_kernel(krel):
             f.write(BOTH)
         stage_checkout(os.path.join(job, "checkout"),
                        ["build"] + (["build-sid"] if newer else []))
+        t0 = time.time()
         try:
             p = subprocess.run([GUEST, "run", "--krel", krel, "--scenario",
                                 SCENARIO, "--then", guest_cmd(krel, toolsets),
@@ -283,6 +311,8 @@ def live_kernel(krel):
                      f"exit {p.returncode}: {p.stderr[-400:]} "
                      f"{p.stdout[-300:]} {read(job, 'console.log')[-300:]}"):
             return
+        print(f"# live {krel}: guest {time.time() - t0:.0f}s; "
+              f"{phase_times(read(job, 'times'))}", flush=True)
         for ts in toolsets:
             evaluate(job, krel, ts, must_open=ts != "host" or not newer)
 

@@ -30,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
@@ -124,12 +125,126 @@ def covering_pgmap(man, pfn):
     return None
 
 
-def compare_frontends(name, dump, vmlinux):
-    """The CLI's document; False if bare drgn cannot open the dump."""
+# One drgn CLI process per dump ("drgn -q -c DUMP -s VMLINUX tests/drgn.t
+# --inner SPEC"), one DWARF load: drgn runs this file as it runs any script,
+# with its Program in our globals as ``prog``; inner() runs the drgn script
+# there as drgn would run it (runpy, prog in its globals, sys.argv set; its
+# stdout, stderr and exit status into files), once per set of options, then
+# the helper and binding checks on the same Program, their lines on stdout.
+def to_files(base, fn):
+    """fn() with fds 1 and 2 in BASE.out / BASE.err, its status in BASE.rc."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(base + ".out", "w") as o, open(base + ".err", "w") as e:
+        os.dup2(o.fileno(), 1)
+        os.dup2(e.fileno(), 2)
+        try:
+            rc = fn()
+        except SystemExit as ex:
+            rc = ex.code if isinstance(ex.code, int) else \
+                (0 if ex.code is None else 1)
+            if not isinstance(ex.code, (int, type(None))):
+                print(ex.code, file=sys.stderr)
+        except BaseException as ex:	# noqa: BLE001 - as drgn: exit 1
+            import traceback
+            traceback.print_exc()
+            rc = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+    with open(base + ".rc", "w") as f:
+        f.write("%d\n" % (rc or 0))
+
+
+def inner(prog, spec_path):
+    """In the drgn process: the runs and checks spec_path asks for."""
+    import runpy
+    gc.disable()	# see main()
+    with open(spec_path) as f:
+        spec = json.load(f)
+    for run in spec["runs"]:
+        sys.argv = [SCRIPT] + run["argv"]
+        to_files(run["base"], lambda: runpy.run_path(
+            SCRIPT, init_globals={"prog": prog}, run_name="__main__") and 0)
+    name, man = spec["name"], spec["manifest"]
+    for what in spec["checks"]:
+        try:
+            if what == "helpers":
+                check_helpers(name, man, spec["dump"], spec["vmlinux"],
+                              spec["cli"], prog)
+            elif what.startswith("binding:"):	# binding:FORMAT
+                check_binding(name, man, prog, spec["vmlinux"],
+                              what.split(":", 1)[1])
+        except Exception as e:		# noqa: BLE001
+            not_ok(name, f"{what}: {type(e).__name__}: {e}")
+    print("# inner done", flush=True)
+
+
+def drgn_runs(name, dump, vmlinux, argvs, man=None, checks=(), cli=None):
+    """One drgn CLI process on dump: the drgn script with each argv of
+    argvs, then checks ("helpers", "binding:FORMAT").  Returns the script's
+    (exit status, stdout, stderr) per argv and the checks' lines."""
+    work = tempfile.mkdtemp(prefix="drgn-t.")
+    try:
+        runs = [{"base": os.path.join(work, str(i)), "argv": a}
+                for i, a in enumerate(argvs)]
+        spec = os.path.join(work, "spec.json")
+        with open(spec, "w") as f:
+            json.dump({"runs": runs, "checks": list(checks), "name": name,
+                       "manifest": man, "dump": dump, "vmlinux": vmlinux,
+                       "cli": cli}, f)
+        p = subprocess.run([DRGN, "-q", "-c", dump, "-s", vmlinux,
+                            os.path.abspath(__file__), "--inner", spec],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        out = []
+        for r in runs:
+            try:
+                with open(r["base"] + ".rc") as f:
+                    rc = int(f.read())
+                with open(r["base"] + ".out") as f:
+                    so = f.read()
+                with open(r["base"] + ".err") as f:
+                    se = f.read()
+            except (OSError, ValueError):
+                # drgn did not get to the script: its own status and error
+                rc, so, se = p.returncode, "", p.stderr
+            out.append((rc, so, se.strip()))
+        lines = [ln for ln in p.stdout.splitlines()
+                 if ln.startswith(("ok ", "not ok ", "skip "))]
+        if checks and "# inner done" not in p.stdout:
+            lines.append(f"not ok {PREFIX}{name} drgn-checks - the drgn "
+                         f"process ended early, exit {p.returncode}: "
+                         f"{' '.join(p.stderr.split())[-300:]}")
+        return out, lines
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def json_of(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def compare_frontends(name, dump, vmlinux, man=None, checks=(),
+                      options=None):
+    """The CLI's document; False if bare drgn cannot open the dump.
+    checks: the helper/binding checks to run in the same drgn process;
+    options: the manifest's faults, to compare the CLI's options too."""
     rc_cli, cli, err_cli = run_json([CLI, "--json", "--no-progress",
                                      "-k", vmlinux, dump])
-    rc_drgn, drg, err_drgn = run_json([DRGN, "-q", "-c", dump, "-s", vmlinux,
-                                       SCRIPT, "--json", "--no-progress"])
+    variants = option_variants(options) if options and cli else []
+    res, lines = drgn_runs(name, dump, vmlinux,
+                           [["--json", "--no-progress"]] +
+                           [["--no-progress"] + v for v in variants],
+                           man, checks, cli)
+    rc_drgn, out_drgn, err_drgn = res[0]
+    drg = json_of(out_drgn)
     if drg is None:
         # no report: bare drgn may not open this dump at all (its own
         # error, asked only now: each probe loads the vmlinux again)
@@ -139,20 +254,23 @@ def compare_frontends(name, dump, vmlinux):
             return False
     if cli is None:
         not_ok(f"{name} cli-json", f"exit {rc_cli}: {err_cli}")
-        return None
-    if not check(f"{name} drgn-json", drg is not None,
-                 f"exit {rc_drgn}: {err_drgn}"):
-        return cli
-    check(f"{name} drgn-exit-status", rc_drgn == rc_cli,
-          f"drgn {rc_drgn} != cli {rc_cli}")
-    check(f"{name} drgn-target", drg.get("target", {}).get("frontend") ==
-          "drgn", f"target {drg.get('target')}")
-    a, b = normalize(cli), normalize(drg)
-    for part in ("findings", "pgmaps", "vmemmap", "summary"):
-        check(f"{name} drgn-equals-cli-{part}", a.get(part) == b.get(part),
-              first_difference(a.get(part), b.get(part), part))
-    check(f"{name} drgn-equals-cli-document", a == b,
-          first_difference(a, b))
+    elif check(f"{name} drgn-json", drg is not None,
+             f"exit {rc_drgn}: {err_drgn}"):
+        check(f"{name} drgn-exit-status", rc_drgn == rc_cli,
+              f"drgn {rc_drgn} != cli {rc_cli}")
+        check(f"{name} drgn-target", drg.get("target", {}).get("frontend")
+              == "drgn", f"target {drg.get('target')}")
+        a, b = normalize(cli), normalize(drg)
+        for part in ("findings", "pgmaps", "vmemmap", "summary"):
+            check(f"{name} drgn-equals-cli-{part}",
+                  a.get(part) == b.get(part),
+                  first_difference(a.get(part), b.get(part), part))
+        check(f"{name} drgn-equals-cli-document", a == b,
+              first_difference(a, b))
+    if variants:
+        compare_options(name, dump, vmlinux, variants, res[1:])
+    for ln in lines:
+        print(ln, flush=True)
     return cli
 
 
@@ -161,13 +279,10 @@ def run_text(cmd):
     return p.returncode, p.stdout
 
 
-def compare_options(name, dump, vmlinux, faults):
-    """The CLI's options give the same output and exit status through the
-    drgn script: text writer (plain, -v, -s), --pgmap/--pfn/--max-findings
-    in JSON, every --fail-on level."""
-    cli_cmd = [CLI, "--no-progress", "-k", vmlinux]
-    drgn_cmd = [DRGN, "-q", "-c", dump, "-s", vmlinux, SCRIPT,
-                "--no-progress"]
+def option_variants(faults):
+    """The CLI's options compared through the drgn script: text writer
+    (plain, -v, -s), --pgmap/--pfn/--max-findings in JSON, every --fail-on
+    level."""
     variants = [[], ["-v"], ["-s"], ["--fail-on", "warning"],
                 ["-f", "info"], ["--fail-on", "never"]]
     # a pgmap and a pfn window holding several injected faults, so that
@@ -178,9 +293,17 @@ def compare_options(name, dump, vmlinux, faults):
     variants.append(["--json", "--pgmap", f0["pgmap"], "--pfn",
                      f"{lo:#x}-{hi:#x}", "--max-findings", "1"])
     variants.append(["-j", "-P", str(f0["pfn"]), "-m", "1", "--no-vmemmap"])
-    for opts in variants:
+    return variants
+
+
+def compare_options(name, dump, vmlinux, variants, drgn_results):
+    """The CLI's options give the same output and exit status through the
+    drgn script (drgn_results: the script's runs with variants, in the
+    same drgn process)."""
+    cli_cmd = [CLI, "--no-progress", "-k", vmlinux]
+    for opts, (rc, so, _) in zip(variants, drgn_results):
         a = run_text(cli_cmd + opts + [dump])
-        b = run_text(drgn_cmd + opts)
+        b = (rc, so)
         if "--json" in opts or "-j" in opts:
             try:
                 a = (a[0], normalize(json.loads(a[1])))
@@ -586,22 +709,24 @@ def check_selfbuilt(mpath):
 
 def check_dump(name, man, d, dump, vmlinux, state):
     """The per-dump checks; False if drgn itself cannot open the dump."""
-    cli = compare_frontends(name, dump, vmlinux)
+    checks = ["helpers"]
+    # once per dump format (a filtered kdump has missing pages)
+    binding = d.get("format") not in state["bound"]
+    if binding:
+        checks.append("binding:" + str(d.get("format")))
+    # once, on the first ELF dump with injected faults
+    options = None
+    if not state["options"] and man.get("faults") and \
+            d.get("format") == "elf":
+        options = man["faults"]
+    cli = compare_frontends(name, dump, vmlinux, man, checks, options)
     if cli is False:
         return False
     state["opened"] += 1
-    # once, on the first ELF dump with injected faults
-    if (cli and not state["options"] and man.get("faults")
-            and d.get("format") == "elf"):
+    if cli and options:
         state["options"] = True
-        compare_options(name, dump, vmlinux, man["faults"])
-    from pgmapcheck_drgn.cli import open_program
-    prog = open_program(dump, vmlinux)  # one DWARF load for both
-    check_helpers(name, man, dump, vmlinux, cli, prog)
-    # once per dump format (a filtered kdump has missing pages)
-    if d.get("format") not in state["bound"]:
+    if cli and binding:
         state["bound"].add(d.get("format"))
-        check_binding(name, man, prog, vmlinux, d.get("format"))
     return True
 
 
@@ -674,7 +799,12 @@ def main():
         check_selfbuilt(mpath)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["--inner"]:
+    inner(globals()["prog"], sys.argv[2])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+elif __name__ == "__main__":
     main()
     sys.stdout.flush()
     sys.stderr.flush()
