@@ -34,7 +34,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
-from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI  # noqa: E402
+from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI, PREFIX  # noqa: E402
 from testlib import report as check, skip  # noqa: E402
 from testlib import stable as normalize  # noqa: E402
 
@@ -146,7 +146,7 @@ def to_files(base, fn):
                 (0 if ex.code is None else 1)
             if not isinstance(ex.code, (int, type(None))):
                 print(ex.code, file=sys.stderr)
-        except BaseException as ex:	# noqa: BLE001 - as drgn: exit 1
+        except BaseException:	# noqa: BLE001 - as drgn: exit 1
             import traceback
             traceback.print_exc()
             rc = 1
