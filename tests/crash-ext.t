@@ -34,7 +34,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
 from testlib import load_json, mismatch, stable  # noqa: E402
-from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI  # noqa: E402
+from testlib import ROOT, CACHE, BUILD, MUST_OPEN, CLI, LABEL  # noqa: E402
 from testlib import report, skip  # noqa: E402
 
 # PGMAPCHECK_SCENARIOS="a b": only these scenarios' dumps (tests/sid.t)
