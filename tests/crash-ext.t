@@ -277,6 +277,28 @@ def check_dump(name, man, vmlinux, dump, work):
     return True
 
 
+def check_type_sources(name, vmlinux, dump, work):
+    """Types from libinspect's DWARF reader (the default, and no word about
+    gdb) and from crash's gdb (PGMAPCHECK_CRASH_TYPES=gdb): the CLI's
+    document both ways."""
+    cli = cli_json(vmlinux, dump, [])
+    for src, env in (("dwarf", None),
+                     ("gdb", {**os.environ, "PGMAPCHECK_CRASH_TYPES": "gdb"})):
+        out_json = f"{work}/types-{src}.json"
+        rc, out = crash_run(vmlinux, dump, [f"extend {EXT}",
+                                            f"pgmapcheck -j > {out_json}"],
+                            env=env)
+        ext = load_json(out_json)
+        fell_back = "types from crash's gdb" in out
+        same = ext is not None and cli is not None and \
+            stable(ext) == stable(cli)
+        # the default must really be the DWARF reader, not a quiet fallback
+        report(f"{name} types-{src}-equal-cli",
+               same and (src == "gdb" or not fell_back),
+               f"exit {rc}, fell back {fell_back}: " + (mismatch(
+                   stable(cli), stable(ext)) if ext and cli else out[-300:]))
+
+
 def check_zero_excluded(name, vmlinux, dump):
     """crash --zero_excluded hides filtered pages: the command says so."""
     p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH,
@@ -485,6 +507,7 @@ def main():
         first = max(opened, key=lambda d: (len(d[1].get("pgmaps", ())),
                                            d[0].endswith("/elf")))
         check_help_and_adapter(first[1], first[2], first[3], work)
+        check_type_sources(first[0], first[2], first[3], work)
         kdumps = [d for d in opened if not d[0].endswith("/elf")]
         if kdumps:
             check_zero_excluded(kdumps[0][0], kdumps[0][2], kdumps[0][3])
