@@ -64,7 +64,9 @@ static int ct_read_error(enum li_addr_space space, uint64_t addr, size_t len)
 	physaddr_t pa;
 
 	if (space == LI_PHYSADDR) {
-		if (MAX_PHYSMEM_BITS() < 64 && (last >> MAX_PHYSMEM_BITS()))
+		/* 0 under crash --minimal: machdep never set it */
+		if (MAX_PHYSMEM_BITS() > 0 && MAX_PHYSMEM_BITS() < 64 &&
+		    (last >> MAX_PHYSMEM_BITS()))
 			return -EFAULT;
 		return -ENODATA;
 	}
@@ -119,6 +121,15 @@ static int ct_read(void *ctx, enum li_addr_space space, uint64_t addr,
 		return 0;
 	if (len > LONG_MAX || addr + len - 1 < addr)
 		return -EFAULT;
+	/*
+	 * crash --minimal translates the kernel image and the direct map, not
+	 * the vmemmap or the per-cpu areas: libinspect walks the page tables
+	 * and reads those physically through us (-LI_READ_XLAT).
+	 */
+	if (space == LI_KVADDR && (pc->flags & MINIMAL_MODE))
+		return IS_KVADDR(addr) && readmem(addr, KVADDR, buf, len,
+				"pgmapcheck", RETURN_ON_ERROR | QUIET) ?
+		       0 : -LI_READ_XLAT;
 	if (space == LI_KVADDR && !IS_KVADDR(addr))
 		return -EFAULT;
 	if (space == LI_PHYSADDR && !li_dump_map_captured(ct_dump_map(), addr, len))

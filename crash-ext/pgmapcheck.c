@@ -27,7 +27,8 @@ static void build_opts(void);
 static char **help_pgmapcheck;
 
 static struct command_table_entry command_table[] = {
-	{ "pgmapcheck", cmd_pgmapcheck, NULL, 0 },
+	/* MINIMAL: crash --minimal, for the dumps its full start-up refuses */
+	{ "pgmapcheck", cmd_pgmapcheck, NULL, MINIMAL },
 	{ NULL },
 };
 
@@ -40,6 +41,7 @@ static const char *const help_intro[] = {
 	"  checks are libinspect's: the verdicts and the JSON are those of the",
 	"  pgmapcheck command-line tool on the same dump.  Struct pages that the",
 	"  dump did not capture are reported as MEMMAP_NOT_CAPTURED, not as errors.",
+	"  It runs under \"crash --minimal\" too, with the same report.",
 	"",
 	"  The options are the pgmapcheck command-line tool's, short and long,",
 	"  with the same values and error messages:",

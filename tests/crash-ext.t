@@ -123,7 +123,7 @@ def crash_args(vmlinux):
     return MODES.get(vmlinux, ([], None))[0] or []
 
 
-def crash_run(vmlinux, dump, lines, env=None):
+def crash_run(vmlinux, dump, lines, env=None, args=()):
     """One batch crash session; returns (exit status, stdout+stderr)."""
     with tempfile.NamedTemporaryFile("w", suffix=".crash",
                                      delete=False) as f:
@@ -131,7 +131,8 @@ def crash_run(vmlinux, dump, lines, env=None):
         cmds = f.name
     try:
         p = subprocess.run(["timeout", str(CRASH_TIMEOUT), CRASH, "-s",
-                            *crash_args(vmlinux), vmlinux, dump, "-i", cmds],
+                            *crash_args(vmlinux), *args, vmlinux, dump,
+                            "-i", cmds],
                            stdin=subprocess.DEVNULL, capture_output=True,
                            text=True, env=env, errors="replace")
         return p.returncode, p.stdout + p.stderr
@@ -297,6 +298,21 @@ def check_type_sources(name, vmlinux, dump, work):
                same and (src == "gdb" or not fell_back),
                f"exit {rc}, fell back {fell_back}: " + (mismatch(
                    stable(cli), stable(ext)) if ext and cli else out[-300:]))
+
+
+def check_minimal(name, vmlinux, dump, work):
+    """crash --minimal (what a damaged dump leaves): crash translates no
+    vmemmap and no per-cpu area there, libinspect does (-LI_READ_XLAT); the
+    CLI's document all the same."""
+    out_json = f"{work}/minimal.json"
+    rc, out = crash_run(vmlinux, dump, [f"extend {EXT}",
+                                        f"pgmapcheck -j > {out_json}"],
+                        args=["--minimal"])
+    ext, cli = load_json(out_json), cli_json(vmlinux, dump, [])
+    report(f"{name} minimal-mode-equal-cli",
+           ext is not None and cli is not None and stable(ext) == stable(cli),
+           f"exit {rc}: " + (mismatch(stable(cli), stable(ext))
+                             if ext and cli else out[-300:]))
 
 
 def check_zero_excluded(name, vmlinux, dump):
@@ -504,10 +520,20 @@ def main():
             return
         # help, usage and adapter checks once, on the dump with most pgmaps
         # (the faults scenario) that crash opens, preferring ELF
-        first = max(opened, key=lambda d: (len(d[1].get("pgmaps", ())),
-                                           d[0].endswith("/elf")))
+        def most_pgmaps(d):
+            return len(d[1].get("pgmaps", ())), d[0].endswith("/elf")
+
+        first = max(opened, key=most_pgmaps)
         check_help_and_adapter(first[1], first[2], first[3], work)
         check_type_sources(first[0], first[2], first[3], work)
+        # --minimal on each kernel crash opens, on its dump with most pgmaps
+        by_kernel = {}
+        for d in opened:
+            by_kernel.setdefault(d[1].get("kernel", {}).get("release"),
+                                 []).append(d)
+        for ds in by_kernel.values():
+            d = max(ds, key=most_pgmaps)
+            check_minimal(d[0], d[2], d[3], work)
         kdumps = [d for d in opened if not d[0].endswith("/elf")]
         if kdumps:
             check_zero_excluded(kdumps[0][0], kdumps[0][2], kdumps[0][3])

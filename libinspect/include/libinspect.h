@@ -19,6 +19,8 @@
  *   -EIO      any other read error
  *   -LI_READ_FAULT  a read failed, and the target cannot say which of the
  *             first two it is (struct li_target_ops.read)
+ *   -LI_READ_XLAT   the target cannot translate this kernel virtual
+ *             address itself (struct li_target_ops.read)
  */
 #ifndef LIBINSPECT_H
 #define LIBINSPECT_H
@@ -44,6 +46,7 @@ extern "C" {
  * above any of them (as libbpf's LIBBPF_ERRNO__*).
  */
 #define LI_READ_FAULT	4000	/* read failed: not captured or invalid */
+#define LI_READ_XLAT	4001	/* translate it yourself, read physically */
 /* Version of the JSON report schema (libinspect/SCHEMA.md). */
 #define LI_JSON_SCHEMA_VERSION 1
 
@@ -69,6 +72,11 @@ struct li_target_ops {
 	 * address is translated through the kernel's page tables, read
 	 * physically from the same target: no translation is -EFAULT, a
 	 * translation whose memory this target cannot read is -ENODATA.
+	 * A target that reads physical memory but translates only part of
+	 * the kernel's address space (crash --minimal: no vmemmap, no
+	 * per-cpu areas) returns -LI_READ_XLAT for a kernel virtual address
+	 * it cannot translate: li_check() translates it through the kernel's
+	 * page tables and reads it physically, with the errors above.
 	 */
 	int (*read)(void *ctx, enum li_addr_space space, uint64_t addr,
 		    void *buf, size_t len);

@@ -78,6 +78,8 @@ LI_EXPORT const char *li_strerror(int err)
 		return "kernel layout not supported";
 	case LI_READ_FAULT:
 		return "read fault (memory not captured or invalid address)";
+	case LI_READ_XLAT:
+		return "kernel virtual address the target does not translate";
 	}
 	return "unknown error";
 }

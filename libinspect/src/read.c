@@ -7,17 +7,24 @@
 #include "read.h"
 
 /*
- * A read the target failed with -LI_READ_FAULT, told apart as the contract
- * says (libinspect.h): page by page, the first page that does not
- * translate (-EFAULT) or does but cannot be read physically (-ENODATA)
- * decides, as the first faulting address decides for a target that knows.
- * A missing page table, page tables not known yet (the model probe's first
- * reads), or every page readable after all (the target failed for reasons
- * of its own) are not captured: never an invalid address without proof.
- * buf takes the physical reads: it is garbage on failure anyway.
+ * A kernel virtual read the target could not do, page by page through the
+ * kernel's page tables and physical reads from the same target.
+ *
+ * -LI_READ_FAULT (the target failed and cannot say why): told apart as the
+ * contract says (libinspect.h), the first page that does not translate
+ * (-EFAULT) or does but cannot be read physically (-ENODATA) decides, as
+ * the first faulting address decides for a target that knows.  A missing
+ * page table, page tables not known yet (the model probe's first reads),
+ * or every page readable after all (the target failed for reasons of its
+ * own) are not captured: never an invalid address without proof, never
+ * data the target itself would not give.
+ *
+ * -LI_READ_XLAT (serve): the target reads physical memory but does not
+ * translate this address (crash --minimal), so the physical reads are the
+ * answer: 0 when every page reads.  buf is garbage on failure either way.
  */
-static int read_fault(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
-		      uint8_t *buf, size_t len)
+static int read_by_tables(struct li_ctx *c, enum li_addr_space sp,
+			  uint64_t addr, uint8_t *buf, size_t len, bool serve)
 {
 	struct li_paging *p = &c->fault_pg;
 	int err = -ENODATA;
@@ -34,6 +41,7 @@ static int read_fault(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 	for (size_t done = 0, n; done < len; done += n) {
 		uint64_t va = addr + done;
 		struct li_xlat x;
+		int rerr;
 
 		n = LI_PAGE_SIZE - (va & (LI_PAGE_SIZE - 1));
 		if (n > len - done)
@@ -44,9 +52,15 @@ static int read_fault(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 			err = -EFAULT;
 			break;
 		}
-		if (li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)),
-			    buf + done, n))
+		rerr = li_read(c, LI_PHYSADDR, x.phys + (va & (LI_PAGE_SIZE - 1)),
+			       buf + done, n);
+		if (rerr) {
+			if (serve && rerr != -EFAULT)
+				err = rerr;
 			break;
+		}
+		if (serve && done + n == len)
+			err = 0;
 	}
 	c->in_fault = false;
 	return err;
@@ -57,8 +71,9 @@ int li_read(struct li_ctx *c, enum li_addr_space sp, uint64_t addr,
 {
 	int err = c->t->ops->read(c->t->ctx, sp, addr, buf, len);
 
-	if (err == -LI_READ_FAULT)
-		return read_fault(c, sp, addr, buf, len);
+	if (err == -LI_READ_FAULT || err == -LI_READ_XLAT)
+		return read_by_tables(c, sp, addr, buf, len,
+				      err == -LI_READ_XLAT);
 	return err > 0 ? -EIO : err;
 }
 
