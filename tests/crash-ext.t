@@ -237,6 +237,10 @@ def check_dump(name, man, vmlinux, dump, work):
                   "shared object loaded" in out and
                   "zero_excluded" not in out, f"exit {rc}: {out[-300:]}"):
         return True
+    # the default type source is libinspect's DWARF reader, not a quiet
+    # fallback to crash's gdb (check_type_sources() tries gdb itself)
+    report(f"{name} types-from-dwarf", "types from crash's gdb" not in out,
+           out[-300:])
 
     for tag, _, cli_opts in runs:
         ext = load_json(f"{work}/{tag}.json")
@@ -278,41 +282,33 @@ def check_dump(name, man, vmlinux, dump, work):
     return True
 
 
+def session_equals_cli(test, vmlinux, dump, work, env=None, args=()):
+    """One crash session's "pgmapcheck -j" against the CLI's document."""
+    out_json = f"{work}/session.json"
+    rc, out = crash_run(vmlinux, dump, [f"extend {EXT}",
+                                        f"pgmapcheck -j > {out_json}"],
+                        env=env, args=args)
+    ext, cli = load_json(out_json), cli_json(vmlinux, dump, [])
+    report(test,
+           ext is not None and cli is not None and stable(ext) == stable(cli),
+           f"exit {rc}: " + (mismatch(stable(cli), stable(ext))
+                             if ext and cli else out[-300:]))
+
+
 def check_type_sources(name, vmlinux, dump, work):
-    """Types from libinspect's DWARF reader (the default, and no word about
-    gdb) and from crash's gdb (PGMAPCHECK_CRASH_TYPES=gdb): the CLI's
-    document both ways."""
-    cli = cli_json(vmlinux, dump, [])
-    for src, env in (("dwarf", None),
-                     ("gdb", {**os.environ, "PGMAPCHECK_CRASH_TYPES": "gdb"})):
-        out_json = f"{work}/types-{src}.json"
-        rc, out = crash_run(vmlinux, dump, [f"extend {EXT}",
-                                            f"pgmapcheck -j > {out_json}"],
-                            env=env)
-        ext = load_json(out_json)
-        fell_back = "types from crash's gdb" in out
-        same = ext is not None and cli is not None and \
-            stable(ext) == stable(cli)
-        # the default must really be the DWARF reader, not a quiet fallback
-        report(f"{name} types-{src}-equal-cli",
-               same and (src == "gdb" or not fell_back),
-               f"exit {rc}, fell back {fell_back}: " + (mismatch(
-                   stable(cli), stable(ext)) if ext and cli else out[-300:]))
+    """Types from crash's gdb (PGMAPCHECK_CRASH_TYPES=gdb): the CLI's
+    document too (the default, libinspect's DWARF reader, is every dump's
+    session: types-from-dwarf)."""
+    session_equals_cli(f"{name} types-gdb-equal-cli", vmlinux, dump, work,
+                       env={**os.environ, "PGMAPCHECK_CRASH_TYPES": "gdb"})
 
 
 def check_minimal(name, vmlinux, dump, work):
     """crash --minimal (what a damaged dump leaves): crash translates no
     vmemmap and no per-cpu area there, libinspect does (-LI_READ_XLAT); the
     CLI's document all the same."""
-    out_json = f"{work}/minimal.json"
-    rc, out = crash_run(vmlinux, dump, [f"extend {EXT}",
-                                        f"pgmapcheck -j > {out_json}"],
-                        args=["--minimal"])
-    ext, cli = load_json(out_json), cli_json(vmlinux, dump, [])
-    report(f"{name} minimal-mode-equal-cli",
-           ext is not None and cli is not None and stable(ext) == stable(cli),
-           f"exit {rc}: " + (mismatch(stable(cli), stable(ext))
-                             if ext and cli else out[-300:]))
+    session_equals_cli(f"{name} minimal-mode-equal-cli", vmlinux, dump, work,
+                       args=["--minimal"])
 
 
 def check_zero_excluded(name, vmlinux, dump):
