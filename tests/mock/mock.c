@@ -52,11 +52,17 @@ struct mock {
 	bool single_exclusive;		/* 6.15+: one SWP_DEVICE_EXCLUSIVE */
 	uint64_t last_task;		/* tail of init_task.tasks */
 	bool plain_fault;		/* -LI_READ_FAULT for both failures */
+	bool xlat_vmemmap;		/* -LI_READ_XLAT for the vmemmap */
 };
 
 void mock_set_plain_fault(struct mock *m, bool on)
 {
 	m->plain_fault = on;
+}
+
+void mock_set_xlat_vmemmap(struct mock *m, bool on)
+{
+	m->xlat_vmemmap = on;
 }
 
 void mock_set_folio_pgmap(struct mock *m)
@@ -402,6 +408,10 @@ static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
 	struct mock *m = ctx;
 	int err;
 
+	/* crash --minimal: no translation of the vmemmap, read or not */
+	if (m->xlat_vmemmap && sp == LI_KVADDR && addr >= MOCK_VMEMMAP &&
+	    addr < MOCK_KTEXT)
+		return -LI_READ_XLAT;
 	if (sp == LI_PHYSADDR)
 		err = phys_rw(m, addr, buf, len, false);
 	else

@@ -50,6 +50,8 @@ void mock_map2m(struct mock *m, uint64_t va, uint64_t phys);
 void mock_unmap4k(struct mock *m, uint64_t va);
 /* reads fail -LI_READ_FAULT where they would say -ENODATA or -EFAULT */
 void mock_set_plain_fault(struct mock *m, bool on);
+/* vmemmap reads say -LI_READ_XLAT, as crash --minimal's target */
+void mock_set_xlat_vmemmap(struct mock *m, bool on);
 void mock_set_nodata(struct mock *m, uint64_t phys, uint64_t bytes);
 uint64_t mock_virt_to_phys(struct mock *m, uint64_t va);
 /* the physical frame behind a vmemmap VA (0 if unmapped) */

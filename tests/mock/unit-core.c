@@ -308,6 +308,40 @@ static void t_plain_fault(void)
 	mock_free(m);
 }
 
+/*
+ * A target that does not translate the vmemmap (-LI_READ_XLAT, crash
+ * --minimal) gets the report of one that does: libinspect translates and
+ * reads it physically, data and holes alike.
+ */
+static void t_xlat_vmemmap(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	struct li_report *r[2];
+	char *js[2];
+
+	mock_add_pgmap(m, &s);
+	mock_set_nodata(m, mock_vmemmap_frame(m, mock_page(DEV_PFN + 1024)), 4096);
+	mock_unmap4k(m, mock_page(DEV_PFN + 2048));
+	/* a fault on the way: the checks must read through the vmemmap */
+	mock_w32(m, mock_page(DEV_PFN + 512 + 5) + 52, 1);
+	for (int i = 0; i < 2; i++) {
+		mock_set_xlat_vmemmap(m, i);
+		r[i] = run(m, NULL);
+		js[i] = r[i] ? li_report_json(r[i]) : NULL;
+	}
+	result(js[0] && js[1] && !strcmp(js[0], js[1]) &&
+	       total(r[1], "MEMMAP_NOT_CAPTURED") > 0 &&
+	       total(r[1], "TAIL_REFCOUNT") > 0,
+	       "xlat-vmemmap-same-report", "%s\n# vs\n%.2000s",
+	       js[0] ? js[0] : "(none)", js[1] ? js[1] : "(none)");
+	for (int i = 0; i < 2; i++) {
+		li_free(js[i]);
+		li_report_free(r[i]);
+	}
+	mock_free(m);
+}
+
 typedef void (*inject_fn)(struct mock *m, uint64_t g, uint64_t g2);
 
 static void inj_tail_ref(struct mock *m, uint64_t g, uint64_t g2)
@@ -1516,6 +1550,7 @@ int main(int argc, char **argv)
 	t_garbage_counts();
 	t_not_captured();
 	t_plain_fault();
+	t_xlat_vmemmap();
 	t_codes();
 	t_shared_frame();
 	t_order_nr();
