@@ -311,7 +311,7 @@ struct li_report {
 	uint64_t file_size, expected_size;
 	struct li_model model;
 	bool model_ok;
-	char model_error[128];
+	char model_error[256];	/* the self-tests name two addresses */
 	struct li_pgmap *pgmaps;
 	size_t nr_pgmaps;
 	struct li_run *runs;

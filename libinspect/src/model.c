@@ -519,6 +519,33 @@ static int paging_selftest(struct li_ctx *c, struct li_model *m, char *err,
 	return -ENOTSUP;
 }
 
+/*
+ * The symbol table must be the dump's, relocated: where VMCOREINFO names a
+ * symbol's address, the target's must be the same.  A debugger that did not
+ * apply the KASLR offset (crash 8.0.2 --minimal on 6.12) otherwise reads
+ * other memory at every symbol and reports an empty, clean machine.
+ */
+static int symbol_selftest(struct li_ctx *c, char *err, size_t errlen)
+{
+	static const char *const names[] = { "_stext", "init_uts_ns", "init_top_pgt" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char key[64];
+		uint64_t have, want;
+
+		snprintf(key, sizeof(key), "SYMBOL(%s)", names[i]);
+		if (sym(c, names[i], &have) || vmci(c, key, 16, &want) ||
+		    have == want)
+			continue;
+		snprintf(err, errlen,
+			 "symbol self-test failed: the symbol table puts %s at %#llx, VMCOREINFO at %#llx: the symbols are not relocated for this dump (KASLR offset not applied?)",
+			 names[i], (unsigned long long)have,
+			 (unsigned long long)want);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* S15: a RAM page (the kernel's page-table root) must not be ZONE_DEVICE. */
 static int zone_selftest(struct li_ctx *c, struct li_model *m, char *err,
 			 size_t errlen)
@@ -605,7 +632,8 @@ int li_model_probe(struct li_ctx *c, char *err, size_t errlen)
 	if (c->t->ops->vmcoreinfo &&
 	    !c->t->ops->vmcoreinfo(c->t->ctx, "OSRELEASE", buf, sizeof(buf)))
 		snprintf(m->release, sizeof(m->release), "%s", buf);
-	if ((e = probe_page(c, m, err, errlen)) ||
+	if ((e = symbol_selftest(c, err, errlen)) ||
+	    (e = probe_page(c, m, err, errlen)) ||
 	    (e = probe_flags(c, m, err, errlen)) ||
 	    (e = probe_pgmap(c, m, err, errlen)) ||
 	    (e = probe_layout(c, m, err, errlen)))

@@ -53,7 +53,13 @@ struct mock {
 	uint64_t last_task;		/* tail of init_task.tasks */
 	bool plain_fault;		/* -LI_READ_FAULT for both failures */
 	bool xlat_vmemmap;		/* -LI_READ_XLAT for the vmemmap */
+	uint64_t vmci_skew;		/* VMCOREINFO's SYMBOL()s minus ours */
 };
+
+void mock_set_vmcoreinfo_skew(struct mock *m, uint64_t skew)
+{
+	m->vmci_skew = skew;
+}
 
 void mock_set_plain_fault(struct mock *m, bool on)
 {
@@ -498,8 +504,16 @@ static int t_symsize(void *ctx, const char *name, uint64_t *size)
 
 static int t_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
 {
-	(void)ctx;
-	if (!strcmp(key, "OSRELEASE"))
+	struct mock *m = ctx;
+	char name[64];
+	uint64_t a;
+
+	/* SYMBOL(name): the kernel's address of it, as VMCOREINFO has it */
+	if (sscanf(key, "SYMBOL(%63[^)])", name) == 1) {
+		if (!(a = mock_symbol(m, name)))
+			return -ENOENT;
+		snprintf(val, len, "%llx", (unsigned long long)(a + m->vmci_skew));
+	} else if (!strcmp(key, "OSRELEASE"))
 		snprintf(val, len, "mock-6.1");
 	else if (!strcmp(key, "NUMBER(phys_base)"))
 		snprintf(val, len, "0");

@@ -342,6 +342,28 @@ static void t_xlat_vmemmap(void)
 	mock_free(m);
 }
 
+/*
+ * Symbols that are not the dump's (a KASLR offset the debugger did not
+ * apply): one clear error, not the clean report of the memory they name.
+ */
+static void t_symbols_unrelocated(void)
+{
+	struct mock *m = mock_new();
+	struct mock_pgmap_spec s = devdax(DEV_PFN, 4096, 9);
+	struct li_report *r = NULL;
+	int err;
+
+	mock_add_pgmap(m, &s);
+	mock_set_vmcoreinfo_skew(m, 0x1be00000);
+	err = li_check(mock_target(m), NULL, &r);
+	result(err == -ENOTSUP && !r &&
+	       strstr(li_last_error(), "symbol self-test failed") &&
+	       strstr(li_last_error(), "KASLR offset not applied"),
+	       "symbols-unrelocated-refused", "%d %s", err, li_last_error());
+	li_report_free(r);
+	mock_free(m);
+}
+
 typedef void (*inject_fn)(struct mock *m, uint64_t g, uint64_t g2);
 
 static void inj_tail_ref(struct mock *m, uint64_t g, uint64_t g2)
@@ -1551,6 +1573,7 @@ int main(int argc, char **argv)
 	t_not_captured();
 	t_plain_fault();
 	t_xlat_vmemmap();
+	t_symbols_unrelocated();
 	t_codes();
 	t_shared_frame();
 	t_order_nr();
