@@ -54,7 +54,13 @@ struct mock {
 	bool plain_fault;		/* -LI_READ_FAULT for both failures */
 	bool xlat_vmemmap;		/* -LI_READ_XLAT for the vmemmap */
 	uint64_t vmci_skew;		/* VMCOREINFO's SYMBOL()s minus ours */
+	uint64_t xlat_answers;		/* reads answered -LI_READ_XLAT */
 };
+
+uint64_t mock_xlat_answers(struct mock *m)
+{
+	return m->xlat_answers;
+}
 
 void mock_set_vmcoreinfo_skew(struct mock *m, uint64_t skew)
 {
@@ -416,8 +422,10 @@ static int t_read(void *ctx, enum li_addr_space sp, uint64_t addr, void *buf,
 
 	/* crash --minimal: no translation of the vmemmap, read or not */
 	if (m->xlat_vmemmap && sp == LI_KVADDR && addr >= MOCK_VMEMMAP &&
-	    addr < MOCK_KTEXT)
+	    addr < MOCK_KTEXT) {
+		m->xlat_answers++;
 		return -LI_READ_XLAT;
+	}
 	if (sp == LI_PHYSADDR)
 		err = phys_rw(m, addr, buf, len, false);
 	else

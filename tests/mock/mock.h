@@ -52,6 +52,7 @@ void mock_unmap4k(struct mock *m, uint64_t va);
 void mock_set_plain_fault(struct mock *m, bool on);
 /* vmemmap reads say -LI_READ_XLAT, as crash --minimal's target */
 void mock_set_xlat_vmemmap(struct mock *m, bool on);
+uint64_t mock_xlat_answers(struct mock *m);
 /* VMCOREINFO's SYMBOL(x) = our symbol x + skew (a KASLR offset not applied) */
 void mock_set_vmcoreinfo_skew(struct mock *m, uint64_t skew);
 void mock_set_nodata(struct mock *m, uint64_t phys, uint64_t bytes);
