@@ -701,7 +701,7 @@ int main(void)
 }
 EOC
 
-bpflibs="$(pkg-config --libs libaddrxlat libkdumpfile libdw libelf) -Wl,--no-as-needed $(pkg-config --libs libbpf)"
+bpflibs="$(pkg-config --libs libaddrxlat libkdumpfile libdw libelf zlib) -Wl,--no-as-needed $(pkg-config --libs libbpf)"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 unit=$tmp/btf-unit
 unit_san=$tmp/btf-unit-san

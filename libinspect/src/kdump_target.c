@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The shipped li_target: memory from libkdumpfile (ELF and kdump-compressed
- * vmcores, /proc/kcore), types and symbols from the vmlinux DWARF and
- * symtab (dwarf_types.c), or, without a vmlinux, types from the kernel's
- * BTF (btf_types.c) and symbols from its kallsyms (kallsyms.c), both read
- * out of the dump itself.  Dump formats are libkdumpfile's business; this
- * file only maps its errors onto the errno convention of libinspect.h,
- * picks the type and symbol sources, finds the vmlinux and makes sure the
- * sources are those of the kernel the dump was taken from.
+ * The shipped li_target: memory from libkdumpfile (ELF vmcores,
+ * /proc/kcore, what diskdump.c does not read) or, for an x86_64
+ * kdump-compressed file, from diskdump.c with our own translation (the
+ * arch layer over the kernel's page tables); types and symbols from the
+ * vmlinux DWARF and symtab (dwarf_types.c), or, without a vmlinux, types
+ * from the kernel's BTF (btf_types.c) and symbols from its kallsyms
+ * (kallsyms.c), both read out of the dump itself.  This file maps the
+ * readers' errors onto the errno convention of libinspect.h, picks the
+ * type and symbol sources, finds the vmlinux and makes sure the sources
+ * are those of the kernel the dump was taken from.
  *
  * The vmlinux argument of li_kdump_target_open() chooses the sources:
  *   NULL, "" or "dwarf:"  DWARF of the vmlinux found from OSRELEASE;
@@ -42,6 +44,8 @@
 #include "dwarf_memo.h"
 #include "dwarf_types.h"
 #include "kallsyms.h"
+#include "diskdump.h"
+#include "arch.h"
 #include "internal.h"
 
 #define KT_LIVE_PATH	"/proc/kcore"
@@ -54,8 +58,6 @@
 #define KT_DIRECT_MIN	(64u << 10)
 /* libkdumpfile's page cache, in pages: see kt_open_dump() */
 #define KT_CACHE_PAGES	64
-/* kt_scan_kdump() reads the page bitmap in slices of this size */
-#define KT_BM_SLICE	(256u << 10)
 
 enum kt_types {
 	KT_TYPES_DWARF,
@@ -94,13 +96,17 @@ struct kt_ctx {
 	addrxlat_sys_t *xsys;		/* taken once translation is set up */
 	addrxlat_cb_t *xcb;
 	/*
-	 * A kdump-compressed file shorter than its headers say: its second
-	 * bitmap (which pfns have a page descriptor) with per-4096-bit
-	 * prefix counts, to tell a page past the end without asking
-	 * libkdumpfile (which leaks on every failed read).
+	 * A kdump-compressed file (diskdump.c).  own: it reads the pages and
+	 * pg translates, from the kernel's page tables, so libkdumpfile is
+	 * not opened (kd stays NULL unless a page needs a compression
+	 * diskdump.c does not do).  Else diskdump.c only tells, in a file
+	 * shorter than its headers say (need_size), a page past the end
+	 * without asking libkdumpfile (which leaks on every failed read).
 	 */
+	struct dd_file *dd;
+	bool own, kd_failed;
+	struct li_paging pg;
 	uint64_t file_size, need_size;
-	uint64_t *dd_bitmap, *dd_prefix, dd_words, dd_pd_start;
 	/*
 	 * kt_get_page() said a page-table page is not in the dump: addrxlat
 	 * 0.5.1 reports that as "no way to translate" (ERR_NOMETH), so the
@@ -129,19 +135,6 @@ static int kt_errno(kdump_status st)
 	}
 }
 
-#define KT_DD_HDR	464	/* struct disk_dump_header_64 */
-#define KT_PD_SIZE	24	/* struct page_desc */
-
-static uint32_t kt_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t kt_le64(const uint8_t *p)
-{
-	return kt_le32(p) | (uint64_t)kt_le32(p + 4) << 32;
-}
-
 static int kt_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	ssize_t n = pread(fd, buf, len, (off_t)off);
@@ -167,33 +160,6 @@ static bool kt_captured(const struct kt_ctx *k, uint64_t pa, uint64_t len)
 	}
 	return lo < k->nsegs && k->segs[lo].start <= pa &&
 	       len <= k->segs[lo].end - pa;
-}
-
-/*
- * In a truncated kdump file: is every page of [pa, pa + len) stored before
- * the end?  Its descriptor is the n-th, n = set bits before it in the
- * second bitmap; no descriptor means excluded (libkdumpfile says so).
- */
-static bool kt_dd_present(struct kt_ctx *k, uint64_t pa, uint64_t len)
-{
-	uint8_t pd[KT_PD_SIZE];
-
-	for (uint64_t pfn = pa >> 12; pfn <= (pa + len - 1) >> 12; pfn++) {
-		uint64_t w = pfn / 64, n;
-
-		if (w >= k->dd_words || !(k->dd_bitmap[w] >> (pfn % 64) & 1))
-			continue;
-		n = k->dd_prefix[w / 64];
-		for (uint64_t i = w & ~63ull; i < w; i++)
-			n += __builtin_popcountll(k->dd_bitmap[i]);
-		n += __builtin_popcountll(k->dd_bitmap[w] &
-					  ((1ull << (pfn % 64)) - 1));
-		if (kt_pread(k->fd, pd, sizeof(pd), k->dd_pd_start + n * KT_PD_SIZE) ||
-		    kt_le64(pd) > k->file_size ||
-		    kt_le32(pd + 8) > k->file_size - kt_le64(pd))
-			return false;
-	}
-	return true;
 }
 
 /*
@@ -235,6 +201,163 @@ static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
 	return l;
 }
 
+/*
+ * libkdumpfile 0.5.1 frees a diskdump header it rejected and frees it again
+ * in kdump_free() (SIGSEGV on any file with the kdump signature whose
+ * header it refuses: the signature alone, a 64-byte truncation, a bad block
+ * size).  A kdump context whose open failed is never freed: it is parked
+ * here (its caches stay allocated: a few MiB per failed open of a file with
+ * the kdump signature, which dd_scan() makes rare), and leak checkers
+ * still see the last ones as reachable.
+ */
+static kdump_ctx_t *kt_parked[16] __attribute__((used));
+
+static void kt_quarantine(kdump_ctx_t *kd)
+{
+	static unsigned int n;
+
+	kt_parked[__atomic_fetch_add(&n, 1, __ATOMIC_RELAXED) % 16] = kd;
+}
+
+/* ---- kdump-compressed files diskdump.c reads (k->own) ------------------ */
+
+/*
+ * A page in a compression diskdump.c does not do (lzo, snappy, zstd):
+ * libkdumpfile, opened for it on first need.
+ */
+static int kt_read_kd(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
+{
+	size_t got = len;
+	kdump_status st;
+
+	if (!k->kd && !k->kd_failed) {
+		k->kd = kdump_new();
+		if (!k->kd)
+			return -ENOMEM;
+		kdump_set_number_attr(k->kd, "cache.size", KT_CACHE_PAGES);
+		kdump_set_number_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY,
+				      KDUMP_MMAP_NEVER);
+		if (kdump_open_fd(k->kd, k->fd) != KDUMP_OK) {
+			kt_quarantine(k->kd);
+			k->kd = NULL;
+			k->kd_failed = true;
+		}
+	}
+	if (!k->kd)
+		return -EIO;
+	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
+	if (st == KDUMP_OK && got != len)
+		st = KDUMP_ERR_SYSTEM;
+	if (st != KDUMP_OK && st != KDUMP_ERR_NODATA && k->need_size)
+		return -ENODATA;
+	return kt_errno(st);
+}
+
+static int kt_read_own(struct kt_ctx *k, uint64_t pa, uint8_t *buf,
+		       size_t len)
+{
+	while (len) {
+		size_t n = 4096 - (pa & 4095);
+		int err;
+
+		if (n > len)
+			n = len;
+		err = dd_read(k->dd, pa, buf, n);
+		if (err == -ENOTSUP)
+			err = kt_read_kd(k, pa, buf, n);
+		if (err)
+			return err;
+		pa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int kt_own_table(void *ctx, uint64_t phys, uint64_t *buf)
+{
+	return kt_read_own(ctx, phys, (uint8_t *)buf, 4096);
+}
+
+/*
+ * A kernel virtual read, page by page through the kernel's page tables
+ * (the arch layer, as libkdumpfile's translation walks them): a missing
+ * table is -ENODATA, a hole -EFAULT.  Physically contiguous pages are read
+ * at once; the translatable part first, its own error wins.
+ */
+static int kt_read_own_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
+			    size_t len)
+{
+	uint64_t run_pa = 0, run_len = 0, pa;
+	struct li_xlat x;
+	size_t n;
+	int err;
+
+	while (len) {
+		n = 4096 - (va & 4095);
+		if (n > len)
+			n = len;
+		err = li_xlat(&k->pg, va, &x);
+		if (!err && x.status != LI_XLAT_MAPPED)
+			err = -EFAULT;
+		if (err) {
+			if (run_len) {
+				int e = kt_read_own(k, run_pa, buf, run_len);
+
+				if (e)
+					return e;
+			}
+			return err;
+		}
+		pa = x.phys + (va & 4095);
+		if (run_len && pa != run_pa + run_len) {
+			err = kt_read_own(k, run_pa, buf, run_len);
+			if (err)
+				return err;
+			buf += run_len;
+			run_len = 0;
+		}
+		if (!run_len)
+			run_pa = pa;
+		run_len += n;
+		va += n;
+		len -= n;
+	}
+	return run_len ? kt_read_own(k, run_pa, buf, run_len) : 0;
+}
+
+/*
+ * The kernel's page tables from VMCOREINFO, as libkdumpfile sets up its
+ * Linux translation: init_top_pgt through the kernel image mapping
+ * (phys_base), the paging depth, the encryption mask.  false: a key is
+ * missing, libkdumpfile then does it all.
+ */
+static bool kt_own_paging(struct kt_ctx *k)
+{
+	char v[64], *end;
+	uint64_t root, sme = 0;
+	long long pb;
+	bool l5 = false;
+
+	if (dd_vmcoreinfo(k->dd, "SYMBOL(init_top_pgt)", v, sizeof(v)))
+		return false;
+	root = strtoull(v, &end, 16);
+	if (*end || root < 0xffffffff80000000ull)
+		return false;
+	if (dd_vmcoreinfo(k->dd, "NUMBER(phys_base)", v, sizeof(v)))
+		return false;
+	pb = strtoll(v, &end, 10);
+	if (*end)
+		return false;
+	if (!dd_vmcoreinfo(k->dd, "NUMBER(pgtable_l5_enabled)", v, sizeof(v)))
+		l5 = strtoll(v, NULL, 10) != 0;
+	if (!dd_vmcoreinfo(k->dd, "NUMBER(sme_mask)", v, sizeof(v)))
+		sme = (uint64_t)strtoll(v, NULL, 10);
+	li_paging_init(&k->pg, l5, li_arch_kimage_phys(root, (uint64_t)pb),
+		       sme, kt_own_table, k);
+	return true;
+}
+
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
 	size_t got = len;
@@ -243,7 +366,9 @@ static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 
 	if (k->segs && !kt_captured(k, pa, len))
 		return -ENODATA;
-	if (k->dd_bitmap && len && !kt_dd_present(k, pa, len))
+	if (k->own)
+		return kt_read_own(k, pa, buf, len);
+	if (k->need_size && len && !dd_present(k->dd, pa, len))
 		return -ENODATA;
 	if (kt_read_direct(k, pa, buf, len, &err))
 		return err;
@@ -340,6 +465,8 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 
 	if (space == LI_PHYSADDR)
 		return kt_read_phys(k, addr, buf, len);
+	if (k->own)
+		return kt_read_own_virt(k, addr, buf, len);
 	if (k->xctx)
 		return kt_read_virt(k, addr, buf, len);
 	st = kdump_read(k->kd, KDUMP_KVADDR, addr, buf, &got);
@@ -427,7 +554,7 @@ static addrxlat_status kt_get_page(const addrxlat_cb_t *cb,
 	if (k && (buf->addr.as == ADDRXLAT_KPHYSADDR ||
 	     buf->addr.as == ADDRXLAT_MACHPHYSADDR) &&
 	    ((k->segs && !kt_captured(k, pa, 4096)) ||
-	     (k->dd_bitmap && !kt_dd_present(k, pa, 4096)))) {
+	     (k->need_size && !dd_present(k->dd, pa, 4096)))) {
 		k->xlat_nodata = true;
 		return addrxlat_ctx_err(k->xctx, ADDRXLAT_ERR_NODATA,
 					"page 0x%llx is not in the dump",
@@ -507,6 +634,8 @@ static int kt_vmcoreinfo(void *ctx, const char *key, char *val, size_t len)
 
 	if (!key || !val || !len)
 		return -EINVAL;
+	if (k->own)
+		return dd_vmcoreinfo(k->dd, key, val, len);
 	st = kdump_vmcoreinfo_line(k->kd, key, &v);
 	if (st != KDUMP_OK || !v) {
 		free(v);
@@ -701,43 +830,6 @@ out:
 	return ret;
 }
 
-/*
- * Set bits of len bytes (whole words as they lie, then the tail: a
- * population count needs no byte order).  With the CPU's popcnt where it
- * has one: x86-64's baseline lacks it, and libgcc's table count took ~5x
- * longer over the 17 MB bitmap of a 512 GiB machine.
- */
-#define KT_POPCOUNT_BODY(p, len, n) do {					\
-	for (size_t i = 0; i + 8 <= (len); i += 8)				\
-		(n) += __builtin_popcountll(li_get_u64((p), i));		\
-	for (size_t i = (len) & ~(size_t)7; i < (len); i++)			\
-		(n) += __builtin_popcount((p)[i]);				\
-} while (0)
-
-#if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("popcnt")))
-static uint64_t kt_popcount_hw(const uint8_t *p, size_t len)
-{
-	uint64_t n = 0;
-
-	KT_POPCOUNT_BODY(p, len, n);
-	return n;
-}
-#endif
-
-static uint64_t kt_popcount(const uint8_t *p, size_t len)
-{
-	uint64_t n = 0;
-
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("popcnt"))
-		return kt_popcount_hw(p, len);
-#endif
-	KT_POPCOUNT_BODY(p, len, n);
-	return n;
-}
-
 /* libkdumpfile prefixes the reason with the attribute it was setting. */
 static const char *kt_err_reason(kdump_ctx_t *kd)
 {
@@ -749,137 +841,10 @@ static const char *kt_err_reason(kdump_ctx_t *kd)
 	return !strncmp(msg, "Cannot set ", 11) && colon ? colon + 2 : msg;
 }
 
-/*
- * libkdumpfile 0.5.1 frees a diskdump header it rejected and frees it again
- * in kdump_free() (SIGSEGV on any file with the kdump signature whose
- * header it refuses: the signature alone, a 64-byte truncation, a bad block
- * size).  A kdump context whose open failed is never freed: it is parked
- * here (its caches stay allocated: a few MiB per failed open of a file with
- * the kdump signature, which kt_scan_kdump() makes rare), and leak checkers
- * still see the last ones as reachable.
- */
-/*
- * Header sanity of a kdump-compressed file (makedumpfile's diskdump_mod.h,
- * 64-bit little-endian), before libkdumpfile trusts it: libkdumpfile 0.5.1
- * allocates what the header says (2^55 bytes for a bad note size), and a
- * truncated file fails in ways that do not say so.  Only extents are
- * checked here; the format is libkdumpfile's.  A file cut inside its
- * headers is refused; one cut in its page data stays usable: the pages
- * past the end are not captured, and the report says the file is short.
- */
-static int kt_scan_kdump(struct kt_ctx *k, int fd, const char *path,
-			 char *errbuf, size_t errlen)
-{
-	uint8_t h[KT_DD_HDR], sh[104], pd[KT_PD_SIZE], *bm = NULL;
-	uint64_t size, bs, hdr_end, bm_len, bm_off, n = 0, pd_end, end, off;
-	int32_t version, sub;
-	struct stat st;
-	int ret = 0;
-
-	bool kdump;
-
-	if (fstat(fd, &st) || kt_pread(fd, h, sizeof(h), 0) ||
-	    (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8)))
-		return 0;	/* not ours to judge (flattened, short) */
-	kdump = !memcmp(h, "KDUMP   ", 8);
-	size = st.st_size;
-	version = (int32_t)kt_le32(h + 8);
-	bs = (int32_t)kt_le32(h + 428);
-	sub = (int32_t)kt_le32(h + 432);
-	bm_len = kt_le32(h + 436);
-	if (bs < 512 || bs > (1u << 20) || (bs & (bs - 1)) || sub < 0 ||
-	    !bm_len || version < 1 || version > 64)
-		return li_errbuf(errbuf, errlen, -EINVAL,
-				 "%s: implausible kdump header (version %d, block_size %lld, sub_hdr_size %d, bitmap_blocks %llu)",
-				 path, version, (long long)(int32_t)bs, sub,
-				 (unsigned long long)bm_len);
-	hdr_end = (1 + (uint64_t)sub + bm_len) * bs;
-	if (hdr_end > size)
-		return li_errbuf(errbuf, errlen, -EIO,
-				 "%s is truncated: %llu bytes, its kdump headers alone describe %llu",
-				 path, (unsigned long long)size,
-				 (unsigned long long)hdr_end);
-	/* kdump sub-header: VMCOREINFO and the ELF notes are read whole */
-	if (kdump && sub && !kt_pread(fd, sh, sizeof(sh), bs)) {
-		for (int i = 0; i < 2; i++) {
-			uint64_t o = kt_le64(sh + 32 + 16 * i), l = kt_le64(sh + 40 + 16 * i);
-
-			if (l && (l > (16u << 20) || o > size || l > size - o))
-				return li_errbuf(errbuf, errlen, -EINVAL,
-						 "%s: kdump %s at %#llx, %llu bytes, lies outside the file (%llu bytes)",
-						 path, i ? "ELF notes" : "VMCOREINFO",
-						 (unsigned long long)o,
-						 (unsigned long long)l,
-						 (unsigned long long)size);
-		}
-	}
-	/*
-	 * One descriptor per bit of the second bitmap, counted a slice at a
-	 * time: the bitmap (17 MB for 512 GiB) is never all in memory, and
-	 * the slice stays in the cache.
-	 */
-	bm_len = bm_len * bs / 2;
-	bm_off = (1 + (uint64_t)sub) * bs + bm_len;
-	bm = malloc(KT_BM_SLICE);
-	if (!bm)
-		return -ENOMEM;
-	for (uint64_t o = 0, l; o < bm_len; o += l) {
-		l = bm_len - o < KT_BM_SLICE ? bm_len - o : KT_BM_SLICE;
-		if (kt_pread(fd, bm, l, bm_off + o)) {
-			ret = -EIO;
-			goto out;
-		}
-		n += kt_popcount(bm, l);
-	}
-	pd_end = hdr_end + n * KT_PD_SIZE;
-	end = pd_end;
-	/* pages are written in descriptor order: the last one ends the file */
-	if (n && pd_end <= size && !kt_pread(fd, pd, sizeof(pd), pd_end - KT_PD_SIZE)) {
-		off = kt_le64(pd);
-		if (off <= UINT64_MAX - kt_le32(pd + 8) && off + kt_le32(pd + 8) > end)
-			end = off + kt_le32(pd + 8);
-	}
-	if (pd_end > size) {
-		ret = li_errbuf(errbuf, errlen, -EIO,
-				"%s is truncated: %llu bytes, its page descriptors alone need %llu",
-				path, (unsigned long long)size,
-				(unsigned long long)pd_end);
-		goto out;
-	}
-	if (end > size) {
-		uint64_t words = bm_len / 8, acc = 0;
-
-		k->file_size = size;
-		k->need_size = end;
-		k->dd_pd_start = hdr_end;
-		k->dd_words = words;
-		k->dd_bitmap = calloc(words ? words : 1, 8);
-		k->dd_prefix = calloc(words / 64 + 1, 8);
-		if (!k->dd_bitmap || !k->dd_prefix) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		/* a truncated file (rare): its bitmap whole, read again */
-		if (kt_pread(fd, k->dd_bitmap, words * 8, bm_off)) {
-			ret = -EIO;
-			goto out;
-		}
-		for (uint64_t i = 0; i < words; i++) {
-			if (!(i % 64))
-				k->dd_prefix[i / 64] = acc;
-			k->dd_bitmap[i] = kt_le64((const uint8_t *)&k->dd_bitmap[i]);
-			acc += __builtin_popcountll(k->dd_bitmap[i]);
-		}
-	}
-out:
-	free(bm);
-	return ret;
-}
-
 /* Our page check in front of libkdumpfile's page reads (once). */
 static int kt_add_cb(struct kt_ctx *k)
 {
-	if (k->xcb || !k->xctx || (!k->segs && !k->dd_bitmap))
+	if (k->xcb || !k->xctx || (!k->segs && !k->need_size))
 		return 0;
 	for (size_t i = 0; i < sizeof(kt_cbs) / sizeof(kt_cbs[0]); i++) {
 		if (kt_cbs[i].cb)
@@ -893,15 +858,6 @@ static int kt_add_cb(struct kt_ctx *k)
 		return 0;
 	}
 	return 0;	/* 64 open dumps: no page check for this one */
-}
-
-static kdump_ctx_t *kt_parked[16] __attribute__((used));
-
-static void kt_quarantine(kdump_ctx_t *kd)
-{
-	static unsigned int n;
-
-	kt_parked[__atomic_fetch_add(&n, 1, __ATOMIC_RELAXED) % 16] = kd;
 }
 
 static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
@@ -922,10 +878,15 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 		if (complete_elf < 0)
 			return complete_elf;
 		if (!complete_elf) {
-			int err = kt_scan_kdump(k, k->fd, path, errbuf, errlen);
+			int err = dd_scan(k->fd, path, &k->dd, errbuf, errlen);
 
 			if (err)
 				return err;
+			dd_truncated(k->dd, &k->file_size, &k->need_size);
+			if (dd_own_pages(k->dd) && kt_own_paging(k)) {
+				k->own = true;
+				return 0;
+			}
 		}
 	}
 	k->kd = kdump_new();
@@ -979,7 +940,7 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 static int kt_get_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 		       size_t errlen)
 {
-	if (k->live)
+	if (k->live || k->own)
 		return 0;
 	if (kdump_get_addrxlat(k->kd, &k->xctx, NULL) != KDUMP_OK) {
 		char *v = NULL;
@@ -1039,6 +1000,8 @@ static int kt_setup_xlat(struct kt_ctx *k, const char *path, char *errbuf,
 	const char *arch;
 	kdump_status st;
 
+	if (k->own)	/* x86_64: diskdump.c read it in the header */
+		return 0;
 	if (kdump_get_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, &arch) ==
 	    KDUMP_OK)
 		return 0;
@@ -1350,8 +1313,7 @@ static void kt_free(struct kt_ctx *k)
 		addrxlat_ctx_decref(k->xctx);
 	free(k->segs);
 	free(k->loads);
-	free(k->dd_bitmap);
-	free(k->dd_prefix);
+	dd_close(k->dd);
 	if (k->kd)
 		kdump_free(k->kd);
 	if (k->fd >= 0)
@@ -1526,7 +1488,13 @@ int li_dump_vmcoreinfo(const char *dump, char **out, char *errbuf,
 	k->live = !dump;
 	/* the shipped target's open: header checks first, no translation */
 	err = kt_open_dump(k, path, errbuf, errlen);
-	if (!err && (kdump_vmcoreinfo_raw(k->kd, &raw) != KDUMP_OK || !raw || !raw[0]))
+	if (!err && k->own && !(raw = strdup(dd_vmcoreinfo_text(k->dd))))
+		err = li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
+	if (!err && !k->own && kdump_vmcoreinfo_raw(k->kd, &raw) != KDUMP_OK) {
+		free(raw);
+		raw = NULL;
+	}
+	if (!err && (!raw || !raw[0]))
 		err = li_errbuf(errbuf, errlen, -ENOENT, "%s has no VMCOREINFO",
 				path);
 	if (!err)
