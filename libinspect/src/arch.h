@@ -105,6 +105,11 @@ struct li_pt_entry {
 	uint64_t va, end;
 	int level;			/* LI_PTE_*: the entry's size (not HOLE) */
 	uint64_t phys;			/* LEAF: physical address of va */
+	/*
+	 * LEAF of a walk with runs: [va, end) is several 4 KiB pages that
+	 * all map the same frame, phys (a shared vmemmap tail frame).
+	 */
+	bool same;
 	bool rw;			/* LEAF */
 	unsigned int swp_type;		/* SWAP: swap type */
 	uint64_t swp_offset;		/* SWAP: offset (a pfn for device entries) */
@@ -123,6 +128,12 @@ struct li_pt_visitor {
 	/* every leaf, swap entry and hole, in address order: 0 or <0 to stop */
 	int (*entry)(void *arg, const struct li_pt_entry *e);
 	void *arg;
+	/*
+	 * LI_PT_KERNEL: consecutive PTEs that are the same entry come as one
+	 * leaf marked same: the 4096 PTEs of a 1 GiB compound devmap's
+	 * vmemmap are two entries, whatever the visitor does per page.
+	 */
+	bool runs;
 };
 
 /*

@@ -256,11 +256,19 @@ static int walk_entries(struct ptw *w, int d, uint64_t base, uint64_t lo,
 	const uint64_t *t = w->tab[d];
 
 	for (unsigned int i = (lo >> shift) & (LI_PT_ENTRIES - 1),
-	     n = (hi >> shift) & (LI_PT_ENTRIES - 1); i <= n; i++) {
+	     n = (hi >> shift) & (LI_PT_ENTRIES - 1), j; i <= n; i = j + 1) {
 		uint64_t eva = base + ((uint64_t)i << shift);
 		uint64_t elast = eva + ((1ULL << shift) - 1), next = 0;
 		struct li_pt_entry e = { .va = eva > lo ? eva : lo };
 
+		/* a run of the same PTE is one leaf (li_pt_visitor.runs) */
+		j = i;
+		if (shift == 12 && w->v->runs && w->view == LI_PT_KERNEL) {
+			while (j < n && t[j + 1] == t[i])
+				j++;
+			elast = base + ((uint64_t)j << shift) + ((1ULL << shift) - 1);
+			e.same = j > i;
+		}
 		if (elast > hi)
 			elast = hi;
 		e.end = elast + 1;	/* hi < 2^64 - 1: no wrap */
@@ -273,7 +281,8 @@ static int walk_entries(struct ptw *w, int d, uint64_t base, uint64_t lo,
 			break;
 		case E_LEAF:
 			e.kind = LI_PT_LEAF;
-			e.phys += e.va - eva;
+			if (!e.same)
+				e.phys += e.va - eva;
 			err = emit(w, &e);
 			break;
 		case E_SWAP:

@@ -186,11 +186,15 @@ static int frame_entry(void *arg, const struct li_pt_entry *e)
 		return w->acct_err;
 
 	/* [va, end) lies in the walked span, which is 4 KiB aligned */
-	for (uint64_t va = e->va; va < e->end; va += LI_PAGE_SIZE) {
-		uint32_t v = (va - w->win_va) / LI_PAGE_SIZE;
+	uint32_t v0 = (e->va - w->win_va) / LI_PAGE_SIZE;
+	uint32_t v1 = (e->end - w->win_va) / LI_PAGE_SIZE;
+	int err = e->kind == LI_PT_LEAF ? 0 : e->err ? e->err : -EFAULT;
 
-		w->win_fr[v] = e->kind == LI_PT_LEAF ? e->phys + (va - e->va) : 0;
-		w->win_err[v] = e->kind == LI_PT_LEAF ? 0 : e->err ? e->err : -EFAULT;
+	for (uint32_t v = v0; v < v1; v++) {
+		w->win_fr[v] = e->kind != LI_PT_LEAF ? 0 :
+			       e->same ? e->phys :
+			       e->phys + (uint64_t)(v - v0) * LI_PAGE_SIZE;
+		w->win_err[v] = err;
 	}
 	return 0;
 }
@@ -208,7 +212,8 @@ static int load_frames(struct walk *w, uint64_t pfn, uint32_t cnt, uint64_t hi)
 	const uint64_t psz = w->m->page.page_size;
 	uint64_t va = li_page_va(w->m, pfn), off;
 	uint64_t end = (va + cnt * psz + LI_PAGE_SIZE - 1) & ~(LI_PAGE_SIZE - 1);
-	const struct li_pt_visitor v = { .entry = frame_entry, .arg = w };
+	const struct li_pt_visitor v = { .entry = frame_entry, .arg = w,
+					 .runs = true };
 
 	w->have_frames = false;
 	if (!w->m->mem.pgd_phys || va % LI_PAGE_SIZE || LI_PAGE_SIZE % psz)

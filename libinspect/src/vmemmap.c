@@ -194,6 +194,44 @@ static void cmp_page(struct li_vacct *a, uint64_t va, int level, uint64_t frame)
 }
 
 /* A hole [va, end): every compound it touches is off the pattern, in O(1). */
+/*
+ * cmp_page() for each page of [va, end), all mapping frame by 4 KiB PTEs:
+ * a compound's tail pages past its second at once (a shared tail frame is
+ * one run of up to 4094 pages).
+ */
+static void cmp_run(struct li_vacct *a, uint64_t va, uint64_t end,
+		    uint64_t frame)
+{
+	uint64_t lim = a->vfirst + a->heads * a->vpc * LI_PAGE_SIZE;
+
+	if (va < a->vfirst)
+		va = end > a->vfirst ? a->vfirst : end;
+	if (end > lim)
+		end = lim;
+	while (va < end) {
+		uint64_t pos = (va - a->vfirst) / LI_PAGE_SIZE;
+		uint64_t i = pos & (a->vpc - 1), k;
+
+		if (i < 2) {
+			cmp_page(a, va, LI_PTE_4K, frame);
+			va += LI_PAGE_SIZE;
+			continue;
+		}
+		k = (end - va) / LI_PAGE_SIZE;
+		if (k > a->vpc - i)
+			k = a->vpc - i;
+		if (a->bad)
+			;
+		else if (frame == a->f1)
+			a->uses += k;
+		else
+			a->bad = true;
+		if (i + k == a->vpc)
+			cmp_done(a, pos >> a->vpc_shift);
+		va += k * LI_PAGE_SIZE;
+	}
+}
+
 static void cmp_hole(struct li_vacct *a, uint64_t va, uint64_t end)
 {
 	uint64_t lim = a->heads * a->vpc, p0, p1, k0, k1;
@@ -255,6 +293,31 @@ static int acct_entry(void *arg, const struct li_pt_entry *e)
 			row->init_vmemmap_pages +=
 				(e->end - (e->va > a->vinit ? e->va : a->vinit) +
 				 LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+		return 0;
+	}
+	if (e->same) {
+		/* pages all of one frame, by 4 KiB PTEs: counted at once */
+		uint64_t frame = e->phys & ~(uint64_t)(LI_PAGE_SIZE - 1);
+		uint64_t i0 = (e->va - a->va0) / LI_PAGE_SIZE;
+
+		for (uint64_t i = (i0 + 65535) & ~65535ull; i < i0 + pages; i += 65536)
+			if ((err = acct_progress(a, a->va0 + i * LI_PAGE_SIZE)))
+				return err;
+		row->vmemmap_pages += pages;
+		row->pte_mapped += pages;
+		err = add_frame(&a->all, &a->last_all, frame >> LI_PAGE_SHIFT);
+		if (err < 0)
+			return err;
+		if (e->end > a->vinit) {
+			row->init_vmemmap_pages +=
+				(e->end - (e->va > a->vinit ? e->va : a->vinit) +
+				 LI_PAGE_SIZE - 1) / LI_PAGE_SIZE;
+			err = add_frame(&a->init, &a->last_init, frame >> LI_PAGE_SHIFT);
+			if (err < 0)
+				return err;
+		}
+		if (a->cmp)
+			cmp_run(a, e->va, e->end, frame);
 		return 0;
 	}
 	for (uint64_t i = 0; i < pages; i++) {
@@ -345,7 +408,7 @@ int li_vacct_feed(struct li_vacct *a, const struct li_pt_entry *e)
 	}
 	part = *e;
 	if (part.va < a->next) {
-		if (part.kind == LI_PT_LEAF)
+		if (part.kind == LI_PT_LEAF && !part.same)
 			part.phys += a->next - part.va;
 		part.va = a->next;
 	}
@@ -365,7 +428,8 @@ static int fill_entry(void *arg, const struct li_pt_entry *e)
 /* Count [next, upto) by a walk of its own: what no other walk covered. */
 int li_vacct_fill(struct li_vacct *a, uint64_t upto)
 {
-	const struct li_pt_visitor v = { .entry = fill_entry, .arg = a };
+	const struct li_pt_visitor v = { .entry = fill_entry, .arg = a,
+					 .runs = true };
 	struct li_paging *pg = &a->c->pg;
 
 	if (upto > a->va1)
