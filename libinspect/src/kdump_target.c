@@ -241,6 +241,12 @@ static int kt_read_kd(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 			kt_quarantine(k->kd);
 			k->kd = NULL;
 			k->kd_failed = true;
+		} else if (kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE,
+						 "linux") != KDUMP_OK) {
+			/* its physical reads go through its translation too */
+			kdump_free(k->kd);
+			k->kd = NULL;
+			k->kd_failed = true;
 		}
 	}
 	if (!k->kd)
