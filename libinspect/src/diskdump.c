@@ -38,11 +38,12 @@
 /* libkdumpfile's bound on a compressed page */
 #define DD_CMAX		(64u << 10)
 /*
- * Page data is read this much at a time: a dump stores pages in pfn order,
- * and the vmemmap frames of consecutive compound pages were allocated one
- * after the other, so the next block read is usually in the window.
+ * Page data is read this much at a time (and it holds any block): a dump
+ * stores pages in pfn order, and the vmemmap frames of consecutive
+ * compound pages were allocated one after the other, so the next block
+ * read is usually in the window.
  */
-#define DD_WIN		(32u << 10)
+#define DD_WIN		DD_CMAX
 
 #define DD_ZLIB		0x01u
 #define DD_LZO		0x02u
