@@ -286,53 +286,6 @@ static int kt_own_table(void *ctx, uint64_t phys, uint64_t *buf)
 }
 
 /*
- * A kernel virtual read, page by page through the kernel's page tables
- * (the arch layer, as libkdumpfile's translation walks them): a missing
- * table is -ENODATA, a hole -EFAULT.  Physically contiguous pages are read
- * at once; the translatable part first, its own error wins.
- */
-static int kt_read_own_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
-			    size_t len)
-{
-	uint64_t run_pa = 0, run_len = 0, pa;
-	struct li_xlat x;
-	size_t n;
-	int err;
-
-	while (len) {
-		n = 4096 - (va & 4095);
-		if (n > len)
-			n = len;
-		err = li_xlat(&k->pg, va, &x);
-		if (!err && x.status != LI_XLAT_MAPPED)
-			err = -EFAULT;
-		if (err) {
-			if (run_len) {
-				int e = kt_read_own(k, run_pa, buf, run_len);
-
-				if (e)
-					return e;
-			}
-			return err;
-		}
-		pa = x.phys + (va & 4095);
-		if (run_len && pa != run_pa + run_len) {
-			err = kt_read_own(k, run_pa, buf, run_len);
-			if (err)
-				return err;
-			buf += run_len;
-			run_len = 0;
-		}
-		if (!run_len)
-			run_pa = pa;
-		run_len += n;
-		va += n;
-		len -= n;
-	}
-	return run_len ? kt_read_own(k, run_pa, buf, run_len) : 0;
-}
-
-/*
  * The kernel's page tables from VMCOREINFO, as libkdumpfile sets up its
  * Linux translation: init_top_pgt through the kernel image mapping
  * (phys_base), the paging depth, the encryption mask.  false: a key is
@@ -402,42 +355,77 @@ static int kt_xlat_errno(addrxlat_status st)
 }
 
 /*
- * A virtual read of a dump is translated here, page by page, and read by
- * physical address: a page table that is not in the dump then says
- * -ENODATA (not captured) where kdump_read(KDUMP_KVADDR) would only say
- * that translation failed.  Physically contiguous pages are read at once.
+ * One page's translation for kt_read_virt(): libkdumpfile's (kt_xlat_kd)
+ * or, for a file diskdump.c reads, the arch layer's over the kernel's page
+ * tables (kt_xlat_own).  0 and *pa, the address of va; a missing page
+ * table -ENODATA, a hole -EFAULT.
  */
-static int kt_read_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
-			size_t len)
+typedef int (*kt_xlat_fn)(struct kt_ctx *k, uint64_t va, uint64_t *pa);
+
+static int kt_xlat_kd(struct kt_ctx *k, uint64_t va, uint64_t *pa)
 {
-	uint64_t run_pa = 0, run_len = 0;
-	addrxlat_fulladdr_t fa;
+	addrxlat_fulladdr_t fa = { .addr = va, .as = ADDRXLAT_KVADDR };
 	addrxlat_status xs;
-	size_t n;
 	int err;
 
 	if (!k->xsys &&
 	    kdump_get_addrxlat(k->kd, NULL, &k->xsys) != KDUMP_OK)
 		return -EIO;
+	k->xlat_nodata = false;
+	xs = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx, k->xsys);
+	if (xs == ADDRXLAT_OK) {
+		*pa = fa.addr;
+		return 0;
+	}
+	addrxlat_ctx_clear_err(k->xctx);
+	err = k->xlat_nodata ? -ENODATA : kt_xlat_errno(xs);
+	/* a page table past the end of a truncated file */
+	if (k->need_size && xs != ADDRXLAT_ERR_NOTPRESENT &&
+	    xs != ADDRXLAT_ERR_INVALID && xs != ADDRXLAT_ERR_NOMETH)
+		err = -ENODATA;
+	return err;
+}
+
+static int kt_xlat_own(struct kt_ctx *k, uint64_t va, uint64_t *pa)
+{
+	struct li_xlat x = { 0 };
+	int err = li_xlat(&k->pg, va, &x);
+
+	if (!err && x.status != LI_XLAT_MAPPED)
+		err = -EFAULT;
+	*pa = x.phys + (va & 4095);
+	return err;
+}
+
+/*
+ * A virtual read of a dump is translated here, page by page, and read by
+ * physical address: a page table that is not in the dump then says
+ * -ENODATA (not captured) where kdump_read(KDUMP_KVADDR) would only say
+ * that translation failed.  Physically contiguous pages are read at once;
+ * on a failed translation the translatable part first, its own error wins.
+ */
+static int kt_read_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
+			size_t len, kt_xlat_fn xlat)
+{
+	uint64_t run_pa = 0, run_len = 0, pa;
+	size_t n;
+	int err;
+
 	while (len) {
 		n = 4096 - (va & 4095);
 		if (n > len)
 			n = len;
-		fa.addr = va;
-		fa.as = ADDRXLAT_KVADDR;
-		k->xlat_nodata = false;
-		xs = addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->xctx,
-					    k->xsys);
-		if (xs != ADDRXLAT_OK) {
-			addrxlat_ctx_clear_err(k->xctx);
-			err = k->xlat_nodata ? -ENODATA : kt_xlat_errno(xs);
-			/* a page table past the end of a truncated file */
-			if (k->need_size && xs != ADDRXLAT_ERR_NOTPRESENT &&
-			    xs != ADDRXLAT_ERR_INVALID && xs != ADDRXLAT_ERR_NOMETH)
-				err = -ENODATA;
-			goto flush_fail;
+		err = xlat(k, va, &pa);
+		if (err) {
+			if (run_len) {
+				int e = kt_read_phys(k, run_pa, buf, run_len);
+
+				if (e)
+					return e;
+			}
+			return err;
 		}
-		if (run_len && fa.addr != run_pa + run_len) {
+		if (run_len && pa != run_pa + run_len) {
 			err = kt_read_phys(k, run_pa, buf, run_len);
 			if (err)
 				return err;
@@ -445,21 +433,12 @@ static int kt_read_virt(struct kt_ctx *k, uint64_t va, uint8_t *buf,
 			run_len = 0;
 		}
 		if (!run_len)
-			run_pa = fa.addr;
+			run_pa = pa;
 		run_len += n;
 		va += n;
 		len -= n;
 	}
 	return run_len ? kt_read_phys(k, run_pa, buf, run_len) : 0;
-flush_fail:
-	/* the translatable part first: its own error wins if it has one */
-	if (run_len) {
-		int e = kt_read_phys(k, run_pa, buf, run_len);
-
-		if (e)
-			return e;
-	}
-	return err;
 }
 
 static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
@@ -471,10 +450,9 @@ static int kt_read(void *ctx, enum li_addr_space space, uint64_t addr,
 
 	if (space == LI_PHYSADDR)
 		return kt_read_phys(k, addr, buf, len);
-	if (k->own)
-		return kt_read_own_virt(k, addr, buf, len);
-	if (k->xctx)
-		return kt_read_virt(k, addr, buf, len);
+	if (k->own || k->xctx)
+		return kt_read_virt(k, addr, buf, len,
+				    k->own ? kt_xlat_own : kt_xlat_kd);
 	st = kdump_read(k->kd, KDUMP_KVADDR, addr, buf, &got);
 	if (st == KDUMP_OK && got != len)
 		return -EIO;
