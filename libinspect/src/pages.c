@@ -430,9 +430,20 @@ static void mark_aliases(struct walk *w, uint64_t pfn, uint32_t cnt)
 			}
 		}
 		if (seen >= 0) {
-			w->skip[v] = 1;
-			w->alias_of[v] = last_src;
-			w->nr_skip++;
+			/* and the same frame after it, up to the compound's end */
+			uint64_t vend = (head + w->n - pfn + per - 1) / per;
+
+			if (vend > (cnt + per - 1) / per)
+				vend = (cnt + per - 1) / per;
+			for (;;) {
+				w->skip[v] = 1;
+				w->alias_of[v] = last_src;
+				w->nr_skip++;
+				if (!w->have_frames || v + 1 >= vend ||
+				    w->fr_err[v + 1] || w->fr[v + 1] != x.phys)
+					break;
+				v++;
+			}
 			continue;
 		}
 		if (w->nseen < MAX_SEEN) {
