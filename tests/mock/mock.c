@@ -232,7 +232,9 @@ static uint64_t pt_xlat(struct mock *m, uint64_t va, bool *ok)
 		memcpy(&e, p->data + ((va >> shift) & 511) * 8, 8);
 		if (!(e & PTE_P))
 			return 0;
-		if (l == 3 || (l == 2 && (e & PTE_PSE))) {
+		/* a PSE entry in a PUD or PMD is a 1 GiB or 2 MiB page, as the
+		   MMU (and libinspect's walker) reads it */
+		if (l == 3 || ((l == 1 || l == 2) && (e & PTE_PSE))) {
 			*ok = true;
 			return (e & ADDR_MASK & ~((1ULL << shift) - 1)) +
 			       (va & ((1ULL << shift) - 1));
