@@ -221,15 +221,25 @@ static void kt_quarantine(kdump_ctx_t *kd)
 
 /* ---- kdump-compressed files diskdump.c reads (k->own) ------------------ */
 
+/* libkdumpfile's physical read; past the end of a cut file: not captured. */
+static int kt_kd_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
+{
+	size_t got = len;
+	kdump_status st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
+
+	if (st == KDUMP_OK && got != len)
+		st = KDUMP_ERR_SYSTEM;
+	if (st != KDUMP_OK && st != KDUMP_ERR_NODATA && k->need_size)
+		return -ENODATA;
+	return kt_errno(st);
+}
+
 /*
  * A page in a compression diskdump.c does not do (lzo, snappy, zstd):
  * libkdumpfile, opened for it on first need.
  */
 static int kt_read_kd(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
-	size_t got = len;
-	kdump_status st;
-
 	if (!k->kd && !k->kd_failed) {
 		k->kd = kdump_new();
 		if (!k->kd)
@@ -249,14 +259,7 @@ static int kt_read_kd(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 			k->kd_failed = true;
 		}
 	}
-	if (!k->kd)
-		return -EIO;
-	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
-	if (st == KDUMP_OK && got != len)
-		st = KDUMP_ERR_SYSTEM;
-	if (st != KDUMP_OK && st != KDUMP_ERR_NODATA && k->need_size)
-		return -ENODATA;
-	return kt_errno(st);
+	return k->kd ? kt_kd_phys(k, pa, buf, len) : -EIO;
 }
 
 static int kt_read_own(struct kt_ctx *k, uint64_t pa, uint8_t *buf,
@@ -319,8 +322,6 @@ static bool kt_own_paging(struct kt_ctx *k)
 
 static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
-	size_t got = len;
-	kdump_status st;
 	int err;
 
 	if (k->segs && !kt_captured(k, pa, len))
@@ -331,13 +332,7 @@ static int kt_read_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 		return -ENODATA;
 	if (kt_read_direct(k, pa, buf, len, &err))
 		return err;
-	st = kdump_read(k->kd, KDUMP_KPHYSADDR, pa, buf, &got);
-	if (st == KDUMP_OK && got != len)
-		st = KDUMP_ERR_SYSTEM;
-	/* a page past the end of a truncated file is not captured */
-	if (st != KDUMP_OK && st != KDUMP_ERR_NODATA && k->need_size)
-		return -ENODATA;
-	return kt_errno(st);
+	return kt_kd_phys(k, pa, buf, len);
 }
 
 static int kt_xlat_errno(addrxlat_status st)
