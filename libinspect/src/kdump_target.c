@@ -201,25 +201,10 @@ static bool kt_read_direct(struct kt_ctx *k, uint64_t pa, void *buf,
 	return l;
 }
 
-/*
- * libkdumpfile 0.5.1 frees a diskdump header it rejected and frees it again
- * in kdump_free() (SIGSEGV on any file with the kdump signature whose
- * header it refuses: the signature alone, a 64-byte truncation, a bad block
- * size).  A kdump context whose open failed is never freed: it is parked
- * here (its caches stay allocated: a few MiB per failed open of a file with
- * the kdump signature, which dd_scan() makes rare), and leak checkers
- * still see the last ones as reachable.
- */
-static kdump_ctx_t *kt_parked[16] __attribute__((used));
-
-static void kt_quarantine(kdump_ctx_t *kd)
-{
-	static unsigned int n;
-
-	kt_parked[__atomic_fetch_add(&n, 1, __ATOMIC_RELAXED) % 16] = kd;
-}
-
 /* ---- kdump-compressed files diskdump.c reads (k->own) ------------------ */
+
+static int kt_kd_open(struct kt_ctx *k, const char *path, char *errbuf,
+		      size_t errlen);
 
 /* libkdumpfile's physical read; past the end of a cut file: not captured. */
 static int kt_kd_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
@@ -240,26 +225,10 @@ static int kt_kd_phys(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
  */
 static int kt_read_kd(struct kt_ctx *k, uint64_t pa, void *buf, size_t len)
 {
-	if (!k->kd && !k->kd_failed) {
-		k->kd = kdump_new();
-		if (!k->kd)
-			return -ENOMEM;
-		kdump_set_number_attr(k->kd, "cache.size", KT_CACHE_PAGES);
-		kdump_set_number_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY,
-				      KDUMP_MMAP_NEVER);
-		if (kdump_open_fd(k->kd, k->fd) != KDUMP_OK) {
-			kt_quarantine(k->kd);
-			k->kd = NULL;
-			k->kd_failed = true;
-		} else if (kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE,
-						 "linux") != KDUMP_OK) {
-			/* its physical reads go through its translation too */
-			kdump_free(k->kd);
-			k->kd = NULL;
-			k->kd_failed = true;
-		}
-	}
-	return k->kd ? kt_kd_phys(k, pa, buf, len) : -EIO;
+	/* the OS type too: its physical reads go through its translation */
+	if (!k->kd && !k->kd_failed)
+		k->kd_failed = kt_kd_open(k, "", NULL, 0) != 0;
+	return k->kd && !k->kd_failed ? kt_kd_phys(k, pa, buf, len) : -EIO;
 }
 
 static int kt_read_own(struct kt_ctx *k, uint64_t pa, uint8_t *buf,
@@ -843,7 +812,6 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 			size_t errlen)
 {
 	int complete_elf = 0;
-	kdump_status st;
 
 	k->fd = li_open_regular(path, "dump", errbuf, errlen);
 	if (k->fd < 0) {
@@ -868,15 +836,45 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 			}
 		}
 	}
-	k->kd = kdump_new();
-	if (!k->kd)
-		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
 	/*
 	 * Mapping an ELF vmcore reads struct pages ~10x faster than read(2),
 	 * but only a file known to be complete may be mapped: past its end a
 	 * mapping gives SIGBUS where read(2) fails cleanly.
 	 */
 	k->elf_complete = complete_elf;
+	return kt_kd_open(k, path, errbuf, errlen);
+}
+
+/*
+ * libkdumpfile 0.5.1 frees a diskdump header it rejected and frees it again
+ * in kdump_free() (SIGSEGV on any file with the kdump signature whose
+ * header it refuses: the signature alone, a 64-byte truncation, a bad block
+ * size).  A kdump context whose open failed is never freed: it is parked
+ * here (its caches stay allocated: a few MiB per failed open of a file with
+ * the kdump signature, which dd_scan() makes rare), and leak checkers
+ * still see the last ones as reachable.
+ */
+static kdump_ctx_t *kt_parked[16] __attribute__((used));
+
+static void kt_quarantine(kdump_ctx_t *kd)
+{
+	static unsigned int n;
+
+	kt_parked[__atomic_fetch_add(&n, 1, __ATOMIC_RELAXED) % 16] = kd;
+}
+
+/*
+ * libkdumpfile on k->fd, set up for Linux: the dump's reader, or (k->own)
+ * the reader of the pages diskdump.c does not decompress.
+ */
+static int kt_kd_open(struct kt_ctx *k, const char *path, char *errbuf,
+		      size_t errlen)
+{
+	kdump_status st;
+
+	k->kd = kdump_new();
+	if (!k->kd)
+		return li_errbuf(errbuf, errlen, -ENOMEM, "out of memory");
 	/*
 	 * A small page cache: our reads stream (each struct page frame, each
 	 * page table once per batch) and libkdumpfile 0.5's cost per miss
@@ -886,8 +884,8 @@ static int kt_open_dump(struct kt_ctx *k, const char *path, char *errbuf,
 	 */
 	kdump_set_number_attr(k->kd, "cache.size", KT_CACHE_PAGES);
 	st = kdump_set_number_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY,
-				   complete_elf ? KDUMP_MMAP_TRY :
-						  KDUMP_MMAP_NEVER);
+				   k->elf_complete ? KDUMP_MMAP_TRY :
+						     KDUMP_MMAP_NEVER);
 	if (st != KDUMP_OK)
 		return li_errbuf(errbuf, errlen, -EINVAL, "libkdumpfile: %s",
 			       kdump_get_err(k->kd));
