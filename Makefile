@@ -23,8 +23,10 @@ vmcores:
 run: deps all vmcores
 	tests/run-default
 
-# README command 2: every test.
-test: deps all vmcores
+# README command 2: every test.  The corpus is generated while the
+# self-built kernels compile beside it (tests/with-kernel-build).
+test: deps all
+	tests/with-kernel-build $(MAKE) vmcores
 	tests/run
 
 bench: all vmcores

@@ -272,9 +272,10 @@ ENUMS = ["ZONE_DEVICE", "MAX_NR_ZONES", "MEMORY_DEVICE_PRIVATE", "MEMORY_DEVICE_
 SYMS = ["pgmap_array", "dev_pagemap_percpu_release", "vmemmap_base", "init_top_pgt",
         "__per_cpu_offset", "hstates", "node_data", "linux_banner"]
 
-def probe_answers(m, dump, queries):
-    # the DWARF and symtab themselves, not the per-build-id memo
-    env = dict(os.environ, PGMAPCHECK_TYPE_CACHE="0")
+def probe_answers(m, dump, queries, memo=False):
+    # the DWARF and symtab themselves, not the per-build-id memo; memo=True
+    # for reads only (a DWARF pass is half a second of CPU per run)
+    env = dict(os.environ) if memo else dict(os.environ, PGMAPCHECK_TYPE_CACHE="0")
     out = subprocess.run([probe, "-k", m["kernel"]["vmlinux"], dump] + queries,
                          capture_output=True, text=True, timeout=300, env=env)
     if out.returncode:
@@ -385,10 +386,10 @@ def check_percpu(m, dump, tag, a):
     """runqueues + __per_cpu_offset[cpu] must be cpu's struct rq (a: the
     answers to PERCPU)."""
     rq, pco, off = int(a["sym:runqueues"], 16), int(a["sym:__per_cpu_offset"], 16), int(a["off:struct rq:cpu"])
-    offs = probe_answers(m, dump, ["readv:%#x:16" % pco])["readv:%#x:16" % pco]
+    offs = probe_answers(m, dump, ["readv:%#x:16" % pco], memo=True)["readv:%#x:16" % pco]
     cpus = [int.from_bytes(bytes.fromhex(offs[i:i + 16]), "little") for i in (0, 16)]
     qs = ["readv:%#x:4" % ((rq + c + off) & (2**64 - 1)) for c in cpus]
-    got = probe_answers(m, dump, qs)
+    got = probe_answers(m, dump, qs, memo=True)
     vals = [int.from_bytes(bytes.fromhex(got[q]), "little") if not got[q].startswith("error") else None for q in qs]
     ok = vals == [0, 1]
     print("%s backend %s: per-cpu symbol unrelocated: runqueues at %#x, rq.cpu of cpus 0,1 = %s" % (

@@ -10,7 +10,9 @@
 # from run to run: make fuzz FUZZ_TIME=600.
 here=$(cd "$(dirname "$0")" && pwd)
 # make test: a reproducible run (fixed seed, fixed count, fresh corpus), so
-# a red line is a regression, not luck; exploration is `make fuzz`.
-"$here/fuzz/run" -t "${FUZZ_TEST_TIME:-60}" -r "${FUZZ_TEST_RUNS:-3000}" fuzz_open || rc=1
-"$here/fuzz/run" -t "${FUZZ_TEST_TIME:-60}" -r "${FUZZ_TEST_RUNS:-6000}" fuzz_core || rc=1
+# a red line is a regression, not luck; exploration is `make fuzz`.  The
+# counts keep the two under 40 s of CPU together (make test must stay warm
+# under 10 minutes on 2 cores, issue #9).
+"$here/fuzz/run" -t "${FUZZ_TEST_TIME:-60}" -r "${FUZZ_TEST_RUNS:-1500}" fuzz_open || rc=1
+"$here/fuzz/run" -t "${FUZZ_TEST_TIME:-60}" -r "${FUZZ_TEST_RUNS:-3000}" fuzz_core || rc=1
 exit ${rc:-0}
